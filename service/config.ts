@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { z } from 'zod/v4';
+
+/** Where the package lives (the folder holding package.json), whether run from `dist/` or from sources. */
+export const packageRoot = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const byteSize = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'a size such as 16mb, 512kb or 1048576')
+  .transform((value) => {
+    const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(value)!;
+    const unit = (match[2] ?? 'b').toLowerCase();
+    const factor = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[unit]!;
+    return Math.round(Number(match[1]) * factor);
+  });
+
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// connection URL')
+    .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: byteSize.default(16 * 1024 * 1024),
+  ADMIN_API_KEY: z.string().min(32, 'at least 32 characters').optional(),
+  DEFAULT_WORKSPACE_NAME: z.string().min(1).max(200).default('default'),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(1000),
+  RUN_WORKERS: bool.default(true),
+  PUBLIC_URL: z.url().optional(),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  dataDir: string;
+  logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  bodyLimitBytes: number;
+  adminApiKey: string | undefined;
+  defaultWorkspaceName: string;
+  rateLimitPerSecond: number;
+  runWorkers: boolean;
+  publicUrl: string | undefined;
+};
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment; a wrong value names the variable. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.keys(environmentSchema.shape)
+      .filter((name) => environment[name] !== undefined && environment[name] !== '')
+      .map((name) => [name, environment[name]]),
+  );
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    dataDir: path.resolve(packageRoot, env.DATA_DIR),
+    logLevel: env.LOG_LEVEL,
+    bodyLimitBytes: env.BODY_LIMIT,
+    adminApiKey: env.ADMIN_API_KEY,
+    defaultWorkspaceName: env.DEFAULT_WORKSPACE_NAME,
+    rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
+    runWorkers: env.RUN_WORKERS,
+    publicUrl: env.PUBLIC_URL,
+  };
+}

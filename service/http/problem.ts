@@ -1,0 +1,108 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { z } from 'zod/v4';
+import type { Logger } from '../logger';
+
+export type FieldError = { path: string; message: string };
+
+/** An error the client can act on, answered as application/problem+json (RFC 9457). */
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail);
+  }
+}
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function problem(status: number, detail: string, errors?: FieldError[], headers?: Record<string, string>): Problem {
+  return new Problem(status, titles[status] ?? 'Error', detail, errors, headers);
+}
+
+export const badRequest = (detail: string, errors?: FieldError[]) => problem(400, detail, errors);
+export const notFound = (detail: string) => problem(404, detail);
+export const conflict = (detail: string) => problem(409, detail);
+
+/** `interactions.3.occurredAt` style paths, prefixed with where the value came from when that helps. */
+export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
+  return error.issues.map((issue) => {
+    const parts = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return { path: [...(prefix ? [prefix] : []), ...parts, issue.keys.join(',')].join('.'), message: `unknown field(s): ${issue.keys.join(', ')}` };
+    }
+    const path = [...(prefix ? [prefix] : []), ...parts].join('.') || prefix || '(root)';
+    return { path, message: issue.message };
+  });
+}
+
+export function sendProblem(res: Response, value: Problem): void {
+  if (value.headers) res.set(value.headers);
+  res
+    .status(value.status)
+    .type('application/problem+json')
+    .send(
+      JSON.stringify({
+        type: `https://engagement-score.dev/problems/${value.status}`,
+        title: value.title,
+        status: value.status,
+        detail: value.detail,
+        ...(value.errors && value.errors.length > 0 ? { errors: value.errors } : {}),
+      }),
+    );
+}
+
+type BodyParserError = { type?: string; status?: number; limit?: number; message?: string };
+
+/** Last middleware: every error leaves as problem+json; only the unexpected ones are logged as errors. */
+export function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (error instanceof Problem) {
+      sendProblem(res, error);
+      return;
+    }
+    const parserError = error as BodyParserError;
+    switch (parserError?.type) {
+      case 'entity.parse.failed':
+        sendProblem(res, badRequest(`The request body is not valid JSON: ${parserError.message ?? 'parse error'}`, [{ path: '(body)', message: 'invalid JSON' }]));
+        return;
+      case 'entity.too.large':
+        sendProblem(res, problem(413, `The request body is larger than the limit of ${parserError.limit} bytes.`));
+        return;
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        sendProblem(res, problem(415, parserError.message ?? 'Unsupported encoding'));
+        return;
+      case 'request.aborted':
+        sendProblem(res, badRequest('The request was aborted before its body arrived.'));
+        return;
+      default:
+        break;
+    }
+    if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+      sendProblem(res, problem(parserError.status, parserError.message ?? 'Bad request'));
+      return;
+    }
+    (req as Request & { log?: Logger }).log?.error({ err: error }, 'unhandled error') ?? logger.error({ err: error }, 'unhandled error');
+    sendProblem(res, problem(500, 'Something went wrong on our side; the request id in the X-Request-Id header helps us find it.'));
+  };
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod/v4';
+import { ingestInteractions } from '../../scoring/ingest';
+import { getContact } from '../../store/contacts';
+import { listContactInteractions } from '../../store/interactions';
+import type { AppDeps } from '../deps';
+import { badRequest, notFound, type FieldError } from '../problem';
+import type { RouteRegistry } from '../route';
+import { contactIdParams, contactIdSchema, cursorQuery, decodeCursor, encodeCursor, isoDateTime, jsonObject, limitQuery } from '../schemas';
+
+export const MAX_INTERACTIONS_PER_BATCH = 10_000;
+const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
+const EARLIEST = Date.UTC(1970, 0, 1);
+const MAX_PROPERTIES_BYTES = 32 * 1024;
+
+const optionalText = (max: number) => z.string().min(1).max(max).nullable().optional();
+
+export const interactionInputSchema = z.strictObject({
+  id: z.string().min(1).max(200).optional().describe('Your idempotency key: a repeated id is a duplicate and changes nothing'),
+  contactId: contactIdSchema,
+  type: z.string().min(1).max(100).describe('e.g. email_open, meeting, call, form_submission, payment, dnd_on'),
+  occurredAt: isoDateTime.optional().describe('When it happened (default: now); at most 5 minutes in the future'),
+  actorId: optionalText(200).describe('The team member involved'),
+  channel: optionalText(100),
+  direction: optionalText(50).describe('e.g. inbound or outbound'),
+  properties: jsonObject.nullable().optional(),
+});
+
+const interactionSchema = z
+  .object({
+    id: z.string(),
+    contactId: z.string(),
+    type: z.string(),
+    occurredAt: isoDateTime,
+    receivedAt: isoDateTime,
+    actorId: z.string().nullable(),
+    channel: z.string().nullable(),
+    direction: z.string().nullable(),
+    properties: jsonObject.nullable(),
+  })
+  .meta({ id: 'Interaction' });
+
+const timelineCursor = z.strictObject({ at: z.string(), seq: z.number().int() });
+
+export function interactionRoutes(api: RouteRegistry, { db, clock }: AppDeps): void {
+  api.add({
+    method: 'post',
+    path: '/v1/interactions',
+    operationId: 'recordInteractions',
+    tag: 'Interactions',
+    summary: `Record 1–${MAX_INTERACTIONS_PER_BATCH.toLocaleString('en')} interactions (all or nothing)`,
+    description: 'Unknown contacts are created. An invalid item rejects the whole batch, naming its index in `errors[].path`.',
+    role: 'writer',
+    body: z.strictObject({
+      interactions: z.array(interactionInputSchema).min(1).max(MAX_INTERACTIONS_PER_BATCH, `at most ${MAX_INTERACTIONS_PER_BATCH} interactions per batch`),
+    }),
+    response: z.object({ accepted: z.number().int(), duplicates: z.number().int() }),
+    handler: async ({ auth, body }) => {
+      const now = clock.now();
+      const latestAllowed = now.getTime() + FUTURE_TOLERANCE_MS;
+      const errors: FieldError[] = [];
+      const items = body.interactions.map((item, index) => {
+        const occurredAt = item.occurredAt === undefined ? undefined : new Date(item.occurredAt);
+        if (occurredAt && occurredAt.getTime() > latestAllowed) {
+          errors.push({ path: `interactions.${index}.occurredAt`, message: 'more than 5 minutes in the future' });
+        } else if (occurredAt && occurredAt.getTime() < EARLIEST) {
+          errors.push({ path: `interactions.${index}.occurredAt`, message: 'before 1970-01-01' });
+        }
+        if (item.properties && JSON.stringify(item.properties).length > MAX_PROPERTIES_BYTES) {
+          errors.push({ path: `interactions.${index}.properties`, message: `larger than ${MAX_PROPERTIES_BYTES} bytes` });
+        }
+        return { ...item, occurredAt };
+      });
+      if (errors.length > 0) throw badRequest(`Invalid request body: ${errors.length} problem(s), see errors.`, errors);
+      return ingestInteractions(db, auth.workspaceId, items, now);
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/v1/contacts/:contactId/interactions',
+    operationId: 'listContactInteractions',
+    tag: 'Interactions',
+    summary: "A contact's timeline, newest first",
+    role: 'reader',
+    params: contactIdParams,
+    query: z.strictObject({ limit: limitQuery(1000, 50), cursor: cursorQuery }),
+    response: z.object({ items: z.array(interactionSchema), nextCursor: z.string().nullable() }),
+    errors: [404],
+    handler: async ({ auth, params, query }) => {
+      const after = decodeCursor(query.cursor, timelineCursor);
+      if (!(await getContact(db, auth.workspaceId, params.contactId))) throw notFound(`No contact ${params.contactId}.`);
+      const page = await listContactInteractions(db, auth.workspaceId, params.contactId, query.limit, after);
+      return {
+        items: page.interactions.map(({ seq: _seq, ...interaction }) => interaction),
+        nextCursor: page.more && page.last ? encodeCursor(page.last) : null,
+      };
+    },
+  });
+}

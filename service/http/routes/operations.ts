@@ -1,0 +1,78 @@
+import express from 'express';
+import { z } from 'zod/v4';
+import swaggerUi from 'swagger-ui-dist';
+import { pendingMigrations } from '../../store/schema-status';
+import type { AppDeps } from '../deps';
+import type { HttpMetrics } from '../metrics';
+import { buildOpenApi } from '../openapi';
+import { problem } from '../problem';
+import type { RouteRegistry } from '../route';
+
+const docsPage = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Engagement Score API</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="ui"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script src="/docs/assets/docs-init.js"></script>
+</body>
+</html>`;
+
+// A separate file rather than an inline script, so a strict Content-Security-Policy can apply to /docs.
+const docsInit = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true, persistAuthorization: true });`;
+
+export function operationRoutes(api: RouteRegistry, deps: AppDeps, metrics: HttpMetrics, version: string): express.Router {
+  api.add({
+    method: 'get',
+    path: '/healthz',
+    operationId: 'health',
+    tag: 'Operations',
+    summary: 'The process is up',
+    role: 'public',
+    response: z.object({ status: z.literal('ok') }),
+    handler: async () => ({ status: 'ok' }),
+  });
+
+  api.add({
+    method: 'get',
+    path: '/readyz',
+    operationId: 'ready',
+    tag: 'Operations',
+    summary: 'The database is reachable and every migration is applied',
+    role: 'public',
+    response: z.object({ status: z.literal('ready') }),
+    errors: [503],
+    handler: async () => {
+      let pending: string[];
+      try {
+        pending = await pendingMigrations((sql) => deps.db.query(sql));
+      } catch (error) {
+        throw problem(503, `The database is not reachable: ${(error as Error).message}`);
+      }
+      if (pending.length > 0) throw problem(503, `Migrations not applied yet: ${pending.join(', ')}`);
+      return { status: 'ready' };
+    },
+  });
+
+  const router = express.Router();
+  router.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  let openApi: unknown;
+  router.get('/openapi.json', (_req, res) => {
+    openApi ??= buildOpenApi(api.routes, { version, serverUrl: deps.config.publicUrl });
+    res.json(openApi);
+  });
+  router.get('/docs', (_req, res) => {
+    res.type('html').send(docsPage);
+  });
+  router.get('/docs/assets/docs-init.js', (_req, res) => {
+    res.type('application/javascript').send(docsInit);
+  });
+  router.use('/docs/assets', express.static(swaggerUi.getAbsoluteFSPath(), { index: false }));
+  return router;
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod/v4';
+import { badRequest } from './problem';
+
+/** Shared request and answer shapes. Each one also documents itself in /openapi.json. */
+
+export const contactIdSchema = z.string().min(1).max(200).describe("The CRM's own id of the contact (1–200 characters)");
+
+export const contactIdParams = z.strictObject({ contactId: contactIdSchema });
+export const uuidParams = z.strictObject({ id: z.uuid() });
+
+export const isoDateTime = z.iso.datetime({ offset: true }).describe('ISO 8601 date-time with a time zone, e.g. 2026-11-23T09:30:00Z');
+
+export const jsonObject = z.record(z.string(), z.json()).describe('Any JSON object');
+
+export const limitQuery = (max: number, fallback: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback).describe(`Page size (1–${max}, default ${fallback})`);
+
+export const cursorQuery = z.string().min(1).max(2000).optional().describe('The `nextCursor` of the previous page');
+
+/** A query parameter that may be repeated (`tag=a&tag=b`) or given once. */
+export const repeatable = (item: z.ZodType<string>) =>
+  z.union([item, z.array(item)]).transform((value) => (Array.isArray(value) ? value : [value]));
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+
+/** Cursors are opaque to clients: base64url JSON that the server validates when it comes back. */
+export function encodeCursor(position: unknown): string {
+  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
+}
+
+export function decodeCursor<T>(cursor: string | undefined, shape: z.ZodType<T>): T | undefined {
+  if (cursor === undefined) return undefined;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  const parsed = shape.safeParse(decoded);
+  if (!parsed.success) throw badRequest('The cursor is not one this endpoint gave out.', [{ path: 'cursor', message: 'invalid cursor' }]);
+  return parsed.data;
+}

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { touchContactsForInteractions } from '../store/contacts';
+import { transaction, type Db } from '../store/db';
+import { insertInteractions, type NewInteraction } from '../store/interactions';
+
+export type InteractionInput = {
+  id?: string;
+  contactId: string;
+  type: string;
+  occurredAt?: Date;
+  actorId?: string | null;
+  channel?: string | null;
+  direction?: string | null;
+  properties?: Record<string, unknown> | null;
+};
+
+export type IngestResult = { accepted: number; duplicates: number };
+
+/**
+ * Stores a validated batch in one transaction: new interactions are inserted (repeated ids skipped),
+ * their contacts created or touched.
+ */
+export async function ingestInteractions(db: Db, workspaceId: string, items: InteractionInput[], now: Date): Promise<IngestResult> {
+  const rows: NewInteraction[] = items.map((item) => ({
+    id: item.id ?? randomUUID(),
+    contactId: item.contactId,
+    type: item.type,
+    occurredAt: item.occurredAt ?? now,
+    actorId: item.actorId ?? null,
+    channel: item.channel ?? null,
+    direction: item.direction ?? null,
+    properties: item.properties ?? null,
+  }));
+  return transaction(db, async (client) => {
+    const inserted = await insertInteractions(client, workspaceId, rows, now);
+    if (inserted.length > 0) {
+      const latest = new Map<string, { contactId: string; occurredAt: Date; type: string }>();
+      for (const row of inserted) {
+        const current = latest.get(row.contactId);
+        if (!current || row.occurredAt > current.occurredAt) latest.set(row.contactId, { contactId: row.contactId, occurredAt: row.occurredAt, type: row.type });
+      }
+      await touchContactsForInteractions(client, workspaceId, [...latest.values()], now);
+    }
+    return { accepted: inserted.length, duplicates: items.length - inserted.length };
+  });
+}

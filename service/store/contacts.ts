@@ -1,0 +1,214 @@
+import type { Queryable } from './db';
+
+export type Contact = {
+  id: string;
+  name: string | null;
+  email: string | null;
+  accountId: string | null;
+  ownerId: string | null;
+  tags: string[];
+  attributes: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+  lastInteractionAt: Date | null;
+  lastInteractionType: string | null;
+};
+
+/** Fields of an upsert: a field left out keeps its stored value, `null` clears it. */
+export type ContactChanges = {
+  id: string;
+  name?: string | null;
+  email?: string | null;
+  accountId?: string | null;
+  ownerId?: string | null;
+  tags?: string[];
+  /** Merged into the stored attributes; a key set to null is removed. */
+  attributes?: Record<string, unknown>;
+};
+
+export const contactColumns = `c.id, c.name, c.email, c.account_id AS "accountId", c.owner_id AS "ownerId", c.tags, c.attributes,
+  c.created_at AS "createdAt", c.updated_at AS "updatedAt", c.last_interaction_at AS "lastInteractionAt",
+  c.last_interaction_type AS "lastInteractionType"`;
+
+const has = (changes: ContactChanges, key: keyof ContactChanges) => Object.prototype.hasOwnProperty.call(changes, key) && changes[key] !== undefined;
+
+/**
+ * Upserts many contacts in one statement (arrays unnested server-side). Rows are written in id order
+ * so that concurrent batches lock them in the same order.
+ */
+export async function upsertContacts(
+  db: Queryable,
+  workspaceId: string,
+  items: ContactChanges[],
+  now: Date,
+): Promise<{ contacts: Contact[]; createdIds: Set<string> }> {
+  const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const column = <T>(pick: (item: ContactChanges) => T) => sorted.map(pick);
+  const input = `SELECT * FROM unnest($2::text[], $3::text[], $4::bool[], $5::text[], $6::bool[], $7::text[], $8::bool[],
+                                      $9::text[], $10::bool[], $11::jsonb[], $12::jsonb[])
+                   AS t(id, name, set_name, email, set_email, account_id, set_account, owner_id, set_owner, tags, attributes)`;
+  const values = [
+    workspaceId,
+    column((item) => item.id),
+    column((item) => item.name ?? null),
+    column((item) => has(item, 'name')),
+    column((item) => item.email ?? null),
+    column((item) => has(item, 'email')),
+    column((item) => item.accountId ?? null),
+    column((item) => has(item, 'accountId')),
+    column((item) => item.ownerId ?? null),
+    column((item) => has(item, 'ownerId')),
+    column((item) => (item.tags === undefined ? null : JSON.stringify(dedupe(item.tags)))),
+    column((item) => (item.attributes === undefined ? null : JSON.stringify(item.attributes))),
+    now,
+  ];
+  // Two statements, not one: the update must see rows another transaction committed after the insert's snapshot.
+  const inserted = await db.query<Contact>(
+    `INSERT INTO contacts AS c (workspace_id, id, name, email, account_id, owner_id, tags, attributes, created_at, updated_at)
+     SELECT $1, id, name, email, account_id, owner_id,
+            coalesce(ARRAY(SELECT jsonb_array_elements_text(tags)), '{}'),
+            coalesce(attributes - ARRAY(SELECT key FROM jsonb_each(attributes) WHERE value = 'null'::jsonb), '{}'),
+            $13, $13
+       FROM (${input}) AS i
+     ON CONFLICT (workspace_id, id) DO NOTHING
+     RETURNING ${contactColumns}`,
+    values,
+  );
+  const createdIds = new Set(inserted.rows.map((row) => row.id));
+  // Lock the existing rows in id order first, so concurrent batches cannot deadlock each other.
+  await db.query('SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [workspaceId, values[1]]);
+  const updated = await db.query<Contact>(
+    `UPDATE contacts AS c SET
+       name = CASE WHEN i.set_name THEN i.name ELSE c.name END,
+       email = CASE WHEN i.set_email THEN i.email ELSE c.email END,
+       account_id = CASE WHEN i.set_account THEN i.account_id ELSE c.account_id END,
+       owner_id = CASE WHEN i.set_owner THEN i.owner_id ELSE c.owner_id END,
+       tags = CASE WHEN i.tags IS NULL THEN c.tags ELSE ARRAY(SELECT jsonb_array_elements_text(i.tags)) END,
+       attributes = CASE WHEN i.attributes IS NULL THEN c.attributes
+                    ELSE (c.attributes || i.attributes) - ARRAY(SELECT key FROM jsonb_each(i.attributes) WHERE value = 'null'::jsonb) END,
+       updated_at = $13
+      FROM (${input}) AS i
+     WHERE c.workspace_id = $1 AND c.id = i.id AND NOT (i.id = ANY($14::text[]))
+     RETURNING ${contactColumns}`,
+    [...values, [...createdIds]],
+  );
+  const contacts = [...inserted.rows, ...updated.rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { contacts, createdIds };
+}
+
+function dedupe(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/**
+ * Makes sure every contact of an ingest batch exists and keeps its last interaction current.
+ * Locks the rows (in id order) for the rest of the transaction.
+ */
+export async function touchContactsForInteractions(
+  db: Queryable,
+  workspaceId: string,
+  latest: { contactId: string; occurredAt: Date; type: string }[],
+  now: Date,
+): Promise<{ contacts: Contact[]; createdIds: Set<string> }> {
+  const sorted = [...latest].sort((a, b) => (a.contactId < b.contactId ? -1 : a.contactId > b.contactId ? 1 : 0));
+  const { rows } = await db.query<Contact & { created: boolean }>(
+    `INSERT INTO contacts AS c (workspace_id, id, created_at, updated_at, last_interaction_at, last_interaction_type)
+     SELECT $1, t.id, $5, $5, t.at, t.type FROM unnest($2::text[], $3::timestamptz[], $4::text[]) AS t(id, at, type)
+     ON CONFLICT (workspace_id, id) DO UPDATE SET
+       last_interaction_at = CASE WHEN c.last_interaction_at IS NULL OR EXCLUDED.last_interaction_at > c.last_interaction_at
+                                  THEN EXCLUDED.last_interaction_at ELSE c.last_interaction_at END,
+       last_interaction_type = CASE WHEN c.last_interaction_at IS NULL OR EXCLUDED.last_interaction_at > c.last_interaction_at
+                                  THEN EXCLUDED.last_interaction_type ELSE c.last_interaction_type END
+     RETURNING ${contactColumns}, (xmax = 0) AS created`,
+    [
+      workspaceId,
+      sorted.map((item) => item.contactId),
+      sorted.map((item) => item.occurredAt.toISOString()),
+      sorted.map((item) => item.type),
+      now,
+    ],
+  );
+  const createdIds = new Set(rows.filter((row) => row.created).map((row) => row.id));
+  return { contacts: rows.map(({ created: _created, ...contact }) => contact), createdIds };
+}
+
+export async function getContact(db: Queryable, workspaceId: string, id: string): Promise<Contact | undefined> {
+  const { rows } = await db.query<Contact>(`SELECT ${contactColumns} FROM contacts c WHERE c.workspace_id = $1 AND c.id = $2`, [workspaceId, id]);
+  return rows[0];
+}
+
+export async function getContacts(db: Queryable, workspaceId: string, ids: string[]): Promise<Contact[]> {
+  const { rows } = await db.query<Contact>(
+    `SELECT ${contactColumns} FROM contacts c WHERE c.workspace_id = $1 AND c.id = ANY($2::text[]) ORDER BY c.id`,
+    [workspaceId, ids],
+  );
+  return rows;
+}
+
+export type ContactSort = 'id' | 'lastInteractionAt' | '-lastInteractionAt';
+
+export type ContactFilter = {
+  tags?: string[];
+  accountId?: string;
+  ownerId?: string;
+};
+
+/** Position after which the next page starts: the sort value and the id of the last contact returned. */
+export type ContactPosition = { id: string; at?: string | null };
+
+const NEVER = '-infinity';
+
+/** Keyset pagination: a page never repeats or skips a contact when others are inserted meanwhile. */
+export async function listContacts(
+  db: Queryable,
+  workspaceId: string,
+  filter: ContactFilter,
+  sort: ContactSort,
+  limit: number,
+  after: ContactPosition | undefined,
+): Promise<{ contacts: Contact[]; last: ContactPosition | undefined; more: boolean }> {
+  const values: unknown[] = [workspaceId];
+  const where = ['c.workspace_id = $1'];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  if (filter.tags && filter.tags.length > 0) where.push(`c.tags && ${param(filter.tags)}::text[]`);
+  if (filter.accountId !== undefined) where.push(`c.account_id = ${param(filter.accountId)}`);
+  if (filter.ownerId !== undefined) where.push(`c.owner_id = ${param(filter.ownerId)}`);
+  const lastAt = `coalesce(c.last_interaction_at, '${NEVER}'::timestamptz)`;
+  let order: string;
+  if (sort === 'id') {
+    order = 'c.id';
+    if (after) where.push(`c.id > ${param(after.id)}`);
+  } else {
+    const direction = sort === 'lastInteractionAt' ? '>' : '<';
+    order = sort === 'lastInteractionAt' ? `${lastAt}, c.id` : `${lastAt} DESC, c.id DESC`;
+    if (after) where.push(`(${lastAt}, c.id) ${direction} (${param(after.at ?? NEVER)}::timestamptz, ${param(after.id)})`);
+  }
+  const { rows } = await db.query<Contact>(
+    `SELECT ${contactColumns} FROM contacts c WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${param(limit + 1)}`,
+    values,
+  );
+  const more = rows.length > limit;
+  const contacts = more ? rows.slice(0, limit) : rows;
+  const lastContact = contacts[contacts.length - 1];
+  const last = lastContact
+    ? { id: lastContact.id, at: lastContact.lastInteractionAt ? lastContact.lastInteractionAt.toISOString() : null }
+    : undefined;
+  return { contacts, last, more };
+}
+
+/** Every table holding a contact's data, erased together (the contact row last). */
+const contactDataTables = ['interactions'];
+
+/** Erases the contact with everything recorded about it; false when it did not exist. */
+export async function eraseContact(db: Queryable, workspaceId: string, id: string): Promise<boolean> {
+  const locked = await db.query('SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2 FOR UPDATE', [workspaceId, id]);
+  if (locked.rowCount === 0) return false;
+  for (const table of contactDataTables) {
+    await db.query(`DELETE FROM ${table} WHERE workspace_id = $1 AND contact_id = $2`, [workspaceId, id]);
+  }
+  await db.query('DELETE FROM contacts WHERE workspace_id = $1 AND id = $2', [workspaceId, id]);
+  return true;
+}

@@ -1,0 +1,72 @@
+import type { Queryable } from './db';
+
+export type NewInteraction = {
+  id: string;
+  contactId: string;
+  type: string;
+  occurredAt: Date;
+  actorId: string | null;
+  channel: string | null;
+  direction: string | null;
+  properties: Record<string, unknown> | null;
+};
+
+export type Interaction = NewInteraction & { seq: number; receivedAt: Date };
+
+export const interactionColumns = `i.seq, i.id, i.contact_id AS "contactId", i.type, i.occurred_at AS "occurredAt",
+  i.actor_id AS "actorId", i.channel, i.direction, i.properties, i.received_at AS "receivedAt"`;
+
+/**
+ * Inserts a batch in one statement; rows whose id the workspace already has are skipped (idempotency).
+ * When two identical batches race, the second waits on the first's unique-index entries and then skips them.
+ * Returns the rows actually inserted.
+ */
+export async function insertInteractions(db: Queryable, workspaceId: string, items: NewInteraction[], now: Date): Promise<Interaction[]> {
+  const { rows } = await db.query<Interaction>(
+    `INSERT INTO interactions AS i (workspace_id, id, contact_id, type, occurred_at, actor_id, channel, direction, properties, received_at)
+     SELECT $1, t.id, t.contact_id, t.type, t.occurred_at, t.actor_id, t.channel, t.direction, t.properties, $10
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
+         AS t(id, contact_id, type, occurred_at, actor_id, channel, direction, properties)
+     ON CONFLICT (workspace_id, id) DO NOTHING
+     RETURNING ${interactionColumns}`,
+    [
+      workspaceId,
+      items.map((item) => item.id),
+      items.map((item) => item.contactId),
+      items.map((item) => item.type),
+      items.map((item) => item.occurredAt.toISOString()),
+      items.map((item) => item.actorId),
+      items.map((item) => item.channel),
+      items.map((item) => item.direction),
+      items.map((item) => (item.properties === null ? null : JSON.stringify(item.properties))),
+      now,
+    ],
+  );
+  return rows;
+}
+
+/** Position after which the next timeline page starts (newest first). */
+export type TimelinePosition = { at: string; seq: number };
+
+export async function listContactInteractions(
+  db: Queryable,
+  workspaceId: string,
+  contactId: string,
+  limit: number,
+  after: TimelinePosition | undefined,
+): Promise<{ interactions: Interaction[]; last: TimelinePosition | undefined; more: boolean }> {
+  const values: unknown[] = [workspaceId, contactId, limit + 1];
+  let where = 'i.workspace_id = $1 AND i.contact_id = $2';
+  if (after) {
+    values.push(after.at, after.seq);
+    where += ' AND (i.occurred_at, i.seq) < ($4::timestamptz, $5::bigint)';
+  }
+  const { rows } = await db.query<Interaction>(
+    `SELECT ${interactionColumns} FROM interactions i WHERE ${where} ORDER BY i.occurred_at DESC, i.seq DESC LIMIT $3`,
+    values,
+  );
+  const more = rows.length > limit;
+  const interactions = more ? rows.slice(0, limit) : rows;
+  const lastRow = interactions[interactions.length - 1];
+  return { interactions, last: lastRow ? { at: lastRow.occurredAt.toISOString(), seq: lastRow.seq } : undefined, more };
+}

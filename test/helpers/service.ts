@@ -1,0 +1,54 @@
+import pino from 'pino';
+import supertest from 'supertest';
+import type { Clock } from '../../service/clock';
+import { loadConfig, type Config } from '../../service/config';
+import { createApp } from '../../service/http/app';
+import { ensureWorkspace, insertApiKey, type Role } from '../../service/store/keys';
+import { ManualClock } from './clock';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export type TestService = {
+  database: TestDatabase;
+  clock: ManualClock;
+  config: Config;
+  app: ReturnType<typeof createApp>['app'];
+  http: ReturnType<typeof supertest>;
+  /** A new key with that role in that workspace (created when missing). */
+  key(role: Role, workspace?: string): Promise<string>;
+  /** Requests with an admin key of the default test workspace already set. */
+  as(key: string): AuthedAgent;
+  admin: AuthedAgent;
+  close(): Promise<void>;
+};
+
+export type AuthedAgent = {
+  get(path: string): supertest.Test;
+  post(path: string, body?: unknown): supertest.Test;
+  put(path: string, body?: unknown): supertest.Test;
+  delete(path: string): supertest.Test;
+};
+
+export async function startTestService(options: { clock?: Clock; config?: Partial<Config> } = {}): Promise<TestService> {
+  const database = await createTestDatabase();
+  const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
+  const config: Config = { ...loadConfig({}), rateLimitPerSecond: 0, runWorkers: false, ...options.config };
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const { app } = createApp({ db: database.db, clock, logger, config });
+  const http = supertest(app);
+
+  const key = async (role: Role, workspace = 'test') => {
+    const { id } = await ensureWorkspace(database.db, workspace);
+    return (await insertApiKey(database.db, { workspaceId: id, role, name: `${role} test key`, origin: 'cli' })).key;
+  };
+  const as = (apiKey: string): AuthedAgent => {
+    const auth = (test: supertest.Test) => test.set('Authorization', `Bearer ${apiKey}`);
+    return {
+      get: (path) => auth(http.get(path)),
+      post: (path, body) => (body === undefined ? auth(http.post(path)) : auth(http.post(path)).send(body as object)),
+      put: (path, body) => (body === undefined ? auth(http.put(path)) : auth(http.put(path)).send(body as object)),
+      delete: (path) => auth(http.delete(path)),
+    };
+  };
+  const admin = as(await key('admin'));
+  return { database, clock, config, app, http, key, as, admin, close: () => database.drop() };
+}

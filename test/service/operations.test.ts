@@ -1,0 +1,76 @@
+import pino from 'pino';
+import supertest from 'supertest';
+import { loadConfig } from '../../service/config';
+import { createApp } from '../../service/http/app';
+import { createPool } from '../../service/store/db';
+import { freePort } from '../../service/store/embedded';
+import { ManualClock } from '../helpers/clock';
+import { startTestService, type TestService } from '../helpers/service';
+
+let service: TestService;
+beforeAll(async () => {
+  service = await startTestService();
+});
+afterAll(() => service.close());
+
+describe('operations endpoints', () => {
+  it('answers /healthz and /readyz without a key', async () => {
+    expect((await service.http.get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await service.http.get('/readyz')).body).toEqual({ status: 'ready' });
+  });
+
+  it('says not ready (503) when the database is unreachable', async () => {
+    const db = createPool(`postgres://nobody@127.0.0.1:${await freePort()}/none`, 1);
+    const { app } = createApp({ db, clock: new ManualClock(), logger: pino({ level: 'silent' }), config: { ...loadConfig({}), rateLimitPerSecond: 0 } });
+    const response = await supertest(app).get('/readyz');
+    expect(response.status).toBe(503);
+    expect(response.body.detail).toMatch(/not reachable/);
+    await db.end();
+  });
+
+  it('exposes request counts and latencies by route template on /metrics', async () => {
+    await service.admin.get('/v1/contacts/someone');
+    const metrics = await service.http.get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/http_requests_total\{method="GET",route="\/v1\/contacts\/:contactId",status="404"\} \d+/);
+    expect(metrics.text).toMatch(/http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/v1\/contacts\/:contactId"\}/);
+  });
+
+  it('echoes a caller request id, or makes one up', async () => {
+    expect((await service.http.get('/healthz').set('X-Request-Id', 'trace-123')).headers['x-request-id']).toBe('trace-123');
+    expect((await service.http.get('/healthz')).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers unknown routes with a 404 problem', async () => {
+    const response = await service.admin.get('/v1/nothing-here');
+    expect(response.status).toBe(404);
+    expect(response.headers['content-type']).toMatch(/problem\+json/);
+  });
+});
+
+describe('/openapi.json', () => {
+  it('documents every route with its parameters, body and answers, generated from the zod schemas', async () => {
+    const { body: document } = await service.http.get('/openapi.json');
+    expect(document.openapi).toBe('3.1.0');
+    const operations = Object.values(document.paths as Record<string, Record<string, { operationId: string }>>).flatMap((item) => Object.values(item).map((operation) => operation.operationId));
+    expect(operations).toEqual(expect.arrayContaining(['getMe', 'createKey', 'listKeys', 'revokeKey', 'upsertContact', 'upsertContacts', 'getContact', 'listContacts', 'eraseContact', 'recordInteractions', 'listContactInteractions', 'health', 'ready']));
+    const record = document.paths['/v1/interactions'].post;
+    const item = record.requestBody.content['application/json'].schema.properties.interactions.items;
+    expect(item.required).toEqual(['contactId', 'type']);
+    expect(item.properties.occurredAt.format).toBe('date-time');
+    const list = document.paths['/v1/contacts'].get;
+    expect(list.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(expect.arrayContaining(['tag', 'accountId', 'sort', 'limit', 'cursor']));
+    expect(document.paths['/v1/contacts/{contactId}'].get.responses['404'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
+    expect(document.components.schemas.Contact).toBeDefined();
+    expect(JSON.stringify(document)).not.toContain('#/$defs/');
+  });
+
+  it('serves /docs with its assets', async () => {
+    const page = await service.http.get('/docs');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('/docs/assets/swagger-ui-bundle.js');
+    expect((await service.http.get('/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
+    expect((await service.http.get('/docs/assets/swagger-ui.css')).status).toBe(200);
+    expect((await service.http.get('/docs/assets/docs-init.js')).text).toContain('/openapi.json');
+  });
+});
