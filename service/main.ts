@@ -3,6 +3,8 @@ import { bootstrap } from './bootstrap';
 import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config';
 import { createApp } from './http/app';
+import { JobWorker } from './jobs/worker';
+import { ScoringEngine } from './scoring/engine';
 import { createLogger } from './logger';
 import { createPool } from './store/db';
 import { startEmbedded, type EmbeddedDatabase } from './store/embedded';
@@ -36,7 +38,10 @@ async function main(): Promise<void> {
 
   const db = createPool(databaseUrl, config.databasePoolSize);
   const started = await bootstrap(db, config, systemClock.now());
-  const { app } = createApp({ db, clock: systemClock, logger, config });
+  const engine = new ScoringEngine();
+  const { app } = createApp({ db, clock: systemClock, logger, config, engine });
+  const worker = config.runWorkers ? new JobWorker({ db, clock: systemClock, logger, engine }) : undefined;
+  await worker?.start();
 
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));
@@ -68,6 +73,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeAllConnections();
     });
+    await worker?.stop();
     await db.end();
     await embedded?.stop();
     logger.info('stopped');

@@ -14,6 +14,8 @@ import { accessRoutes } from './routes/access';
 import { contactRoutes } from './routes/contacts';
 import { interactionRoutes } from './routes/interactions';
 import { operationRoutes } from './routes/operations';
+import { profileRoutes } from './routes/profiles';
+import { scoreRoutes } from './routes/scores';
 
 const { version } = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
 
@@ -72,6 +74,8 @@ export function createApp(deps: AppDeps): App {
   accessRoutes(routes, deps);
   contactRoutes(routes, deps);
   interactionRoutes(routes, deps);
+  profileRoutes(routes, deps);
+  scoreRoutes(routes, deps);
 
   const router = express.Router();
   routes.mount(router, authenticate(deps.db));

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import type { ScoringEngine } from '../scoring/engine';
 import type { Db } from '../store/db';
 
 /** What the HTTP layer needs from the rest of the service; tests build it with their own clock and database. */
@@ -9,4 +10,5 @@ export type AppDeps = {
   clock: Clock;
   logger: Logger;
   config: Config;
+  engine: ScoringEngine;
 };

@@ -101,7 +101,7 @@ function validateAndRun(route: RouteDefinition): RequestHandler {
     try {
       const params = parseOrThrow(route.params, req.params, 'path parameters');
       const query = parseOrThrow(route.query, req.query, 'query parameters');
-      if (route.body && req.body === undefined) {
+      if (route.body && req.body === undefined && !route.body.safeParse(undefined).success) {
         throw badRequest('This operation needs a JSON request body (Content-Type: application/json).', [{ path: '(body)', message: 'missing' }]);
       }
       const body = parseOrThrow(route.body, req.body, 'request body');

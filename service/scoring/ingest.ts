@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { touchContactsForInteractions } from '../store/contacts';
 import { transaction, type Db } from '../store/db';
-import { insertInteractions, type NewInteraction } from '../store/interactions';
+import { insertInteractions, toInteractionRecord, type NewInteraction } from '../store/interactions';
+import type { ScoringEngine } from './engine';
 
 export type InteractionInput = {
   id?: string;
@@ -18,9 +19,10 @@ export type IngestResult = { accepted: number; duplicates: number };
 
 /**
  * Stores a validated batch in one transaction: new interactions are inserted (repeated ids skipped),
- * their contacts created or touched.
+ * their contacts created or touched (and locked), and the interactions scored under every active
+ * profile version, so a stored interaction always has its contributions.
  */
-export async function ingestInteractions(db: Db, workspaceId: string, items: InteractionInput[], now: Date): Promise<IngestResult> {
+export async function ingestInteractions(db: Db, engine: ScoringEngine, workspaceId: string, items: InteractionInput[], now: Date): Promise<IngestResult> {
   const rows: NewInteraction[] = items.map((item) => ({
     id: item.id ?? randomUUID(),
     contactId: item.contactId,
@@ -39,7 +41,8 @@ export async function ingestInteractions(db: Db, workspaceId: string, items: Int
         const current = latest.get(row.contactId);
         if (!current || row.occurredAt > current.occurredAt) latest.set(row.contactId, { contactId: row.contactId, occurredAt: row.occurredAt, type: row.type });
       }
-      await touchContactsForInteractions(client, workspaceId, [...latest.values()], now);
+      const { contacts, createdIds } = await touchContactsForInteractions(client, workspaceId, [...latest.values()], now);
+      await engine.onInteractions(client, workspaceId, inserted.map(toInteractionRecord), contacts, createdIds, now.getTime());
     }
     return { accepted: inserted.length, duplicates: items.length - inserted.length };
   });

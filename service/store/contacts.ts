@@ -1,4 +1,5 @@
 import type { Queryable } from './db';
+import { rawBoundConditions, rawExpression } from './score-sql';
 
 export type Contact = {
   id: string;
@@ -159,6 +160,8 @@ export type ContactPosition = { id: string; at?: string | null };
 const NEVER = '-infinity';
 
 /** Keyset pagination: a page never repeats or skips a contact when others are inserted meanwhile. */
+export type ScoreJoin = { versionId: number; decays: boolean; timeKey: number; bounds: { min: number; max: number } };
+
 export async function listContacts(
   db: Queryable,
   workspaceId: string,
@@ -166,13 +169,22 @@ export async function listContacts(
   sort: ContactSort,
   limit: number,
   after: ContactPosition | undefined,
-): Promise<{ contacts: Contact[]; last: ContactPosition | undefined; more: boolean }> {
+  score?: ScoreJoin,
+): Promise<{ contacts: (Contact & { raw?: number })[]; last: ContactPosition | undefined; more: boolean }> {
   const values: unknown[] = [workspaceId];
   const where = ['c.workspace_id = $1'];
   const param = (value: unknown) => {
     values.push(value);
     return `$${values.length}`;
   };
+  let join = '';
+  let scoreColumn = '';
+  if (score) {
+    // Scores in one profile, filtered row by row (exact at the request time, not index-backed in this order).
+    join = `JOIN scores sc ON sc.workspace_id = c.workspace_id AND sc.contact_id = c.id AND sc.version_id = ${param(score.versionId)}`;
+    scoreColumn = `, ${rawExpression(score.decays, score.timeKey, param)} AS raw`;
+    where.push(...rawBoundConditions(score.decays, score.bounds, param, score.timeKey));
+  }
   if (filter.tags && filter.tags.length > 0) where.push(`c.tags && ${param(filter.tags)}::text[]`);
   if (filter.accountId !== undefined) where.push(`c.account_id = ${param(filter.accountId)}`);
   if (filter.ownerId !== undefined) where.push(`c.owner_id = ${param(filter.ownerId)}`);
@@ -186,8 +198,8 @@ export async function listContacts(
     order = sort === 'lastInteractionAt' ? `${lastAt}, c.id` : `${lastAt} DESC, c.id DESC`;
     if (after) where.push(`(${lastAt}, c.id) ${direction} (${param(after.at ?? NEVER)}::timestamptz, ${param(after.id)})`);
   }
-  const { rows } = await db.query<Contact>(
-    `SELECT ${contactColumns} FROM contacts c WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${param(limit + 1)}`,
+  const { rows } = await db.query<Contact & { raw?: number }>(
+    `SELECT ${contactColumns}${scoreColumn} FROM contacts c ${join} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${param(limit + 1)}`,
     values,
   );
   const more = rows.length > limit;
@@ -200,7 +212,7 @@ export async function listContacts(
 }
 
 /** Every table holding a contact's data, erased together (the contact row last). */
-const contactDataTables = ['interactions'];
+const contactDataTables = ['interactions', 'score_ledger', 'scores', 'score_adjustments'];
 
 /** Erases the contact with everything recorded about it; false when it did not exist. */
 export async function eraseContact(db: Queryable, workspaceId: string, id: string): Promise<boolean> {
@@ -211,4 +223,13 @@ export async function eraseContact(db: Queryable, workspaceId: string, id: strin
   }
   await db.query('DELETE FROM contacts WHERE workspace_id = $1 AND id = $2', [workspaceId, id]);
   return true;
+}
+
+/** Locks existing contacts in id order (a publish batch waits for, or holds off, concurrent writes). */
+export async function lockContacts(db: Queryable, workspaceId: string, ids: readonly string[]): Promise<Contact[]> {
+  const { rows } = await db.query<Contact>(
+    `SELECT ${contactColumns} FROM contacts c WHERE c.workspace_id = $1 AND c.id = ANY($2::text[]) ORDER BY c.id FOR UPDATE`,
+    [workspaceId, ids],
+  );
+  return rows;
 }

@@ -1,3 +1,4 @@
+import type { InteractionRecord } from '../scoring/evaluate';
 import type { Queryable } from './db';
 
 export type NewInteraction = {
@@ -69,4 +70,21 @@ export async function listContactInteractions(
   const interactions = more ? rows.slice(0, limit) : rows;
   const lastRow = interactions[interactions.length - 1];
   return { interactions, last: lastRow ? { at: lastRow.occurredAt.toISOString(), seq: lastRow.seq } : undefined, more };
+}
+
+/** Every interaction of some contacts, per contact in time order, as rules read them (for a publish). */
+export async function interactionsOfContacts(db: Queryable, workspaceId: string, contactIds: readonly string[]): Promise<InteractionRecord[]> {
+  if (contactIds.length === 0) return [];
+  const { rows } = await db.query<InteractionRecord>(
+    `SELECT i.seq, i.id, i.contact_id AS "contactId", i.type, (extract(epoch FROM i.occurred_at) * 1000)::float8 AS "occurredAt",
+            i.actor_id AS "actorId", i.channel, i.direction, i.properties
+       FROM interactions i WHERE i.workspace_id = $1 AND i.contact_id = ANY($2::text[])
+      ORDER BY i.contact_id, i.occurred_at, i.seq`,
+    [workspaceId, contactIds],
+  );
+  return rows;
+}
+
+export function toInteractionRecord(row: Interaction): InteractionRecord {
+  return { ...row, occurredAt: row.occurredAt.getTime() };
 }

@@ -3,6 +3,8 @@ import supertest from 'supertest';
 import type { Clock } from '../../service/clock';
 import { loadConfig, type Config } from '../../service/config';
 import { createApp } from '../../service/http/app';
+import { JobWorker, type WorkerOptions } from '../../service/jobs/worker';
+import { ScoringEngine } from '../../service/scoring/engine';
 import { ensureWorkspace, insertApiKey, type Role } from '../../service/store/keys';
 import { ManualClock } from './clock';
 import { createTestDatabase, type TestDatabase } from './database';
@@ -18,6 +20,11 @@ export type TestService = {
   /** Requests with an admin key of the default test workspace already set. */
   as(key: string): AuthedAgent;
   admin: AuthedAgent;
+  engine: ScoringEngine;
+  /** Runs queued background jobs (publishes) to completion, as a worker would. */
+  runJobs(): Promise<number>;
+  /** Another worker on the same database (e.g. to simulate a crash and a resume). */
+  worker(options?: WorkerOptions): JobWorker;
   close(): Promise<void>;
 };
 
@@ -28,12 +35,14 @@ export type AuthedAgent = {
   delete(path: string): supertest.Test;
 };
 
-export async function startTestService(options: { clock?: Clock; config?: Partial<Config> } = {}): Promise<TestService> {
+export async function startTestService(options: { clock?: Clock; config?: Partial<Config>; batchSize?: number } = {}): Promise<TestService> {
   const database = await createTestDatabase();
   const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
   const config: Config = { ...loadConfig({}), rateLimitPerSecond: 0, runWorkers: false, ...options.config };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const { app } = createApp({ db: database.db, clock, logger, config });
+  const engine = new ScoringEngine();
+  const { app } = createApp({ db: database.db, clock, logger, config, engine });
+  const worker = new JobWorker({ db: database.db, clock, logger, engine }, { batchSize: options.batchSize ?? 50 });
   const http = supertest(app);
 
   const key = async (role: Role, workspace = 'test') => {
@@ -50,5 +59,18 @@ export async function startTestService(options: { clock?: Clock; config?: Partia
     };
   };
   const admin = as(await key('admin'));
-  return { database, clock, config, app, http, key, as, admin, close: () => database.drop() };
+  return {
+    database,
+    clock,
+    config,
+    app,
+    http,
+    engine,
+    key,
+    as,
+    admin,
+    runJobs: () => worker.drain(),
+    worker: (workerOptions) => new JobWorker({ db: database.db, clock, logger, engine }, { batchSize: options.batchSize ?? 50, ...workerOptions }),
+    close: () => database.drop(),
+  };
 }

@@ -2,6 +2,7 @@ import pino from 'pino';
 import supertest from 'supertest';
 import { loadConfig } from '../../service/config';
 import { createApp } from '../../service/http/app';
+import { ScoringEngine } from '../../service/scoring/engine';
 import { createPool } from '../../service/store/db';
 import { freePort } from '../../service/store/embedded';
 import { ManualClock } from '../helpers/clock';
@@ -21,7 +22,7 @@ describe('operations endpoints', () => {
 
   it('says not ready (503) when the database is unreachable', async () => {
     const db = createPool(`postgres://nobody@127.0.0.1:${await freePort()}/none`, 1);
-    const { app } = createApp({ db, clock: new ManualClock(), logger: pino({ level: 'silent' }), config: { ...loadConfig({}), rateLimitPerSecond: 0 } });
+    const { app } = createApp({ db, clock: new ManualClock(), logger: pino({ level: 'silent' }), config: { ...loadConfig({}), rateLimitPerSecond: 0 }, engine: new ScoringEngine() });
     const response = await supertest(app).get('/readyz');
     expect(response.status).toBe(503);
     expect(response.body.detail).toMatch(/not reachable/);
@@ -53,7 +54,9 @@ describe('/openapi.json', () => {
     const { body: document } = await service.http.get('/openapi.json');
     expect(document.openapi).toBe('3.1.0');
     const operations = Object.values(document.paths as Record<string, Record<string, { operationId: string }>>).flatMap((item) => Object.values(item).map((operation) => operation.operationId));
-    expect(operations).toEqual(expect.arrayContaining(['getMe', 'createKey', 'listKeys', 'revokeKey', 'upsertContact', 'upsertContacts', 'getContact', 'listContacts', 'eraseContact', 'recordInteractions', 'listContactInteractions', 'health', 'ready']));
+    expect(operations).toEqual(expect.arrayContaining(['getMe', 'createKey', 'listKeys', 'revokeKey', 'upsertContact', 'upsertContacts', 'getContact', 'listContacts', 'eraseContact', 'recordInteractions', 'listContactInteractions', 'health', 'ready',
+      'createProfile', 'listProfiles', 'getProfile', 'updateProfile', 'archiveProfile', 'publishProfile', 'listProfileVersions', 'previewProfile', 'getJob',
+      'getScore', 'getScoreHistory', 'adjustScore']));
     const record = document.paths['/v1/interactions'].post;
     const item = record.requestBody.content['application/json'].schema.properties.interactions.items;
     expect(item.required).toEqual(['contactId', 'type']);

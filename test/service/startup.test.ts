@@ -47,7 +47,7 @@ describe('npm start on DATABASE_URL', () => {
   it('lets two instances start together on an empty database, applying each migration once, and accepts ADMIN_API_KEY', async () => {
     const database = await createTestDatabase();
     try {
-      await database.db.query('DROP TABLE interactions, contacts, api_keys, workspaces, pgmigrations CASCADE');
+      await database.db.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
       const adminKey = 'deployment-key-0123456789abcdef0123456789';
       const ports = [await freePort(), await freePort()];
       const instances = ports.map((port) => runFromSources('service/main.ts', [], cleanEnv({ DATABASE_URL: database.url, PORT: String(port), ADMIN_API_KEY: adminKey })));

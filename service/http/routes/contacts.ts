@@ -1,6 +1,11 @@
 import { z } from 'zod/v4';
 import { transaction } from '../../store/db';
-import { eraseContact, getContact, listContacts, upsertContacts, type Contact } from '../../store/contacts';
+import { ScoreModel } from '../../scoring/math';
+import { bandJson, contactLedger } from '../../scoring/read';
+import { eraseContact, getContact, listContacts, upsertContacts, type Contact, type ContactSort } from '../../store/contacts';
+import { getProfile, liveVersions } from '../../store/profiles';
+import { listByScore } from '../../store/score-list';
+import { requireLiveVersion } from './profiles';
 import type { AppDeps } from '../deps';
 import { badRequest, notFound } from '../problem';
 import { Reply, type RouteRegistry } from '../route';
@@ -33,6 +38,13 @@ export const contactSchema = z
   })
   .meta({ id: 'Contact' });
 
+export const scoredContactSchema = contactSchema
+  .extend({
+    score: z.number().optional().describe('With profileId: the score in that profile'),
+    band: z.object({ name: z.string(), color: z.string() }).nullable().optional(),
+  })
+  .meta({ id: 'ScoredContact' });
+
 export function contactJson(contact: Contact) {
   return {
     id: contact.id,
@@ -53,7 +65,29 @@ const MAX_BATCH = 10_000;
 
 const listCursor = z.strictObject({ id: z.string(), at: z.string().nullable().optional() });
 
-export function contactRoutes(api: RouteRegistry, { db, clock }: AppDeps): void {
+export function contactRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps): void {
+  async function liveVersionForFilter(workspaceId: string, profileId: string) {
+    const profile = await getProfile(db, workspaceId, profileId);
+    if (!profile || profile.archivedAt || profile.liveVersionId === null) {
+      throw badRequest('profileId names no published profile of this workspace.', [{ path: 'profileId', message: 'no published profile with this id' }]);
+    }
+    return requireLiveVersion(db, engine, workspaceId, profile);
+  }
+
+  function scoreBounds(model: ScoreModel, minScore: number | undefined, maxScore: number | undefined, bandName: string | undefined) {
+    let min = minScore === undefined ? -Infinity : model.rawThreshold(minScore);
+    let max = maxScore === undefined ? Infinity : model.rawAtMostBound(maxScore);
+    if (bandName !== undefined) {
+      const bands = model.profile.bands;
+      const index = bands.findIndex((band) => band.name === bandName);
+      if (index === -1) throw badRequest(`The profile has no band ${JSON.stringify(bandName)}.`, [{ path: 'band', message: `one of: ${bands.map((band) => band.name).join(', ') || '(the profile has no bands)'}` }]);
+      const band = bands[index]!;
+      min = Math.max(min, model.rawThreshold(band.min));
+      max = Math.min(max, index === bands.length - 1 ? model.rawAtMostBound(band.max) : model.rawThreshold(band.max));
+    }
+    return { min, max };
+  }
+
   api.add({
     method: 'put',
     path: '/v1/contacts/:contactId',
@@ -66,9 +100,12 @@ export function contactRoutes(api: RouteRegistry, { db, clock }: AppDeps): void 
     response: contactSchema,
     responseDescription: '200 when updated, 201 when created',
     handler: async ({ auth, params, body }) => {
-      const { contacts, createdIds } = await transaction(db, (client) =>
-        upsertContacts(client, auth.workspaceId, [{ id: params.contactId, ...body }], clock.now()),
-      );
+      const { contacts, createdIds } = await transaction(db, async (client) => {
+        const now = clock.now();
+        const result = await upsertContacts(client, auth.workspaceId, [{ id: params.contactId, ...body }], now);
+        await engine.onContactsChanged(client, auth.workspaceId, result.contacts, result.createdIds, now.getTime());
+        return result;
+      });
       const contact = contacts[0]!;
       return new Reply(createdIds.has(contact.id) ? 201 : 200, contactJson(contact));
     },
@@ -96,7 +133,12 @@ export function contactRoutes(api: RouteRegistry, { db, clock }: AppDeps): void 
         return first === undefined ? [] : [{ path: `contacts.${index}.id`, message: `duplicates contacts.${first}.id` }];
       });
       if (duplicates.length > 0) throw badRequest('A batch may name each contact once.', duplicates);
-      const { contacts, createdIds } = await transaction(db, (client) => upsertContacts(client, auth.workspaceId, body.contacts, clock.now()));
+      const { contacts, createdIds } = await transaction(db, async (client) => {
+        const now = clock.now();
+        const result = await upsertContacts(client, auth.workspaceId, body.contacts, now);
+        await engine.onContactsChanged(client, auth.workspaceId, result.contacts, result.createdIds, now.getTime());
+        return result;
+      });
       return { created: createdIds.size, updated: contacts.length - createdIds.size };
     },
   });
@@ -109,12 +151,21 @@ export function contactRoutes(api: RouteRegistry, { db, clock }: AppDeps): void 
     summary: 'Get a contact',
     role: 'reader',
     params: contactIdParams,
-    response: contactSchema,
+    response: contactSchema.extend({
+      scores: z.array(z.object({ profileId: z.uuid(), profileName: z.string(), version: z.number().int(), score: z.number(), band: z.object({ name: z.string(), color: z.string() }).nullable() })),
+    }),
     errors: [404],
     handler: async ({ auth, params }) => {
       const contact = await getContact(db, auth.workspaceId, params.contactId);
       if (!contact) throw notFound(`No contact ${params.contactId}.`);
-      return contactJson(contact);
+      const now = clock.now().getTime();
+      const scores = [];
+      for (const row of await liveVersions(db, auth.workspaceId)) {
+        const { model } = engine.model(row);
+        const score = model.report(model.rawAt(await contactLedger(db, auth.workspaceId, row.id, contact.id), now));
+        scores.push({ profileId: row.profileId, profileName: row.profileName, version: row.version, score, band: bandJson(model, score) });
+      }
+      return { ...contactJson(contact), scores };
     },
   });
 
@@ -123,24 +174,78 @@ export function contactRoutes(api: RouteRegistry, { db, clock }: AppDeps): void 
     path: '/v1/contacts',
     operationId: 'listContacts',
     tag: 'Contacts',
-    summary: 'Filter contacts',
-    description: 'Keyset-paginated: follow `nextCursor` until it is null; pages stay stable while contacts are added.',
+    summary: 'Filter contacts (by tag, account, owner, and by score in a profile)',
+    description:
+      'Keyset-paginated: follow `nextCursor` until it is null; pages stay stable while contacts are added. With `profileId`, every item carries its `score` and `band` in that profile, exact as of the request (later pages use the time of the first), and `minScore`/`maxScore` (inclusive) and `band` filter on the score as shown. Sorting by score is answered from an index; ties are broken by contact id in the same direction.',
     role: 'reader',
     query: z.strictObject({
       tag: repeatable(z.string().min(1).max(100)).optional().describe('Any of these tags (repeatable)'),
       accountId: z.string().min(1).max(200).optional(),
       ownerId: z.string().min(1).max(200).optional(),
-      sort: z.enum(['id', 'lastInteractionAt', '-lastInteractionAt']).default('id'),
+      profileId: z.uuid().optional().describe('Score contacts in this published profile'),
+      minScore: z.coerce.number().min(-1e9).max(1e9).optional().describe('Score at least this (inclusive; needs profileId)'),
+      maxScore: z.coerce.number().min(-1e9).max(1e9).optional().describe('Score at most this (inclusive; needs profileId)'),
+      band: z.string().min(1).max(100).optional().describe('Only contacts in this band (needs profileId)'),
+      sort: z.enum(['id', 'lastInteractionAt', '-lastInteractionAt', 'score', '-score']).optional().describe('Default: -score with profileId, else id'),
       limit: limitQuery(1000, 50),
       cursor: cursorQuery,
     }),
-    response: z.object({ items: z.array(contactSchema), nextCursor: z.string().nullable() }),
+    response: z.object({ items: z.array(scoredContactSchema), nextCursor: z.string().nullable() }),
     handler: async ({ auth, query }) => {
-      const after = decodeCursor(query.cursor, listCursor.extend({ sort: z.literal(query.sort) }));
-      const page = await listContacts(db, auth.workspaceId, { tags: query.tag, accountId: query.accountId, ownerId: query.ownerId }, query.sort, query.limit, after);
+      const filter = { tags: query.tag, accountId: query.accountId, ownerId: query.ownerId };
+      if (!query.profileId) {
+        const needsProfile = (['minScore', 'maxScore', 'band'] as const).filter((name) => query[name] !== undefined);
+        if (query.sort === 'score' || query.sort === '-score') needsProfile.push('sort' as never);
+        if (needsProfile.length > 0) throw badRequest('Filtering or sorting by score needs a profileId.', needsProfile.map((name) => ({ path: name, message: 'needs profileId' })));
+        const sort = (query.sort ?? 'id') as ContactSort;
+        const after = decodeCursor(query.cursor, listCursor.extend({ sort: z.literal(sort) }));
+        const page = await listContacts(db, auth.workspaceId, filter, sort, query.limit, after);
+        return {
+          items: page.contacts.map(contactJson),
+          nextCursor: page.more && page.last ? encodeCursor({ ...page.last, sort }) : null,
+        };
+      }
+      const version = await liveVersionForFilter(auth.workspaceId, query.profileId);
+      const { model } = version;
+      const sort = query.sort ?? '-score';
+      const cursor = decodeCursor(query.cursor, z.strictObject({ sort: z.literal(sort), t: z.number(), id: z.string(), at: z.string().nullable().optional(), s: z.number().optional(), sign: z.number().optional(), key: z.number().optional(), raw: z.number().optional() }));
+      const t = cursor?.t ?? clock.now().getTime();
+      // Anchors whose expiries are due are brought up to date first, so the index answers exactly.
+      while ((await transaction(db, (client) => engine.refreshStale(client, auth.workspaceId, version, clock.now().getTime()))) === 1000);
+      const bounds = scoreBounds(model, query.minScore, query.maxScore, query.band);
+      const item = (contact: Contact & { raw?: number }) => {
+        const score = model.report(contact.raw ?? 0);
+        return { ...contactJson(contact), score, band: bandJson(model, score) };
+      };
+      if (sort === 'score' || sort === '-score') {
+        const rows = await listByScore(db, {
+          workspaceId: auth.workspaceId,
+          versionId: version.id,
+          decays: model.decays,
+          timeKey: model.timeKey(t),
+          bounds,
+          filter,
+          descending: sort === '-score',
+          limit: query.limit + 1,
+          after: cursor && cursor.s !== undefined ? { s: cursor.s, sign: cursor.sign!, key: cursor.key!, id: cursor.id, raw: cursor.raw! } : undefined,
+        });
+        const more = rows.length > query.limit;
+        const page = more ? rows.slice(0, query.limit) : rows;
+        const last = page[page.length - 1];
+        return {
+          items: page.map(item),
+          nextCursor: more && last ? encodeCursor({ sort, t, id: last.id, s: last.s, sign: last.sign, key: last.key, raw: last.raw }) : null,
+        };
+      }
+      const page = await listContacts(db, auth.workspaceId, filter, sort as ContactSort, query.limit, cursor ? { id: cursor.id, at: cursor.at } : undefined, {
+        versionId: version.id,
+        decays: model.decays,
+        timeKey: model.timeKey(t),
+        bounds,
+      });
       return {
-        items: page.contacts.map(contactJson),
-        nextCursor: page.more && page.last ? encodeCursor({ ...page.last, sort: query.sort }) : null,
+        items: page.contacts.map(item),
+        nextCursor: page.more && page.last ? encodeCursor({ ...page.last, sort, t }) : null,
       };
     },
   });

@@ -41,7 +41,7 @@ const interactionSchema = z
 
 const timelineCursor = z.strictObject({ at: z.string(), seq: z.number().int() });
 
-export function interactionRoutes(api: RouteRegistry, { db, clock }: AppDeps): void {
+export function interactionRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps): void {
   api.add({
     method: 'post',
     path: '/v1/interactions',
@@ -71,7 +71,7 @@ export function interactionRoutes(api: RouteRegistry, { db, clock }: AppDeps): v
         return { ...item, occurredAt };
       });
       if (errors.length > 0) throw badRequest(`Invalid request body: ${errors.length} problem(s), see errors.`, errors);
-      return ingestInteractions(db, auth.workspaceId, items, now);
+      return ingestInteractions(db, engine, auth.workspaceId, items, now);
     },
   });
 

@@ -1,0 +1,102 @@
+import type { Clock } from '../clock';
+import type { Logger } from '../logger';
+import type { ScoringEngine } from '../scoring/engine';
+import { transaction, type Db } from '../store/db';
+import { finishJob, insertJob, recordProgress, type Job } from '../store/jobs';
+import { getVersion, markVersionFailed, switchLiveVersion } from '../store/profiles';
+
+export type PublishPayload = { profileId: string; versionId: number; notify: boolean };
+
+export type JobContext = {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  engine: ScoringEngine;
+  workerId: string;
+  leaseMs: number;
+  batchSize: number;
+  /** Test hook: stop as if the process died after this many batches (the lease stays taken). */
+  stopAfterBatches?: number;
+};
+
+export class JobLost extends Error {}
+
+/**
+ * Scores every contact of the workspace under a new version, in batches of contacts ordered by id.
+ * Each batch commits together with the job's cursor and progress, so a job whose worker died is
+ * resumed (by any instance, once the lease runs out) from the last committed batch. Meanwhile
+ * ingest already scores the new version too, and reads keep using the previous one; the switch
+ * happens in one transaction at the end.
+ */
+export async function runPublishJob(job: Job, context: JobContext): Promise<'finished' | 'stopped'> {
+  const { db, clock, engine } = context;
+  const payload = job.payload as PublishPayload;
+  const versionRow = await getVersion(db, job.workspaceId, payload.versionId);
+  if (!versionRow || versionRow.state !== 'publishing') {
+    await finishJob(db, job, context.workerId, 'failed', clock.now(), `version ${payload.versionId} is no longer being published (profile archived or replaced)`);
+    return 'finished';
+  }
+  const version = engine.activate({ ...versionRow, profileName: '' });
+  let { done, cursor } = job;
+  let total = job.total;
+  if (total === 0) {
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1', [job.workspaceId]);
+    total = rows[0]!.n;
+  }
+  let batches = 0;
+  for (;;) {
+    const { rows } = await db.query<{ id: string }>(
+      'SELECT id FROM contacts WHERE workspace_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3',
+      [job.workspaceId, cursor, context.batchSize],
+    );
+    if (rows.length === 0) break;
+    const ids = rows.map((row) => row.id);
+    const next = ids[ids.length - 1]!;
+    await transaction(db, async (client) => {
+      const now = clock.now();
+      await engine.recompute(client, job.workspaceId, version, ids, now.getTime());
+      const owned = await recordProgress(client, job, context.workerId, { done: done + ids.length, total: Math.max(total, done + ids.length), cursor: next }, now, context.leaseMs);
+      if (!owned) throw new JobLost(`job ${job.id} was taken over by another worker`);
+    });
+    done += ids.length;
+    total = Math.max(total, done);
+    cursor = next;
+    batches++;
+    if (context.stopAfterBatches !== undefined && batches >= context.stopAfterBatches) return 'stopped';
+  }
+  await transaction(db, async (client) => {
+    const now = clock.now();
+    const current = await getVersion(client, job.workspaceId, payload.versionId);
+    if (current?.state !== 'publishing') throw new Error(`version ${payload.versionId} is no longer being published`);
+    const previous = await switchLiveVersion(client, job.workspaceId, payload.profileId, payload.versionId, now);
+    if (previous !== null) await insertJob(client, job.workspaceId, 'purge-version', { versionId: previous }, now);
+    const owned = await finishJob(client, job, context.workerId, 'succeeded', now);
+    if (!owned) throw new JobLost(`job ${job.id} was taken over by another worker`);
+  });
+  context.logger.info({ job: job.id, version: versionRow.version, profile: payload.profileId, contacts: done }, 'profile version published');
+  return 'finished';
+}
+
+export async function failPublishJob(job: Job, context: JobContext, error: Error): Promise<void> {
+  const payload = job.payload as PublishPayload;
+  await transaction(context.db, async (client) => {
+    await markVersionFailed(client, job.workspaceId, payload.versionId);
+    await finishJob(client, job, context.workerId, 'failed', context.clock.now(), error.message);
+  });
+}
+
+/** Removes what a replaced version left behind, a chunk per transaction. */
+export async function runPurgeJob(job: Job, context: JobContext): Promise<'finished'> {
+  const versionId = (job.payload as { versionId: number }).versionId;
+  for (const table of ['score_ledger', 'scores']) {
+    for (;;) {
+      const { rowCount } = await context.db.query(
+        `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE workspace_id = $1 AND version_id = $2 LIMIT 20000))`,
+        [job.workspaceId, versionId],
+      );
+      if (!rowCount) break;
+    }
+  }
+  await finishJob(context.db, job, context.workerId, 'succeeded', context.clock.now());
+  return 'finished';
+}

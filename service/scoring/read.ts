@@ -1,0 +1,206 @@
+import { adjustmentsById } from '../store/adjustments';
+import type { Contact } from '../store/contacts';
+import type { Queryable } from '../store/db';
+import { fetchLedger, type LedgerEntry } from '../store/ledger';
+import type { ActiveVersion } from './engine';
+import { contactFact } from './evaluate';
+import { DAY_MS, EntryKind, roundParts, type ScoreModel } from './math';
+
+/** Score answers computed from the ledger: exact at any moment, explained rule by rule. */
+
+export type ExplanationLine = {
+  rule: string;
+  kind: 'interaction' | 'state' | 'adjustment';
+  count: number;
+  points: number;
+  /** Matches within the window that did not count because of the rule's limit. */
+  limited?: number;
+  at?: string;
+  by?: string | null;
+  reason?: string;
+};
+
+export type Suggestion = { action: string; message: string };
+
+export type ScoreAnswer = {
+  contactId: string;
+  profileId: string;
+  version: number;
+  score: number;
+  band: { name: string; color: string } | null;
+  lastInteractionAt: string | null;
+  computedAt: string;
+  trend: { delta7d: number; delta30d: number };
+  next: { threshold: number; direction: 'down' | 'up'; at: string } | null;
+  explanation: ExplanationLine[];
+  clamp: { applied: 'min' | 'max'; bound: number; unclamped: number } | null;
+  suggestions: Suggestion[];
+};
+
+export function bandJson(model: ScoreModel, score: number) {
+  const band = model.bandOf(score);
+  return band ? { name: band.name, color: band.color } : null;
+}
+
+export async function contactLedger(db: Queryable, workspaceId: string, versionId: number, contactId: string): Promise<LedgerEntry[]> {
+  return (await fetchLedger(db, workspaceId, versionId, [{ contactId, since: null }])).get(contactId) ?? [];
+}
+
+/** Raw contribution per explanation line at t (before rounding), in the order lines are shown. */
+function explanationParts(version: ActiveVersion, entries: readonly LedgerEntry[], t: number) {
+  const { model, profile } = version;
+  const rules = new Map<number, { count: number; limited: number; value: number }>();
+  const states = new Map<number, number>();
+  const adjustments: { entry: LedgerEntry; value: number }[] = [];
+  for (const entry of entries) {
+    if (entry.at > t) continue;
+    if (entry.kind === EntryKind.state) {
+      states.set(entry.rule, (states.get(entry.rule) ?? 0) + entry.points);
+    } else if (entry.kind === EntryKind.adjustment) {
+      if (model.contributes(entry, t)) adjustments.push({ entry, value: entry.points * model.decay(t - entry.at) });
+    } else {
+      const line = rules.get(entry.rule) ?? { count: 0, limited: 0, value: 0 };
+      if (model.contributes(entry, t)) {
+        line.count++;
+        line.value += entry.points * model.decay(t - entry.at);
+      } else if (!entry.counted && model.inWindow(entry.at, t)) {
+        line.limited++;
+      }
+      rules.set(entry.rule, line);
+    }
+  }
+  const lines: (Omit<ExplanationLine, 'points'> & { value: number; adjustmentId?: string })[] = [];
+  for (const rule of profile.rules) {
+    if (rule.type === 'state') {
+      const held = states.get(rule.index) ?? 0;
+      if (Math.abs(held) > 1e-9) lines.push({ rule: rule.name, kind: 'state', count: 1, value: held });
+    } else {
+      const line = rules.get(rule.index);
+      if (line && (line.count > 0 || line.limited > 0)) lines.push({ rule: rule.name, kind: 'interaction', count: line.count, value: line.value, ...(line.limited > 0 ? { limited: line.limited } : {}) });
+    }
+  }
+  for (const { entry, value } of adjustments) lines.push({ rule: 'Adjustment', kind: 'adjustment', count: 1, value, adjustmentId: entry.adjustmentId ?? undefined, at: new Date(entry.at).toISOString() });
+  return lines;
+}
+
+export async function explain(db: Queryable, workspaceId: string, version: ActiveVersion, entries: readonly LedgerEntry[], t: number): Promise<{ raw: number; lines: ExplanationLine[] }> {
+  const { model, profile } = version;
+  const parts = explanationParts(version, entries, t);
+  const raw = parts.reduce((sum, part) => sum + part.value, 0);
+  // Points profiles explain the unclamped score; relationship profiles split the shown 0–100 score in
+  // proportion to each line's share of the strength.
+  let shares: number[];
+  let total: number;
+  if (profile.kind === 'relationship') {
+    total = model.report(raw);
+    shares = parts.map((part) => (raw > 0 ? (part.value / raw) * total : 0));
+  } else {
+    total = raw;
+    shares = parts.map((part) => part.value);
+  }
+  const rounded = roundParts(shares, total);
+  const details = await adjustmentsById(db, workspaceId, parts.flatMap((part) => (part.adjustmentId ? [part.adjustmentId] : [])));
+  const lines = parts.map(({ value: _value, adjustmentId, ...line }, index) => {
+    const adjustment = adjustmentId ? details.get(adjustmentId) : undefined;
+    return {
+      ...line,
+      points: rounded[index]!,
+      ...(adjustment ? { rule: `Adjustment: ${adjustment.reason}`, by: adjustment.keyName ?? adjustment.keyId, reason: adjustment.reason } : {}),
+    };
+  });
+  return { raw, lines };
+}
+
+/** Reported score at t from the ledger. */
+export function scoreAt(model: ScoreModel, entries: readonly LedgerEntry[], t: number): number {
+  return model.report(model.rawAt(entries, t));
+}
+
+export type ScoreContext = {
+  /** Extra levels someone watches (subscription thresholds), besides the band edges. */
+  thresholds?: readonly number[];
+};
+
+export async function readScore(db: Queryable, workspaceId: string, version: ActiveVersion, contact: Contact, t: number, context: ScoreContext = {}): Promise<ScoreAnswer> {
+  const { model } = version;
+  const entries = (await contactLedger(db, workspaceId, version.id, contact.id)).filter((entry) => entry.at <= t);
+  const { raw, lines } = await explain(db, workspaceId, version, entries, t);
+  const score = model.report(raw);
+  const before7 = scoreAt(model, entries, t - 7 * DAY_MS);
+  const before30 = scoreAt(model, entries, t - 30 * DAY_MS);
+  const activity = await interactionActivity(db, workspaceId, contact, t);
+  const levels = [...new Set([...model.bandEdges(), ...(context.thresholds ?? [])])];
+  const rawLevels = new Map(levels.map((level) => [model.rawThreshold(level), level]));
+  const finiteLevels = [...rawLevels.keys()].filter((level) => Number.isFinite(level));
+  const next = model.nextCrossing(model.anchorFromEntries(entries, t), entries, t, finiteLevels);
+  const band = bandJson(model, score);
+  return {
+    contactId: contact.id,
+    profileId: version.profileId,
+    version: version.version,
+    score,
+    band,
+    lastInteractionAt: activity.lastAt === null ? null : new Date(activity.lastAt).toISOString(),
+    computedAt: new Date(t).toISOString(),
+    trend: { delta7d: round(score - before7), delta30d: round(score - before30) },
+    next: next ? { threshold: rawLevels.get(next.level)!, direction: next.direction, at: new Date(next.at).toISOString() } : null,
+    explanation: lines,
+    clamp: model.clampOf(raw),
+    suggestions: suggest(version, {
+      score,
+      previousScore: before7,
+      delta: round(score - before7),
+      band: band?.name ?? null,
+      daysSinceLastInteraction: activity.lastAt === null ? null : round((t - activity.lastAt) / DAY_MS),
+      lastInteractionType: activity.lastType,
+      interactionsLast30d: activity.last30d,
+      contact: contactFact(contact),
+    }),
+  };
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;
+
+export type SuggestionFacts = {
+  score: number;
+  previousScore: number | null;
+  delta: number | null;
+  band: string | null;
+  daysSinceLastInteraction: number | null;
+  lastInteractionType: string | null;
+  interactionsLast30d: number;
+  contact: ReturnType<typeof contactFact>;
+};
+
+/** The profile's suggestion rules that hold for these facts, in the order they are written. */
+export function suggest(version: Pick<ActiveVersion, 'profile'>, facts: SuggestionFacts): Suggestion[] {
+  return version.profile.suggestions
+    .filter((suggestion) => suggestion.conditions.lenient(facts as unknown as Record<string, unknown>))
+    .map((suggestion) => ({ action: suggestion.action, message: suggestion.message }));
+}
+
+/** Last interaction as of t and the number in the 30 days before it (suggestion facts). */
+export async function interactionActivity(db: Queryable, workspaceId: string, contact: Contact, t: number): Promise<{ lastAt: number | null; lastType: string | null; last30d: number }> {
+  const { rows } = await db.query<{ lastAt: number | null; lastType: string | null; last30d: number }>(
+    `SELECT (SELECT (extract(epoch FROM occurred_at) * 1000)::float8 FROM interactions
+              WHERE workspace_id = $1 AND contact_id = $2 AND occurred_at <= $3 ORDER BY occurred_at DESC, seq DESC LIMIT 1) AS "lastAt",
+            (SELECT type FROM interactions
+              WHERE workspace_id = $1 AND contact_id = $2 AND occurred_at <= $3 ORDER BY occurred_at DESC, seq DESC LIMIT 1) AS "lastType",
+            (SELECT count(*)::int FROM interactions
+              WHERE workspace_id = $1 AND contact_id = $2 AND occurred_at <= $3 AND occurred_at > $3::timestamptz - interval '30 days') AS "last30d"`,
+    [workspaceId, contact.id, new Date(t)],
+  );
+  return rows[0]!;
+}
+
+export type HistoryPoint = { at: string; score: number; band: string | null };
+
+/** The score at each step from `from` to `to` (inclusive), recomputed from the ledger. */
+export function history(model: ScoreModel, entries: readonly LedgerEntry[], from: number, to: number, stepMs: number): HistoryPoint[] {
+  const points: HistoryPoint[] = [];
+  for (let t = from; t <= to; t += stepMs) {
+    const score = scoreAt(model, entries, t);
+    points.push({ at: new Date(t).toISOString(), score, band: model.bandOf(score)?.name ?? null });
+  }
+  return points;
+}

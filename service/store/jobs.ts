@@ -1,0 +1,92 @@
+import type { Queryable } from './db';
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export type Job = {
+  workspaceId: string;
+  id: string;
+  kind: string;
+  state: JobState;
+  payload: Record<string, unknown>;
+  total: number;
+  done: number;
+  cursor: string | null;
+  attempts: number;
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+  error: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+};
+
+const columns = `workspace_id AS "workspaceId", id, kind, state, payload, total, done, cursor, attempts, locked_by AS "lockedBy",
+  locked_until AS "lockedUntil", error, created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+
+export async function insertJob(db: Queryable, workspaceId: string, kind: string, payload: Record<string, unknown>, now: Date): Promise<Job> {
+  const { rows } = await db.query<Job>(
+    `INSERT INTO jobs (workspace_id, kind, payload, created_at) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
+    [workspaceId, kind, JSON.stringify(payload), now],
+  );
+  await db.query(`SELECT pg_notify('engagement_score_jobs', $1)`, [rows[0]!.id]);
+  return rows[0]!;
+}
+
+export async function getJob(db: Queryable, workspaceId: string, id: string): Promise<Job | undefined> {
+  const { rows } = await db.query<Job>(`SELECT ${columns} FROM jobs WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
+  return rows[0];
+}
+
+/**
+ * Claims the oldest job that is queued, or running under a lease that ran out (its worker died):
+ * FOR UPDATE SKIP LOCKED lets several instances claim side by side without taking the same job.
+ */
+export async function claimJob(db: Queryable, workerId: string, now: Date, leaseMs: number, kinds: readonly string[]): Promise<Job | undefined> {
+  const { rows } = await db.query<Job>(
+    `UPDATE jobs j SET state = 'running', locked_by = $1, locked_until = $2::timestamptz + make_interval(secs => $3 / 1000.0),
+            attempts = j.attempts + 1, started_at = coalesce(j.started_at, $2)
+      WHERE (j.workspace_id, j.id) = (
+        SELECT workspace_id, id FROM jobs
+         WHERE (state = 'queued' OR (state = 'running' AND locked_until < $2)) AND kind = ANY($4::text[])
+         ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+      RETURNING ${columns}`,
+    [workerId, now, leaseMs, kinds],
+  );
+  return rows[0];
+}
+
+/** Records progress and renews the lease; false when another worker has taken the job over. */
+export async function recordProgress(db: Queryable, job: Pick<Job, 'workspaceId' | 'id'>, workerId: string, progress: { done: number; total: number; cursor: string | null }, now: Date, leaseMs: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET done = $4, total = $5, cursor = $6, locked_until = $7::timestamptz + make_interval(secs => $8 / 1000.0)
+      WHERE workspace_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'`,
+    [job.workspaceId, job.id, workerId, progress.done, progress.total, progress.cursor, now, leaseMs],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+export async function finishJob(db: Queryable, job: Pick<Job, 'workspaceId' | 'id'>, workerId: string, state: 'succeeded' | 'failed', now: Date, error?: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET state = $4, finished_at = $5, error = $6, locked_by = NULL, locked_until = NULL
+      WHERE workspace_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'`,
+    [job.workspaceId, job.id, workerId, state, now, error ?? null],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+export async function activeJobFor(db: Queryable, workspaceId: string, kind: string, key: string, value: string): Promise<Job | undefined> {
+  const { rows } = await db.query<Job>(
+    `SELECT ${columns} FROM jobs WHERE workspace_id = $1 AND kind = $2 AND payload ->> $3 = $4 AND state IN ('queued', 'running') LIMIT 1`,
+    [workspaceId, kind, key, value],
+  );
+  return rows[0];
+}
+
+/** Gives a job that failed back to the queue for another attempt (its cursor keeps the progress). */
+export async function releaseJob(db: Queryable, job: Pick<Job, 'workspaceId' | 'id'>, workerId: string, error: string): Promise<void> {
+  await db.query(
+    `UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, error = $4
+      WHERE workspace_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'`,
+    [job.workspaceId, job.id, workerId, error],
+  );
+}

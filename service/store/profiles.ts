@@ -1,0 +1,139 @@
+import type { Queryable } from './db';
+
+export type ProfileRow = {
+  id: string;
+  name: string;
+  draft: unknown;
+  liveVersionId: number | null;
+  archivedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export type VersionState = 'publishing' | 'live' | 'retired' | 'failed';
+
+export type VersionRow = {
+  id: number;
+  profileId: string;
+  version: number;
+  document: unknown;
+  state: VersionState;
+  createdAt: Date;
+  publishedAt: Date | null;
+};
+
+const profileColumns = `p.id, p.name, p.draft, p.live_version_id AS "liveVersionId", p.archived_at AS "archivedAt",
+  p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
+const versionColumns = `v.id, v.profile_id AS "profileId", v.version, v.document, v.state, v.created_at AS "createdAt", v.published_at AS "publishedAt"`;
+
+export async function insertProfile(db: Queryable, workspaceId: string, name: string, draft: unknown, now: Date): Promise<ProfileRow> {
+  const { rows } = await db.query<ProfileRow>(
+    `INSERT INTO profiles AS p (workspace_id, name, draft, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING ${profileColumns}`,
+    [workspaceId, name, JSON.stringify(draft), now],
+  );
+  return rows[0]!;
+}
+
+export async function getProfile(db: Queryable, workspaceId: string, id: string, lock = false): Promise<ProfileRow | undefined> {
+  const { rows } = await db.query<ProfileRow>(
+    `SELECT ${profileColumns} FROM profiles p WHERE p.workspace_id = $1 AND p.id = $2 ${lock ? 'FOR UPDATE' : ''}`,
+    [workspaceId, id],
+  );
+  return rows[0];
+}
+
+export async function listProfiles(db: Queryable, workspaceId: string, includeArchived: boolean): Promise<ProfileRow[]> {
+  const { rows } = await db.query<ProfileRow>(
+    `SELECT ${profileColumns} FROM profiles p WHERE p.workspace_id = $1 ${includeArchived ? '' : 'AND p.archived_at IS NULL'} ORDER BY p.created_at, p.id`,
+    [workspaceId],
+  );
+  return rows;
+}
+
+export async function updateDraft(db: Queryable, workspaceId: string, id: string, name: string, draft: unknown, now: Date): Promise<ProfileRow | undefined> {
+  const { rows } = await db.query<ProfileRow>(
+    `UPDATE profiles p SET draft = $3, name = $4, updated_at = $5 WHERE p.workspace_id = $1 AND p.id = $2 RETURNING ${profileColumns}`,
+    [workspaceId, id, JSON.stringify(draft), name, now],
+  );
+  return rows[0];
+}
+
+export async function archiveProfile(db: Queryable, workspaceId: string, id: string, now: Date): Promise<void> {
+  await db.query('UPDATE profiles SET archived_at = $3, updated_at = $3 WHERE workspace_id = $1 AND id = $2 AND archived_at IS NULL', [workspaceId, id, now]);
+  // An archived profile stops scoring: its versions leave the active set.
+  await db.query(`UPDATE profile_versions SET state = 'retired' WHERE workspace_id = $1 AND profile_id = $2 AND state IN ('publishing', 'live')`, [workspaceId, id]);
+}
+
+export async function insertVersion(db: Queryable, workspaceId: string, profileId: string, document: unknown, now: Date): Promise<VersionRow> {
+  const { rows } = await db.query<VersionRow>(
+    `INSERT INTO profile_versions AS v (workspace_id, profile_id, version, document, state, created_at)
+     SELECT $1, $2, coalesce(max(version), 0) + 1, $3, 'publishing', $4 FROM profile_versions WHERE workspace_id = $1 AND profile_id = $2
+     RETURNING ${versionColumns}`,
+    [workspaceId, profileId, JSON.stringify(document), now],
+  );
+  return rows[0]!;
+}
+
+export async function getVersion(db: Queryable, workspaceId: string, id: number): Promise<VersionRow | undefined> {
+  const { rows } = await db.query<VersionRow>(`SELECT ${versionColumns} FROM profile_versions v WHERE v.workspace_id = $1 AND v.id = $2`, [workspaceId, id]);
+  return rows[0];
+}
+
+export async function listVersions(db: Queryable, workspaceId: string, profileId: string): Promise<VersionRow[]> {
+  const { rows } = await db.query<VersionRow>(
+    `SELECT ${versionColumns} FROM profile_versions v WHERE v.workspace_id = $1 AND v.profile_id = $2 ORDER BY v.version DESC`,
+    [workspaceId, profileId],
+  );
+  return rows;
+}
+
+/** The versions that score what happens now: live ones and those being published. */
+export async function activeVersions(db: Queryable, workspaceId: string): Promise<(VersionRow & { profileName: string })[]> {
+  const { rows } = await db.query<VersionRow & { profileName: string }>(
+    `SELECT ${versionColumns}, p.name AS "profileName"
+       FROM profile_versions v JOIN profiles p ON p.workspace_id = v.workspace_id AND p.id = v.profile_id
+      WHERE v.workspace_id = $1 AND v.state IN ('publishing', 'live') AND p.archived_at IS NULL
+      ORDER BY v.id`,
+    [workspaceId],
+  );
+  return rows;
+}
+
+/** The published versions reads are served from, one per profile. */
+export async function liveVersions(db: Queryable, workspaceId: string): Promise<(VersionRow & { profileName: string })[]> {
+  const { rows } = await db.query<VersionRow & { profileName: string }>(
+    `SELECT ${versionColumns}, p.name AS "profileName"
+       FROM profiles p JOIN profile_versions v ON v.workspace_id = p.workspace_id AND v.id = p.live_version_id
+      WHERE p.workspace_id = $1 AND p.archived_at IS NULL
+      ORDER BY p.created_at, p.id`,
+    [workspaceId],
+  );
+  return rows;
+}
+
+/** Makes `versionId` the one reads use; the previous live version is retired. Atomic with the caller's transaction. */
+export async function switchLiveVersion(db: Queryable, workspaceId: string, profileId: string, versionId: number, now: Date): Promise<number | null> {
+  const { rows } = await db.query<{ previous: number | null }>(
+    `UPDATE profiles p SET live_version_id = $3, updated_at = $4
+       FROM (SELECT live_version_id AS previous FROM profiles WHERE workspace_id = $1 AND id = $2 FOR UPDATE) old
+      WHERE p.workspace_id = $1 AND p.id = $2
+      RETURNING old.previous`,
+    [workspaceId, profileId, versionId, now],
+  );
+  const previous = rows[0]?.previous ?? null;
+  await db.query(`UPDATE profile_versions SET state = 'live', published_at = $3 WHERE workspace_id = $1 AND id = $2`, [workspaceId, versionId, now]);
+  if (previous !== null) await db.query(`UPDATE profile_versions SET state = 'retired' WHERE workspace_id = $1 AND id = $2`, [workspaceId, previous]);
+  return previous;
+}
+
+export async function markVersionFailed(db: Queryable, workspaceId: string, versionId: number): Promise<void> {
+  await db.query(`UPDATE profile_versions SET state = 'failed' WHERE workspace_id = $1 AND id = $2 AND state = 'publishing'`, [workspaceId, versionId]);
+}
+
+export async function publishingVersion(db: Queryable, workspaceId: string, profileId: string): Promise<VersionRow | undefined> {
+  const { rows } = await db.query<VersionRow>(
+    `SELECT ${versionColumns} FROM profile_versions v WHERE v.workspace_id = $1 AND v.profile_id = $2 AND v.state = 'publishing'`,
+    [workspaceId, profileId],
+  );
+  return rows[0];
+}
