@@ -34,6 +34,10 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(1000),
   RUN_WORKERS: bool.default(true),
   PUBLIC_URL: z.url().optional(),
+  ALLOW_PRIVATE_WEBHOOK_TARGETS: bool.default(false),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_RETRY_HOURS: z.coerce.number().min(24).max(24 * 30).default(24),
+  SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
 });
 
 export type Config = {
@@ -49,6 +53,10 @@ export type Config = {
   rateLimitPerSecond: number;
   runWorkers: boolean;
   publicUrl: string | undefined;
+  allowPrivateWebhookTargets: boolean;
+  webhookTimeoutMs: number;
+  webhookRetryHours: number;
+  schedulerIntervalMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -79,5 +87,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
     runWorkers: env.RUN_WORKERS,
     publicUrl: env.PUBLIC_URL,
+    allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS,
+    webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    webhookRetryHours: env.WEBHOOK_RETRY_HOURS,
+    schedulerIntervalMs: env.SCHEDULER_INTERVAL_MS,
   };
 }

@@ -3,7 +3,10 @@ import { bootstrap } from './bootstrap';
 import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config';
 import { createApp } from './http/app';
+import { Dispatcher } from './jobs/dispatcher';
+import { CrossingScheduler } from './jobs/scheduler';
 import { JobWorker } from './jobs/worker';
+import { CrossingDetector } from './scoring/crossings';
 import { ScoringEngine } from './scoring/engine';
 import { createLogger } from './logger';
 import { createPool } from './store/db';
@@ -38,10 +41,17 @@ async function main(): Promise<void> {
 
   const db = createPool(databaseUrl, config.databasePoolSize);
   const started = await bootstrap(db, config, systemClock.now());
-  const engine = new ScoringEngine();
+  const engine = new ScoringEngine(new CrossingDetector());
   const { app } = createApp({ db, clock: systemClock, logger, config, engine });
-  const worker = config.runWorkers ? new JobWorker({ db, clock: systemClock, logger, engine }) : undefined;
+  const background = { db, clock: systemClock, logger, engine };
+  const worker = config.runWorkers ? new JobWorker(background) : undefined;
+  const scheduler = config.runWorkers ? new CrossingScheduler(background, { intervalMs: config.schedulerIntervalMs }) : undefined;
+  const dispatcher = config.runWorkers
+    ? new Dispatcher(background, { timeoutMs: config.webhookTimeoutMs, retryForMs: config.webhookRetryHours * 3_600_000, allowPrivateTargets: config.allowPrivateWebhookTargets })
+    : undefined;
   await worker?.start();
+  scheduler?.start();
+  await dispatcher?.start();
 
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));
@@ -73,7 +83,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeAllConnections();
     });
-    await worker?.stop();
+    await Promise.all([worker?.stop(), scheduler?.stop(), dispatcher?.stop()]);
     await db.end();
     await embedded?.stop();
     logger.info('stopped');

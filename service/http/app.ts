@@ -16,6 +16,7 @@ import { interactionRoutes } from './routes/interactions';
 import { operationRoutes } from './routes/operations';
 import { profileRoutes } from './routes/profiles';
 import { scoreRoutes } from './routes/scores';
+import { subscriptionRoutes } from './routes/subscriptions';
 
 const { version } = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
 
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): App {
   interactionRoutes(routes, deps);
   profileRoutes(routes, deps);
   scoreRoutes(routes, deps);
+  subscriptionRoutes(routes, deps);
 
   const router = express.Router();
   routes.mount(router, authenticate(deps.db));

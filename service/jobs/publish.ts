@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import type { ScoringEngine } from '../scoring/engine';
 import { transaction, type Db } from '../store/db';
 import { finishJob, insertJob, recordProgress, type Job } from '../store/jobs';
-import { getVersion, markVersionFailed, switchLiveVersion } from '../store/profiles';
+import { activeVersions, getVersion, markVersionFailed, switchLiveVersion, watchedVersion } from '../store/profiles';
 
 export type PublishPayload = { profileId: string; versionId: number; notify: boolean };
 
@@ -36,7 +36,7 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
     await finishJob(db, job, context.workerId, 'failed', clock.now(), `version ${payload.versionId} is no longer being published (profile archived or replaced)`);
     return 'finished';
   }
-  const version = engine.activate({ ...versionRow, profileName: '' });
+  const version = engine.activate((await watchedVersion(db, job.workspaceId, payload.versionId))!);
   let { done, cursor } = job;
   let total = job.total;
   if (total === 0) {
@@ -69,7 +69,13 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
     const current = await getVersion(client, job.workspaceId, payload.versionId);
     if (current?.state !== 'publishing') throw new Error(`version ${payload.versionId} is no longer being published`);
     const previous = await switchLiveVersion(client, job.workspaceId, payload.profileId, payload.versionId, now);
-    if (previous !== null) await insertJob(client, job.workspaceId, 'purge-version', { versionId: previous }, now);
+    if (previous !== null) {
+      if (payload.notify) {
+        const [currentRow, previousRow] = [await watchedVersion(client, job.workspaceId, payload.versionId), await watchedVersion(client, job.workspaceId, previous)];
+        await engine.notifyPublish(client, job.workspaceId, engine.activate(currentRow!), engine.activate(previousRow!), now.getTime());
+      }
+      await insertJob(client, job.workspaceId, 'purge-version', { versionId: previous }, now);
+    }
     const owned = await finishJob(client, job, context.workerId, 'succeeded', now);
     if (!owned) throw new JobLost(`job ${job.id} was taken over by another worker`);
   });
@@ -98,5 +104,23 @@ export async function runPurgeJob(job: Job, context: JobContext): Promise<'finis
     }
   }
   await finishJob(context.db, job, context.workerId, 'succeeded', context.clock.now());
+  return 'finished';
+}
+
+/**
+ * After a subscription added a level to watch: recomputes every contact's due time under the
+ * profile's active versions, a locked page per transaction.
+ */
+export async function runRescheduleJob(job: Job, context: JobContext): Promise<'finished'> {
+  const { db, engine } = context;
+  const profileId = (job.payload as { profileId: string }).profileId;
+  const versions = (await activeVersions(db, job.workspaceId)).filter((row) => row.profileId === profileId).map((row) => engine.activate(row));
+  for (const version of versions) {
+    let after: string | null = null;
+    do {
+      after = await transaction(db, (client) => engine.reschedule(client, job.workspaceId, version, after, context.batchSize));
+    } while (after !== null);
+  }
+  await finishJob(db, job, context.workerId, 'succeeded', context.clock.now());
   return 'finished';
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import type { ScoringEngine } from '../scoring/engine';
 import type { Db } from '../store/db';
 import { claimJob, finishJob, releaseJob, type Job } from '../store/jobs';
-import { JobLost, failPublishJob, runPublishJob, runPurgeJob, type JobContext } from './publish';
+import { JobLost, failPublishJob, runPublishJob, runPurgeJob, runRescheduleJob, type JobContext } from './publish';
 
 export type WorkerOptions = {
   workerId?: string;
@@ -22,6 +22,7 @@ const MAX_ATTEMPTS = 3;
 const handlers: Record<string, (job: Job, context: JobContext) => Promise<'finished' | 'stopped'>> = {
   publish: runPublishJob,
   'purge-version': runPurgeJob,
+  reschedule: runRescheduleJob,
 };
 
 /** Runs background jobs claimed through the database; any number of instances can run one. */

@@ -4,7 +4,7 @@ import type { Queryable } from '../store/db';
 import { interactionsOfContacts } from '../store/interactions';
 import { deleteLedgerOfContacts, fetchLedger, fetchRuleEntries, insertLedgerEntries, updateCounted, type LedgerEntry } from '../store/ledger';
 import { activeVersions, type VersionRow } from '../store/profiles';
-import { deleteScoresOfContacts, loadAnchors, staleContacts, writeAnchors, type AnchorWrite } from '../store/scores';
+import { deleteScoresOfContacts, loadAnchors, lockAnchorPage, staleContacts, writeAnchors, writeDueTimes, type AnchorWrite } from '../store/scores';
 import { contactFact, decideLimit, holdingStateRules, matchInteractions, type ContactFact, type InteractionRecord } from './evaluate';
 import { DAY_MS, EntryKind, ScoreModel, emptyAnchor, type Anchor, type Entry, type PathVisitor } from './math';
 import { compileProfile, type CompiledProfile, type ProfileDocument } from './profile';
@@ -41,6 +41,10 @@ export type ActiveVersion = {
   state: VersionRow['state'];
   profile: CompiledProfile;
   model: ScoreModel;
+  /** Thresholds of the profile's active subscriptions. */
+  thresholds: number[];
+  /** Raw levels whose crossing someone watches (band edges and thresholds): what schedules the contact. */
+  levels: number[];
 };
 
 /** Changes to apply to one contact, given its anchor brought to `now`. */
@@ -69,9 +73,11 @@ export class ScoringEngine {
     return compiled;
   }
 
-  activate(row: VersionRow & { profileName: string }): ActiveVersion {
+  activate(row: VersionRow & { profileName: string; thresholds?: number[] }): ActiveVersion {
     const { profile, model } = this.model(row);
-    return { id: row.id, profileId: row.profileId, profileName: row.profileName, version: row.version, state: row.state, profile, model };
+    const thresholds = row.thresholds ?? [];
+    const levels = [...new Set([...model.bandEdges(), ...thresholds].map((level) => model.rawThreshold(level)))].filter((level) => Number.isFinite(level));
+    return { id: row.id, profileId: row.profileId, profileName: row.profileName, version: row.version, state: row.state, profile, model, thresholds, levels };
   }
 
   /**
@@ -144,8 +150,23 @@ export class ScoringEngine {
    */
   async refreshStale(db: Queryable, workspaceId: string, version: ActiveVersion, now: number, limit = 1000): Promise<number> {
     const due = await staleContacts(db, workspaceId, version.id, new Date(now), limit);
-    if (due.length > 0) await this.commit(db, workspaceId, version, due, () => [], [], now, 'time');
+    await this.advanceContacts(db, workspaceId, version, due, now);
     return due.length;
+  }
+
+  /** Moves contacts' scores to `now` with nothing new but time: crossings on the way are reported. */
+  async advanceContacts(db: Queryable, workspaceId: string, version: ActiveVersion, contactIds: readonly string[], now: number): Promise<void> {
+    if (contactIds.length > 0) await this.commit(db, workspaceId, version, [...contactIds], () => [], [], now, 'time');
+  }
+
+  /**
+   * Recomputes when the scheduler must look at each contact, after the watched levels changed (a
+   * subscription with a new threshold). One page of contacts, locked; returns the last id, or null.
+   */
+  async reschedule(db: Queryable, workspaceId: string, version: ActiveVersion, after: string | null, limit: number): Promise<string | null> {
+    const anchors = await lockAnchorPage(db, workspaceId, version.id, after, limit);
+    await writeDueTimes(db, workspaceId, version.id, [...anchors].map(([contactId, anchor]) => ({ contactId, dueAt: version.model.dueAt(anchor, version.levels) })));
+    return anchors.size === limit ? [...anchors.keys()].pop()! : null;
   }
 
   /**
@@ -167,7 +188,7 @@ export class ScoringEngine {
       const entries = this.entriesFromHistory(version, fact, interactions.get(contact.id) ?? [], adjustments.get(contact.id) ?? [], now);
       const anchor = version.model.anchorFromEntries(entries, now);
       all.push(...entries);
-      writes.push({ contactId: contact.id, anchor, key: version.model.sortKeyOf(anchor) });
+      writes.push({ contactId: contact.id, anchor, key: version.model.sortKeyOf(anchor), dueAt: version.model.dueAt(anchor, version.levels) });
     }
     await insertLedgerEntries(db, workspaceId, version.id, all);
     await writeAnchors(db, workspaceId, version.id, writes, new Date(now));
@@ -199,6 +220,32 @@ export class ScoringEngine {
       entries.splice(position === -1 ? entries.length : position, 0, entry);
     }
     return entries;
+  }
+
+  /**
+   * After a publish with `notify`: every contact whose score the new version moved across a watched
+   * level gets its crossing delivered (cause "publish"), compared with the version it replaced.
+   */
+  async notifyPublish(db: Queryable, workspaceId: string, current: ActiveVersion, previous: ActiveVersion, now: number): Promise<void> {
+    while ((await this.refreshStale(db, workspaceId, previous, now)) === 1000);
+    let after: string | null = null;
+    for (;;) {
+      const page = await lockAnchorPage(db, workspaceId, current.id, after, 2000);
+      if (page.size === 0) return;
+      const old = await loadAnchors(db, workspaceId, previous.id, [...page.keys()], false);
+      const changes: ScoreChange[] = [...page].map(([contactId, anchor]) => {
+        const before = old.get(contactId);
+        return {
+          contactId,
+          path: [],
+          before: before ? previous.model.rawFromAnchor(before, now) : 0,
+          after: current.model.rawFromAnchor(anchor, now),
+          anchor,
+        };
+      });
+      await this.sink.record(db, workspaceId, current, changes, now, 'publish');
+      after = [...page.keys()].pop()!;
+    }
   }
 
   stateEntries(version: ActiveVersion, contact: ContactFact, now: number): LedgerEntry[] {
@@ -287,7 +334,7 @@ export class ScoringEngine {
       inserts.push(...entries);
       const flipChanges: Entry[] = (flipsByContact.get(id) ?? []).map((flip) => ({ at: flip.at, kind: EntryKind.interaction, rule: flip.rule, points: flip.counted ? flip.points : -flip.points, counted: true }));
       const after = model.applyChanges(current, now, [...entries, ...flipChanges]);
-      writes.push({ contactId: id, anchor: after, key: model.sortKeyOf(after) });
+      writes.push({ contactId: id, anchor: after, key: model.sortKeyOf(after), dueAt: model.dueAt(after, version.levels) });
       changes.push({ contactId: id, path, before: model.rawFromAnchor(current, now), after: model.rawFromAnchor(after, now), anchor: after });
     }
     await insertLedgerEntries(db, workspaceId, version.id, inserts);

@@ -328,6 +328,20 @@ export class ScoreModel {
     return null;
   }
 
+  /**
+   * When the scheduler must next look at this anchor: when it goes stale, or earlier if decay alone
+   * carries the score across one of the raw `levels` before that. null = never.
+   */
+  dueAt(anchor: Anchor, levels: readonly number[]): number | null {
+    const until = anchor.staleAt ?? Infinity;
+    let due = until;
+    for (const level of levels) {
+      const crossing = this.segmentCrossing(anchor.tau, until, anchor.s, anchor.a, level);
+      if (crossing && crossing.at < due) due = crossing.at;
+    }
+    return Number.isFinite(due) ? due : null;
+  }
+
   /** Where a decay segment starting at t0 with raw s + a crosses `level` before t1 (exclusive of t0). */
   segmentCrossing(t0: number, t1: number, s: number, a: number, level: number): LevelCrossing | null {
     if (this.halfLifeMs === null || a === 0 || !Number.isFinite(level)) return null;

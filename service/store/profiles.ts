@@ -60,8 +60,12 @@ export async function updateDraft(db: Queryable, workspaceId: string, id: string
 
 export async function archiveProfile(db: Queryable, workspaceId: string, id: string, now: Date): Promise<void> {
   await db.query('UPDATE profiles SET archived_at = $3, updated_at = $3 WHERE workspace_id = $1 AND id = $2 AND archived_at IS NULL', [workspaceId, id, now]);
-  // An archived profile stops scoring: its versions leave the active set.
-  await db.query(`UPDATE profile_versions SET state = 'retired' WHERE workspace_id = $1 AND profile_id = $2 AND state IN ('publishing', 'live')`, [workspaceId, id]);
+  // An archived profile stops scoring: its versions leave the active set and the crossing scheduler.
+  const { rows } = await db.query<{ id: number }>(
+    `UPDATE profile_versions SET state = 'retired' WHERE workspace_id = $1 AND profile_id = $2 AND state IN ('publishing', 'live') RETURNING id`,
+    [workspaceId, id],
+  );
+  await db.query('UPDATE scores SET due_at = NULL WHERE workspace_id = $1 AND version_id = ANY($2::bigint[]) AND due_at IS NOT NULL', [workspaceId, rows.map((row) => row.id)]);
 }
 
 export async function insertVersion(db: Queryable, workspaceId: string, profileId: string, document: unknown, now: Date): Promise<VersionRow> {
@@ -87,16 +91,33 @@ export async function listVersions(db: Queryable, workspaceId: string, profileId
   return rows;
 }
 
+/** Thresholds of the profile's active subscriptions (levels whose crossings someone watches). */
+const watchedThresholds = `ARRAY(SELECT DISTINCT s.threshold FROM subscriptions s
+   WHERE s.workspace_id = v.workspace_id AND s.profile_id = v.profile_id AND s.status = 'active' AND s.threshold IS NOT NULL) AS thresholds`;
+
+export type WatchedVersionRow = VersionRow & { profileName: string; thresholds: number[] };
+
 /** The versions that score what happens now: live ones and those being published. */
-export async function activeVersions(db: Queryable, workspaceId: string): Promise<(VersionRow & { profileName: string })[]> {
-  const { rows } = await db.query<VersionRow & { profileName: string }>(
-    `SELECT ${versionColumns}, p.name AS "profileName"
+export async function activeVersions(db: Queryable, workspaceId: string): Promise<WatchedVersionRow[]> {
+  const { rows } = await db.query<WatchedVersionRow>(
+    `SELECT ${versionColumns}, p.name AS "profileName", ${watchedThresholds}
        FROM profile_versions v JOIN profiles p ON p.workspace_id = v.workspace_id AND p.id = v.profile_id
       WHERE v.workspace_id = $1 AND v.state IN ('publishing', 'live') AND p.archived_at IS NULL
       ORDER BY v.id`,
     [workspaceId],
   );
   return rows;
+}
+
+/** One version with what its profile watches. */
+export async function watchedVersion(db: Queryable, workspaceId: string, versionId: number): Promise<WatchedVersionRow | undefined> {
+  const { rows } = await db.query<WatchedVersionRow>(
+    `SELECT ${versionColumns}, p.name AS "profileName", ${watchedThresholds}
+       FROM profile_versions v JOIN profiles p ON p.workspace_id = v.workspace_id AND p.id = v.profile_id
+      WHERE v.workspace_id = $1 AND v.id = $2`,
+    [workspaceId, versionId],
+  );
+  return rows[0];
 }
 
 /** The published versions reads are served from, one per profile. */

@@ -20,18 +20,18 @@ export async function loadAnchors(db: Queryable, workspaceId: string, versionId:
   return anchors;
 }
 
-export type AnchorWrite = { contactId: string; anchor: Anchor; key: SortKey };
+export type AnchorWrite = { contactId: string; anchor: Anchor; key: SortKey; dueAt: number | null };
 
 export async function writeAnchors(db: Queryable, workspaceId: string, versionId: number, writes: readonly AnchorWrite[], now: Date): Promise<void> {
   if (writes.length === 0) return;
   await db.query(
-    `INSERT INTO scores AS s (workspace_id, version_id, contact_id, state_points, amplitude, anchor_at, sign, sort_key, stale_at, updated_at)
-     SELECT $1, $2, t.contact_id, t.s, t.a, t.tau, t.sign, t.key, t.stale_at, $10
-       FROM unnest($3::text[], $4::float8[], $5::float8[], $6::timestamptz[], $7::smallint[], $8::float8[], $9::timestamptz[])
-         AS t(contact_id, s, a, tau, sign, key, stale_at)
+    `INSERT INTO scores AS s (workspace_id, version_id, contact_id, state_points, amplitude, anchor_at, sign, sort_key, stale_at, due_at, updated_at)
+     SELECT $1, $2, t.contact_id, t.s, t.a, t.tau, t.sign, t.key, t.stale_at, t.due_at, $10
+       FROM unnest($3::text[], $4::float8[], $5::float8[], $6::timestamptz[], $7::smallint[], $8::float8[], $9::timestamptz[], $11::timestamptz[])
+         AS t(contact_id, s, a, tau, sign, key, stale_at, due_at)
      ON CONFLICT (workspace_id, version_id, contact_id) DO UPDATE SET
        state_points = EXCLUDED.state_points, amplitude = EXCLUDED.amplitude, anchor_at = EXCLUDED.anchor_at,
-       sign = EXCLUDED.sign, sort_key = EXCLUDED.sort_key, stale_at = EXCLUDED.stale_at, updated_at = EXCLUDED.updated_at`,
+       sign = EXCLUDED.sign, sort_key = EXCLUDED.sort_key, stale_at = EXCLUDED.stale_at, due_at = EXCLUDED.due_at, updated_at = EXCLUDED.updated_at`,
     [
       workspaceId,
       versionId,
@@ -43,6 +43,7 @@ export async function writeAnchors(db: Queryable, workspaceId: string, versionId
       writes.map((write) => write.key.key),
       writes.map((write) => (write.anchor.staleAt === null ? null : new Date(write.anchor.staleAt).toISOString())),
       now,
+      writes.map((write) => (write.dueAt === null ? null : new Date(write.dueAt).toISOString())),
     ],
   );
 }
@@ -58,4 +59,42 @@ export async function staleContacts(db: Queryable, workspaceId: string, versionI
 
 export async function deleteScoresOfContacts(db: Queryable, workspaceId: string, versionId: number, contactIds: readonly string[]): Promise<void> {
   await db.query('DELETE FROM scores WHERE workspace_id = $1 AND version_id = $2 AND contact_id = ANY($3::text[])', [workspaceId, versionId, contactIds]);
+}
+
+/**
+ * Claims score rows the crossing scheduler must look at now (any workspace), in due order, skipping
+ * rows another instance holds. Rows of versions no longer active are left to the purge.
+ */
+export async function claimDueScores(db: Queryable, now: Date, limit: number): Promise<{ workspaceId: string; versionId: number; contactId: string }[]> {
+  const { rows } = await db.query<{ workspaceId: string; versionId: number; contactId: string }>(
+    `SELECT s.workspace_id AS "workspaceId", s.version_id AS "versionId", s.contact_id AS "contactId"
+       FROM scores s
+      WHERE s.due_at <= $1
+        AND EXISTS (SELECT 1 FROM profile_versions v WHERE v.workspace_id = s.workspace_id AND v.id = s.version_id AND v.state IN ('live', 'publishing'))
+      ORDER BY s.due_at
+      LIMIT $2
+      FOR UPDATE OF s SKIP LOCKED`,
+    [now, limit],
+  );
+  return rows;
+}
+
+/** Anchors of a version from a contact id on (for rescheduling after the watched levels changed), locked. */
+export async function lockAnchorPage(db: Queryable, workspaceId: string, versionId: number, after: string | null, limit: number): Promise<Map<string, Anchor>> {
+  const { rows } = await db.query<AnchorRow>(
+    `SELECT ${anchorColumns} FROM scores s
+      WHERE s.workspace_id = $1 AND s.version_id = $2 AND ($3::text IS NULL OR s.contact_id > $3)
+      ORDER BY s.contact_id LIMIT $4 FOR UPDATE`,
+    [workspaceId, versionId, after, limit],
+  );
+  return new Map(rows.map((row) => [row.contactId, { s: row.s, a: row.a, tau: row.tau, staleAt: row.staleAt }]));
+}
+
+export async function writeDueTimes(db: Queryable, workspaceId: string, versionId: number, due: readonly { contactId: string; dueAt: number | null }[]): Promise<void> {
+  if (due.length === 0) return;
+  await db.query(
+    `UPDATE scores s SET due_at = t.due_at FROM unnest($3::text[], $4::timestamptz[]) AS t(contact_id, due_at)
+      WHERE s.workspace_id = $1 AND s.version_id = $2 AND s.contact_id = t.contact_id`,
+    [workspaceId, versionId, due.map((row) => row.contactId), due.map((row) => (row.dueAt === null ? null : new Date(row.dueAt).toISOString()))],
+  );
 }

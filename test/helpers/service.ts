@@ -3,7 +3,10 @@ import supertest from 'supertest';
 import type { Clock } from '../../service/clock';
 import { loadConfig, type Config } from '../../service/config';
 import { createApp } from '../../service/http/app';
+import { Dispatcher, type DispatcherOptions } from '../../service/jobs/dispatcher';
+import { CrossingScheduler } from '../../service/jobs/scheduler';
 import { JobWorker, type WorkerOptions } from '../../service/jobs/worker';
+import { CrossingDetector } from '../../service/scoring/crossings';
 import { ScoringEngine } from '../../service/scoring/engine';
 import { ensureWorkspace, insertApiKey, type Role } from '../../service/store/keys';
 import { ManualClock } from './clock';
@@ -23,6 +26,10 @@ export type TestService = {
   engine: ScoringEngine;
   /** Runs queued background jobs (publishes) to completion, as a worker would. */
   runJobs(): Promise<number>;
+  /** One pass of the time-driven crossing scheduler (until nothing is due). */
+  runScheduler(): Promise<number>;
+  /** A webhook dispatcher on this database (private targets allowed, jitter pinned). */
+  dispatcher(options?: DispatcherOptions): Dispatcher;
   /** Another worker on the same database (e.g. to simulate a crash and a resume). */
   worker(options?: WorkerOptions): JobWorker;
   close(): Promise<void>;
@@ -38,9 +45,9 @@ export type AuthedAgent = {
 export async function startTestService(options: { clock?: Clock; config?: Partial<Config>; batchSize?: number } = {}): Promise<TestService> {
   const database = await createTestDatabase();
   const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
-  const config: Config = { ...loadConfig({}), rateLimitPerSecond: 0, runWorkers: false, ...options.config };
+  const config: Config = { ...loadConfig({}), rateLimitPerSecond: 0, runWorkers: false, allowPrivateWebhookTargets: true, ...options.config };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const engine = new ScoringEngine();
+  const engine = new ScoringEngine(new CrossingDetector());
   const { app } = createApp({ db: database.db, clock, logger, config, engine });
   const worker = new JobWorker({ db: database.db, clock, logger, engine }, { batchSize: options.batchSize ?? 50 });
   const http = supertest(app);
@@ -70,6 +77,8 @@ export async function startTestService(options: { clock?: Clock; config?: Partia
     as,
     admin,
     runJobs: () => worker.drain(),
+    runScheduler: () => new CrossingScheduler({ db: database.db, clock, logger, engine }).drain(),
+    dispatcher: (dispatcherOptions = {}) => new Dispatcher({ db: database.db, clock, logger }, { allowPrivateTargets: true, timeoutMs: 2000, random: () => 0.5, ...dispatcherOptions }),
     worker: (workerOptions) => new JobWorker({ db: database.db, clock, logger, engine }, { batchSize: options.batchSize ?? 50, ...workerOptions }),
     close: () => database.drop(),
   };

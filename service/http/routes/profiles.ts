@@ -9,7 +9,7 @@ import { getContacts } from '../../store/contacts';
 import { transaction, type Queryable } from '../../store/db';
 import { interactionsOfContacts } from '../../store/interactions';
 import { activeJobFor, getJob, insertJob } from '../../store/jobs';
-import { archiveProfile, getProfile, getVersion, insertProfile, insertVersion, listProfiles, listVersions, publishingVersion, updateDraft, type ProfileRow, type VersionRow } from '../../store/profiles';
+import { archiveProfile, getProfile, getVersion, insertProfile, insertVersion, listProfiles, listVersions, publishingVersion, updateDraft, watchedVersion, type ProfileRow, type VersionRow } from '../../store/profiles';
 import type { AppDeps } from '../deps';
 import { badRequest, conflict, notFound } from '../problem';
 import { Reply, type RouteRegistry } from '../route';
@@ -76,8 +76,7 @@ export async function requireProfile(db: Queryable, workspaceId: string, id: str
 export async function requireLiveVersion(db: Queryable, engine: ScoringEngine, workspaceId: string, profile: ProfileRow): Promise<ActiveVersion> {
   if (profile.archivedAt) throw conflict(`Profile ${profile.id} is archived.`);
   if (profile.liveVersionId === null) throw conflict(`Profile ${profile.id} has no published version yet: publish it first (POST /v1/profiles/${profile.id}/publish).`);
-  const row = (await getVersion(db, workspaceId, profile.liveVersionId))!;
-  return engine.activate({ ...row, profileName: profile.name });
+  return engine.activate((await watchedVersion(db, workspaceId, profile.liveVersionId))!);
 }
 
 function checkedDocument(body: unknown): ProfileDocument {
@@ -265,7 +264,7 @@ export function profileRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
     handler: async ({ auth, params, body }) => {
       const profile = await requireProfile(db, auth.workspaceId, params.id);
       const draftProfile = compileProfile(checkedDocument(profile.draft));
-      const draft = { id: 0, profileId: profile.id, profileName: profile.name, version: 0, state: 'publishing' as const, profile: draftProfile, model: new ScoreModel(draftProfile) };
+      const draft = { id: 0, profileId: profile.id, profileName: profile.name, version: 0, state: 'publishing' as const, profile: draftProfile, model: new ScoreModel(draftProfile), thresholds: [], levels: [] };
       const live = profile.liveVersionId !== null && !profile.archivedAt ? await requireLiveVersion(db, engine, auth.workspaceId, profile) : undefined;
       const now = clock.now().getTime();
       const items = [];

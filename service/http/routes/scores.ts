@@ -4,7 +4,6 @@ import { contactLedger, history, readScore } from '../../scoring/read';
 import { insertAdjustment } from '../../store/adjustments';
 import { getContact, lockContacts } from '../../store/contacts';
 import { transaction } from '../../store/db';
-import { activeVersions } from '../../store/profiles';
 import type { AppDeps } from '../deps';
 import { badRequest, notFound } from '../problem';
 import type { RouteRegistry } from '../route';
@@ -62,7 +61,7 @@ export function scoreRoutes(api: RouteRegistry, deps: AppDeps): void {
     const version = await requireLiveVersion(db, engine, workspaceId, profile);
     const contact = await getContact(db, workspaceId, contactId);
     if (!contact) throw notFound(`No contact ${contactId}.`);
-    return readScore(db, workspaceId, version, contact, t);
+    return readScore(db, workspaceId, version, contact, t, { thresholds: version.thresholds });
   }
 
   api.add({
@@ -131,7 +130,7 @@ export function scoreRoutes(api: RouteRegistry, deps: AppDeps): void {
       await transaction(db, async (client) => {
         const [contact] = await lockContacts(client, auth.workspaceId, [params.contactId]);
         if (!contact) throw notFound(`No contact ${params.contactId}.`);
-        const versions = (await activeVersions(client, auth.workspaceId)).filter((version) => version.profileId === params.id).map((row) => engine.activate(row));
+        const versions = (await engine.activeVersions(client, auth.workspaceId)).filter((version) => version.profileId === params.id);
         const mode = body.set === undefined ? 'delta' : 'set';
         const adjustment = await insertAdjustment(client, auth.workspaceId, {
           profileId: params.id,

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import type { Contact } from '../store/contacts';
+import type { Queryable } from '../store/db';
+import { insertDeliveries, type NewDelivery } from '../store/deliveries';
+import { activeSubscriptions, type Subscription } from '../store/subscriptions';
+import type { ActiveVersion, ChangeCause, ChangeSink, ScoreChange } from './engine';
+import { contactFact } from './evaluate';
+import { DAY_MS, type ScoreModel } from './math';
+import { suggest } from './read';
+
+/**
+ * Threshold crossings (SPEC §6.4): whatever moved a score — an interaction, an adjustment, a contact
+ * change, a publish, or time alone — the path from the previous anchor to now is searched for
+ * crossings of the levels subscriptions watch, each with the moment it really happened. Matching
+ * subscriptions get a delivery in the outbox, in the same transaction as the change.
+ */
+
+export type Crossing = {
+  at: number;
+  /** Raw level crossed and the shown score it stands for. */
+  level: number;
+  direction: 'down' | 'up';
+  /** Raw score just before and just after the crossing. */
+  before: number;
+  after: number;
+  /** Raw score before the change that crossed (for time: where the decay started). */
+  previous: number;
+};
+
+/** Every crossing of `levels` along a change's path, in time order. */
+export function findCrossings(model: ScoreModel, change: ScoreChange, now: number, levels: readonly number[]): Crossing[] {
+  const found: Crossing[] = [];
+  const jump = (at: number, before: number, after: number) => {
+    for (const level of levels) {
+      if (before >= level && after < level) found.push({ at, level, direction: 'down', before, after, previous: before });
+      else if (before < level && after >= level) found.push({ at, level, direction: 'up', before, after, previous: before });
+    }
+  };
+  for (const piece of change.path) {
+    if (piece.type === 'jump') {
+      jump(piece.at, piece.before, piece.after);
+      continue;
+    }
+    const start = piece.s + piece.a;
+    const within: Crossing[] = [];
+    for (const level of levels) {
+      const crossing = model.segmentCrossing(piece.from, piece.to, piece.s, piece.a, level);
+      if (!crossing) continue;
+      const after = piece.s + piece.a * model.decay(crossing.at - piece.from);
+      within.push({ at: crossing.at, level, direction: crossing.direction, before: level, after, previous: start });
+    }
+    found.push(...within.sort((x, y) => x.at - y.at));
+  }
+  jump(now, change.before, change.after);
+  return found;
+}
+
+type ContactInfo = Pick<Contact, 'id' | 'name' | 'email' | 'tags' | 'ownerId' | 'accountId' | 'attributes' | 'lastInteractionAt' | 'lastInteractionType'>;
+
+export class CrossingDetector implements ChangeSink {
+  async record(db: Queryable, workspaceId: string, version: ActiveVersion, changes: ScoreChange[], now: number, cause: ChangeCause): Promise<void> {
+    // Only the version reads are served from speaks for the profile; a publish in progress stays silent.
+    if (version.state !== 'live' || changes.length === 0) return;
+    if (version.thresholds.length === 0 && version.profile.bands.length === 0) return;
+    const subscriptions = await activeSubscriptions(db, workspaceId, version.profileId);
+    if (subscriptions.length === 0) return;
+    const { model } = version;
+    const shownByRaw = new Map<number, number>();
+    for (const subscription of subscriptions) {
+      if (subscription.threshold !== null) shownByRaw.set(model.rawThreshold(subscription.threshold), subscription.threshold);
+    }
+    const watchesBands = subscriptions.some((subscription) => subscription.event === 'band.changed');
+    if (watchesBands) for (const edge of model.bandEdges()) shownByRaw.set(model.rawThreshold(edge), edge);
+    const levels = [...shownByRaw.keys()].filter((level) => Number.isFinite(level));
+    if (levels.length === 0) return;
+
+    const crossingsByContact = new Map<string, Crossing[]>();
+    for (const change of changes) {
+      const crossings = findCrossings(model, change, now, levels);
+      if (crossings.length > 0) crossingsByContact.set(change.contactId, crossings);
+    }
+    if (crossingsByContact.size === 0) return;
+    const contacts = await contactInfo(db, workspaceId, [...crossingsByContact.keys()]);
+    const deliveries: NewDelivery[] = [];
+    for (const [contactId, crossings] of crossingsByContact) {
+      const contact = contacts.get(contactId);
+      if (!contact) continue;
+      for (const event of await this.events(db, workspaceId, version, subscriptions, contact, crossings, shownByRaw, cause)) deliveries.push(event);
+    }
+    await insertDeliveries(db, workspaceId, deliveries, new Date(now));
+  }
+
+  private async events(
+    db: Queryable,
+    workspaceId: string,
+    version: ActiveVersion,
+    subscriptions: Subscription[],
+    contact: ContactInfo,
+    crossings: Crossing[],
+    shownByRaw: Map<number, number>,
+    cause: ChangeCause,
+  ): Promise<NewDelivery[]> {
+    const { model } = version;
+    const deliveries: NewDelivery[] = [];
+    const inSegment = (subscription: Subscription) => !subscription.tags || subscription.tags.length === 0 || subscription.tags.some((tag) => contact.tags.includes(tag));
+    const relevant = subscriptions.filter(inSegment);
+    if (relevant.length === 0) return deliveries;
+    const band = (raw: number) => model.bandOf(model.report(raw));
+    const bandJson = (raw: number) => {
+      const found = band(raw);
+      return found ? { name: found.name, color: found.color } : null;
+    };
+    // Crossings at one instant (a jump over several levels) make one band change.
+    const instants = new Map<number, Crossing[]>();
+    for (const crossing of crossings) instants.set(crossing.at, [...(instants.get(crossing.at) ?? []), crossing]);
+    for (const [at, group] of [...instants].sort((x, y) => x[0] - y[0])) {
+      const first = group[0]!;
+      const last = group[group.length - 1]!;
+      const facts = await this.suggestionFacts(db, workspaceId, version, contact, at, model.report(last.after), model.report(first.previous));
+      const payload = (subscription: Subscription, crossing: Crossing | null) => ({
+        type: subscription.event,
+        occurredAt: new Date(at).toISOString(),
+        profile: { id: version.profileId, name: version.profileName },
+        contact: { id: contact.id, name: contact.name, email: contact.email, tags: contact.tags, ownerId: contact.ownerId, accountId: contact.accountId },
+        score: model.report((crossing ?? last).after),
+        previousScore: model.report((crossing ?? first).previous),
+        threshold: crossing ? shownByRaw.get(crossing.level)! : null,
+        direction: crossing ? crossing.direction : last.after < first.before ? 'down' : 'up',
+        band: bandJson((crossing ?? last).after),
+        previousBand: bandJson((crossing ?? first).before),
+        cause,
+        suggestions: suggest(version, facts),
+      });
+      for (const subscription of relevant) {
+        if (subscription.createdAt.getTime() > at) continue;
+        if (subscription.event === 'band.changed') {
+          const before = band(first.before);
+          const after = band(last.after);
+          if (before?.name === after?.name) continue;
+          deliveries.push(delivery(subscription, contact.id, at, payload(subscription, null)));
+          continue;
+        }
+        for (const crossing of group) {
+          if (model.rawThreshold(subscription.threshold!) !== crossing.level) continue;
+          const wanted = subscription.event === 'score.crossed' || (subscription.event === 'score.dropped_below' ? crossing.direction === 'down' : crossing.direction === 'up');
+          if (wanted) deliveries.push(delivery(subscription, contact.id, at, payload(subscription, crossing)));
+        }
+      }
+    }
+    return deliveries;
+  }
+
+  private async suggestionFacts(db: Queryable, workspaceId: string, version: ActiveVersion, contact: ContactInfo, at: number, score: number, previousScore: number) {
+    const lastAt = contact.lastInteractionAt ? Math.min(contact.lastInteractionAt.getTime(), at) : null;
+    let interactionsLast30d = 0;
+    if (version.profile.suggestions.length > 0) {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM interactions WHERE workspace_id = $1 AND contact_id = $2 AND occurred_at <= $3 AND occurred_at > $3::timestamptz - interval '30 days'`,
+        [workspaceId, contact.id, new Date(at)],
+      );
+      interactionsLast30d = rows[0]!.n;
+    }
+    return {
+      score,
+      previousScore,
+      delta: Math.round((score - previousScore) * 100) / 100,
+      band: version.model.bandOf(score)?.name ?? null,
+      daysSinceLastInteraction: lastAt === null ? null : Math.round(((at - lastAt) / DAY_MS) * 100) / 100,
+      lastInteractionType: contact.lastInteractionType,
+      interactionsLast30d,
+      contact: contactFact(contact),
+    };
+  }
+}
+
+function delivery(subscription: Subscription, contactId: string, at: number, body: Record<string, unknown>): NewDelivery {
+  const id = randomUUID();
+  return { id, subscriptionId: subscription.id, contactId, type: subscription.event, occurredAt: at, payload: { id, ...body } };
+}
+
+async function contactInfo(db: Queryable, workspaceId: string, ids: string[]): Promise<Map<string, ContactInfo>> {
+  const { rows } = await db.query<ContactInfo>(
+    `SELECT id, name, email, tags, owner_id AS "ownerId", account_id AS "accountId", attributes,
+            last_interaction_at AS "lastInteractionAt", last_interaction_type AS "lastInteractionType"
+       FROM contacts WHERE workspace_id = $1 AND id = ANY($2::text[])`,
+    [workspaceId, ids],
+  );
+  return new Map(rows.map((row) => [row.id, row]));
+}

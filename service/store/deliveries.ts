@@ -1,0 +1,134 @@
+import type { Queryable } from './db';
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'cancelled';
+
+export type AttemptRecord = { at: string; status: number | null; error: string | null; ms: number };
+
+export type Delivery = {
+  workspaceId: string;
+  id: string;
+  seq: number;
+  subscriptionId: string;
+  contactId: string;
+  type: string;
+  occurredAt: Date;
+  payload: Record<string, unknown>;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastStatus: number | null;
+  lastError: string | null;
+  attemptLog: AttemptRecord[];
+  createdAt: Date;
+  deliveredAt: Date | null;
+};
+
+const columnNames: [string, string][] = [
+  ['workspace_id', 'workspaceId'],
+  ['id', 'id'],
+  ['seq', 'seq'],
+  ['subscription_id', 'subscriptionId'],
+  ['contact_id', 'contactId'],
+  ['type', 'type'],
+  ['occurred_at', 'occurredAt'],
+  ['payload', 'payload'],
+  ['state', 'state'],
+  ['attempts', 'attempts'],
+  ['next_attempt_at', 'nextAttemptAt'],
+  ['last_status', 'lastStatus'],
+  ['last_error', 'lastError'],
+  ['attempt_log', 'attemptLog'],
+  ['created_at', 'createdAt'],
+  ['delivered_at', 'deliveredAt'],
+];
+const selectColumns = (alias: string) => columnNames.map(([column, name]) => `${alias}.${column} AS "${name}"`).join(', ');
+const columns = selectColumns('deliveries');
+
+export type NewDelivery = { id: string; subscriptionId: string; contactId: string; type: string; occurredAt: number; payload: Record<string, unknown> };
+
+/** Writes deliveries into the outbox (inside the caller's transaction) and wakes the dispatchers. */
+export async function insertDeliveries(db: Queryable, workspaceId: string, deliveries: readonly NewDelivery[], now: Date): Promise<void> {
+  if (deliveries.length === 0) return;
+  await db.query(
+    `INSERT INTO deliveries (workspace_id, id, subscription_id, contact_id, type, occurred_at, payload, next_attempt_at, created_at)
+     SELECT $1, t.id, t.subscription_id, t.contact_id, t.type, t.occurred_at, t.payload, $7, $7
+       FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $8::jsonb[]) AS t(id, subscription_id, contact_id, type, occurred_at, payload)`,
+    [
+      workspaceId,
+      deliveries.map((delivery) => delivery.id),
+      deliveries.map((delivery) => delivery.subscriptionId),
+      deliveries.map((delivery) => delivery.contactId),
+      deliveries.map((delivery) => delivery.type),
+      deliveries.map((delivery) => new Date(delivery.occurredAt).toISOString()),
+      now,
+      deliveries.map((delivery) => JSON.stringify(delivery.payload)),
+    ],
+  );
+  await db.query(`SELECT pg_notify('engagement_score_deliveries', '')`);
+}
+
+/**
+ * Claims deliveries that are due (FOR UPDATE SKIP LOCKED) and leases them to this dispatcher, so
+ * another instance will not send them while the lease lasts. A delivery waits while an earlier
+ * one of the same subscription and contact is pending: receivers get a contact's events in order.
+ */
+export async function claimDeliveries(db: Queryable, now: Date, leaseMs: number, limit: number): Promise<(Delivery & { url: string; secret: string })[]> {
+  const { rows } = await db.query<Delivery & { url: string; secret: string }>(
+    `WITH due AS (
+       SELECT d.workspace_id, d.id FROM deliveries d
+        WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.locked_until IS NULL OR d.locked_until < $1)
+          AND NOT EXISTS (
+            SELECT 1 FROM deliveries earlier
+             WHERE earlier.workspace_id = d.workspace_id AND earlier.subscription_id = d.subscription_id AND earlier.contact_id = d.contact_id
+               AND earlier.state = 'pending' AND (earlier.occurred_at, earlier.seq) < (d.occurred_at, d.seq))
+        ORDER BY d.next_attempt_at, d.occurred_at, d.seq
+        LIMIT $3 FOR UPDATE OF d SKIP LOCKED
+     )
+     UPDATE deliveries d SET locked_until = $1::timestamptz + make_interval(secs => $2 / 1000.0)
+       FROM due WHERE d.workspace_id = due.workspace_id AND d.id = due.id
+     RETURNING ${selectColumns('d')},
+       (SELECT url FROM subscriptions s WHERE s.workspace_id = d.workspace_id AND s.id = d.subscription_id) AS url,
+       (SELECT secret FROM subscriptions s WHERE s.workspace_id = d.workspace_id AND s.id = d.subscription_id) AS secret`,
+    [now, leaseMs, limit],
+  );
+  return rows.sort((x, y) => x.occurredAt.getTime() - y.occurredAt.getTime() || x.seq - y.seq);
+}
+
+export type AttemptOutcome =
+  | { kind: 'delivered'; status: number }
+  | { kind: 'retry'; status: number | null; error: string; nextAttemptAt: Date }
+  | { kind: 'failed'; status: number | null; error: string }
+  | { kind: 'gone'; status: 410 };
+
+const KEEP_ATTEMPTS = 10;
+
+/** Records one attempt (keeping the last ten in the log). */
+export async function recordAttempt(db: Queryable, delivery: Pick<Delivery, 'workspaceId' | 'id'>, outcome: AttemptOutcome, attempt: AttemptRecord, now: Date): Promise<void> {
+  const state = outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'retry' ? 'pending' : outcome.kind === 'gone' ? 'cancelled' : 'failed';
+  await db.query(
+    `UPDATE deliveries SET state = $3, attempts = attempts + 1, locked_until = NULL,
+            next_attempt_at = coalesce($4, next_attempt_at), last_status = $5, last_error = $6,
+            attempt_log = (SELECT coalesce(jsonb_agg(item ORDER BY n), '[]'::jsonb)
+                             FROM (SELECT item, n FROM jsonb_array_elements(attempt_log || $7::jsonb) WITH ORDINALITY AS a(item, n) ORDER BY n DESC LIMIT ${KEEP_ATTEMPTS}) last),
+            delivered_at = CASE WHEN $3 = 'delivered' THEN $8 ELSE delivered_at END
+      WHERE workspace_id = $1 AND id = $2`,
+    [
+      delivery.workspaceId,
+      delivery.id,
+      state,
+      outcome.kind === 'retry' ? outcome.nextAttemptAt : null,
+      outcome.status,
+      outcome.kind === 'delivered' ? null : outcome.kind === 'gone' ? 'receiver answered 410 Gone' : outcome.error,
+      JSON.stringify([attempt]),
+      now,
+    ],
+  );
+}
+
+export async function listDeliveries(db: Queryable, workspaceId: string, subscriptionId: string, limit: number, beforeSeq: number | undefined): Promise<Delivery[]> {
+  const { rows } = await db.query<Delivery>(
+    `SELECT ${columns} FROM deliveries WHERE workspace_id = $1 AND subscription_id = $2 AND ($3::bigint IS NULL OR seq < $3) ORDER BY seq DESC LIMIT $4`,
+    [workspaceId, subscriptionId, beforeSeq ?? null, limit],
+  );
+  return rows;
+}

@@ -1,0 +1,63 @@
+import { freePort } from '../../service/store/embedded';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { cleanEnv, runFromSources, type Spawned } from '../helpers/processes';
+import { pointsRule } from '../helpers/profiles';
+import { startReceiver } from '../helpers/receiver';
+
+/**
+ * The service as `npm start` runs it, background work included: a publish finishes on its own, and a
+ * crossing caused by nothing but time reaches the receiver within a minute of happening.
+ */
+let database: TestDatabase;
+let service: Spawned;
+let base: string;
+const key = 'running-service-test-key-0123456789abcdef';
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  service = runFromSources('service/main.ts', [], cleanEnv({ DATABASE_URL: database.url, PORT: String(port), ADMIN_API_KEY: key, ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true', SCHEDULER_INTERVAL_MS: '1000' }));
+  await service.waitFor(/listening on/);
+});
+afterAll(async () => {
+  service.child.kill('SIGTERM');
+  await service.exited;
+  await database.drop();
+});
+
+async function call(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${base}${path}`, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: response.status, body: (response.status === 204 ? undefined : await response.json()) as any };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+it('publishes in the background and delivers a time-driven crossing within a minute', async () => {
+  const receiver = await startReceiver();
+  try {
+    // 100 points halving every ~8.6 seconds fall under 40 about 11 seconds after the payment.
+    const profile = await call('POST', '/v1/profiles', { name: 'Fast decay', kind: 'points', rules: [pointsRule('Payment', 'payment', 100)], decay: { halfLifeDays: 0.0001 }, range: { min: 0, max: 100 } });
+    const published = await call('POST', `/v1/profiles/${profile.body.id}/publish`, {});
+    await until(async () => ((await call('GET', `/v1/jobs/${published.body.job.id}`)).body.state === 'succeeded' ? true : undefined), 20_000);
+    expect((await call('POST', '/v1/subscriptions', { profileId: profile.body.id, event: 'score.dropped_below', threshold: 40, url: receiver.url })).status).toBe(201);
+    await call('POST', '/v1/interactions', { interactions: [{ contactId: 'fast', type: 'payment' }] });
+    const score = await call('GET', `/v1/profiles/${profile.body.id}/scores/fast`);
+    expect(score.body.next).toMatchObject({ threshold: 40, direction: 'down' });
+    const delivery = await until(async () => receiver.received[0], 45_000);
+    expect(delivery.body).toMatchObject({ type: 'score.dropped_below', cause: 'time', occurredAt: score.body.next.at });
+    expect(delivery.at - Date.parse(String(delivery.body.occurredAt))).toBeLessThan(60_000);
+    expect(delivery.at).toBeGreaterThanOrEqual(Date.parse(String(delivery.body.occurredAt)));
+  } finally {
+    await receiver.close();
+  }
+});
