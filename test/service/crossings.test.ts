@@ -130,6 +130,35 @@ describe('crossings caused by events', () => {
   });
 });
 
+describe('crossings caused by contact changes', () => {
+  it('fires when an attribute flips a state rule, and counts a new contact as the range minimum', async () => {
+    const receiver = await startReceiver();
+    try {
+      const stateful = await publishProfile(service, {
+        name: 'Partners',
+        kind: 'points',
+        rules: [pointsRule('Call', 'call', 10), { name: 'Partner', conditions: { all: [{ fact: 'contact', path: '$.attributes.partner', operator: 'equal', value: true }] }, event: { type: 'points', params: { points: 45 } } }],
+        range: { min: 0, max: 100 },
+      }, agent);
+      for (const event of ['score.rose_above', 'score.dropped_below']) {
+        expect((await agent.post('/v1/subscriptions', { profileId: stateful, event, threshold: 40, url: receiver.url })).status).toBe(201);
+      }
+      await service.runJobs();
+      await agent.put('/v1/contacts/st-new', { attributes: { partner: true } });
+      await agent.put('/v1/contacts/st-new', { attributes: { partner: false } });
+      await agent.post('/v1/contacts/batch', { contacts: [{ id: 'st-new', tags: ['x'], attributes: { partner: true } }] });
+      await service.dispatcher().drain();
+      expect(receiver.received.map((request) => [request.body.type, request.body.previousScore, request.body.score, request.body.cause])).toEqual([
+        ['score.rose_above', 0, 45, 'contact'],
+        ['score.dropped_below', 45, 0, 'contact'],
+        ['score.rose_above', 0, 45, 'contact'],
+      ]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
 describe('crossings caused by time', () => {
   it('delivers a crossing caused only by decay, with the moment it happened, as the score said it would', async () => {
     const receiver = await startReceiver();
