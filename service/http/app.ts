@@ -15,6 +15,7 @@ import { contactRoutes } from './routes/contacts';
 import { interactionRoutes } from './routes/interactions';
 import { operationRoutes } from './routes/operations';
 import { profileRoutes } from './routes/profiles';
+import { relationshipRoutes } from './routes/relationships';
 import { scoreRoutes } from './routes/scores';
 import { subscriptionRoutes } from './routes/subscriptions';
 
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): App {
   profileRoutes(routes, deps);
   scoreRoutes(routes, deps);
   subscriptionRoutes(routes, deps);
+  relationshipRoutes(routes, deps);
 
   const router = express.Router();
   routes.mount(router, authenticate(deps.db));

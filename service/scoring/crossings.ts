@@ -6,7 +6,7 @@ import { activeSubscriptions, type Subscription } from '../store/subscriptions';
 import type { ActiveVersion, ChangeCause, ChangeSink, ScoreChange } from './engine';
 import { contactFact } from './evaluate';
 import { DAY_MS, type ScoreModel } from './math';
-import { suggest } from './read';
+import { strongestMemberOf, suggest } from './read';
 
 /**
  * Threshold crossings (SPEC §6.4): whatever moved a score — an interaction, an adjustment, a contact
@@ -117,6 +117,7 @@ export class CrossingDetector implements ChangeSink {
       const first = group[0]!;
       const last = group[group.length - 1]!;
       const facts = await this.suggestionFacts(db, workspaceId, version, contact, at, model.report(last.after), model.report(first.previous));
+      const suggestions = await suggest(version, facts, strongestMemberOf(db, workspaceId, version, contact.id, at));
       const payload = (subscription: Subscription, crossing: Crossing | null) => ({
         type: subscription.event,
         occurredAt: new Date(at).toISOString(),
@@ -129,7 +130,7 @@ export class CrossingDetector implements ChangeSink {
         band: bandJson((crossing ?? last).after),
         previousBand: bandJson((crossing ?? first).before),
         cause,
-        suggestions: suggest(version, facts),
+        suggestions,
       });
       for (const subscription of relevant) {
         if (subscription.createdAt.getTime() > at) continue;
@@ -169,6 +170,7 @@ export class CrossingDetector implements ChangeSink {
       lastInteractionType: contact.lastInteractionType,
       interactionsLast30d,
       contact: contactFact(contact),
+      contactName: contact.name,
     };
   }
 }

@@ -5,6 +5,7 @@ import { fetchLedger, type LedgerEntry } from '../store/ledger';
 import type { ActiveVersion } from './engine';
 import { contactFact } from './evaluate';
 import { DAY_MS, EntryKind, roundParts, type ScoreModel } from './math';
+import { contactRelationships } from './relationships';
 
 /** Score answers computed from the ledger: exact at any moment, explained rule by rule. */
 
@@ -146,16 +147,21 @@ export async function readScore(db: Queryable, workspaceId: string, version: Act
     next: next ? { threshold: rawLevels.get(next.level)!, direction: next.direction, at: new Date(next.at).toISOString() } : null,
     explanation: lines,
     clamp: model.clampOf(raw),
-    suggestions: suggest(version, {
-      score,
-      previousScore: before7,
-      delta: round(score - before7),
-      band: band?.name ?? null,
-      daysSinceLastInteraction: activity.lastAt === null ? null : round((t - activity.lastAt) / DAY_MS),
-      lastInteractionType: activity.lastType,
-      interactionsLast30d: activity.last30d,
-      contact: contactFact(contact),
-    }),
+    suggestions: await suggest(
+      version,
+      {
+        score,
+        previousScore: before7,
+        delta: round(score - before7),
+        band: band?.name ?? null,
+        daysSinceLastInteraction: activity.lastAt === null ? null : round((t - activity.lastAt) / DAY_MS),
+        lastInteractionType: activity.lastType,
+        interactionsLast30d: activity.last30d,
+        contact: contactFact(contact),
+        contactName: contact.name,
+      },
+      strongestMemberOf(db, workspaceId, version, contact.id, t),
+    ),
   };
 }
 
@@ -170,13 +176,36 @@ export type SuggestionFacts = {
   lastInteractionType: string | null;
   interactionsLast30d: number;
   contact: ReturnType<typeof contactFact>;
+  /** For message placeholders only (rules read the contact fact). */
+  contactName?: string | null;
 };
 
-/** The profile's suggestion rules that hold for these facts, in the order they are written. */
-export function suggest(version: Pick<ActiveVersion, 'profile'>, facts: SuggestionFacts): Suggestion[] {
-  return version.profile.suggestions
-    .filter((suggestion) => suggestion.conditions.lenient(facts as unknown as Record<string, unknown>))
-    .map((suggestion) => ({ action: suggestion.action, message: suggestion.message }));
+/**
+ * The profile's suggestion rules that hold for these facts, in the order they are written. Messages
+ * may name `{contact.name}`, `{contact.id}`, `{score}`, `{band}` and `{strongestMember}` (the team
+ * member who knows the contact best; looked up only when a message asks for it).
+ */
+export async function suggest(version: Pick<ActiveVersion, 'profile'>, facts: SuggestionFacts, strongestMember: () => Promise<string | null>): Promise<Suggestion[]> {
+  const matched = version.profile.suggestions.filter((suggestion) => suggestion.conditions.lenient(facts as unknown as Record<string, unknown>));
+  const member = matched.some((suggestion) => suggestion.message.includes('{strongestMember}')) ? await strongestMember() : null;
+  const values: Record<string, string> = {
+    'contact.name': facts.contact.id,
+    'contact.id': facts.contact.id,
+    score: String(facts.score),
+    band: facts.band ?? '',
+    strongestMember: member ?? 'the team member who knows them best',
+  };
+  if (facts.contactName) values['contact.name'] = facts.contactName;
+  return matched.map((suggestion) => ({ action: suggestion.action, message: suggestion.message.replace(/\{(contact\.name|contact\.id|score|band|strongestMember)\}/g, (_all, key: string) => values[key]!) }));
+}
+
+/** The name (or id) of the team member with the strongest relationship to the contact under a version. */
+export function strongestMemberOf(db: Queryable, workspaceId: string, version: ActiveVersion, contactId: string, t: number): () => Promise<string | null> {
+  return async () => {
+    const ranked = await contactRelationships(db, workspaceId, version, contactId, t);
+    const best = ranked.find((member) => member.strength > 0);
+    return best ? (best.name ?? best.actorId) : null;
+  };
 }
 
 /** Last interaction as of t and the number in the 30 days before it (suggestion facts). */

@@ -212,7 +212,7 @@ export async function listContacts(
 }
 
 /** Every table holding a contact's data, erased together (the contact row last). */
-const contactDataTables = ['interactions', 'score_ledger', 'scores', 'score_adjustments'];
+const contactDataTables = ['interactions', 'score_ledger', 'scores', 'score_adjustments', 'deliveries'];
 
 /** Erases the contact with everything recorded about it; false when it did not exist. */
 export async function eraseContact(db: Queryable, workspaceId: string, id: string): Promise<boolean> {

@@ -1,7 +1,9 @@
 import { z } from 'zod/v4';
 import { ingestInteractions } from '../../scoring/ingest';
 import { getContact } from '../../store/contacts';
-import { listContactInteractions } from '../../store/interactions';
+import { listContactInteractions, type Interaction } from '../../store/interactions';
+import { membersById } from '../../store/members';
+import { liveVersions } from '../../store/profiles';
 import type { AppDeps } from '../deps';
 import { badRequest, notFound, type FieldError } from '../problem';
 import type { RouteRegistry } from '../route';
@@ -41,7 +43,40 @@ const interactionSchema = z
 
 const timelineCursor = z.strictObject({ at: z.string(), seq: z.number().int() });
 
+const earnedSchema = z.object({
+  profileId: z.uuid(),
+  profileName: z.string(),
+  points: z.number().describe('What it earned when it happened (weight, for relationship profiles), before decay'),
+  rules: z.array(z.object({ rule: z.string(), points: z.number(), counted: z.boolean().describe('false: beyond the rule’s limit') })),
+});
+
 export function interactionRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps): void {
+  /** What each interaction earned in each published profile, and who it was with (context recall). */
+  async function enrich(workspaceId: string, interactions: Interaction[]) {
+    const versions = await liveVersions(db, workspaceId);
+    const { rows } = await db.query<{ seq: number; versionId: number; rule: number; points: number; counted: boolean }>(
+      `SELECT interaction_seq AS seq, version_id AS "versionId", rule, points, counted FROM score_ledger
+        WHERE workspace_id = $1 AND version_id = ANY($2::bigint[]) AND interaction_seq = ANY($3::bigint[]) AND kind = 0`,
+      [workspaceId, versions.map((version) => version.id), interactions.map((interaction) => interaction.seq)],
+    );
+    const members = await membersById(db, workspaceId, [...new Set(interactions.flatMap((interaction) => (interaction.actorId ? [interaction.actorId] : [])))]);
+    return interactions.map(({ seq, ...interaction }) => {
+      const earned = versions.flatMap((version) => {
+        const matches = rows.filter((row) => row.seq === seq && row.versionId === version.id);
+        if (matches.length === 0) return [];
+        const { profile } = engine.model(version);
+        return [{
+          profileId: version.profileId,
+          profileName: version.profileName,
+          points: matches.reduce((sum, match) => sum + (match.counted ? match.points : 0), 0),
+          rules: matches.map((match) => ({ rule: profile.rules[match.rule]?.name ?? String(match.rule), points: match.points, counted: match.counted })),
+        }];
+      });
+      const member = interaction.actorId ? members.get(interaction.actorId) : undefined;
+      return { ...interaction, actor: interaction.actorId ? { id: interaction.actorId, name: member?.name ?? null, email: member?.email ?? null } : null, earned };
+    });
+  }
+
   api.add({
     method: 'post',
     path: '/v1/interactions',
@@ -80,18 +115,21 @@ export function interactionRoutes(api: RouteRegistry, { db, clock, engine }: App
     path: '/v1/contacts/:contactId/interactions',
     operationId: 'listContactInteractions',
     tag: 'Interactions',
-    summary: "A contact's timeline, newest first",
+    summary: "A contact's timeline, newest first: who each interaction was with and what it earned in each profile",
     role: 'reader',
     params: contactIdParams,
     query: z.strictObject({ limit: limitQuery(1000, 50), cursor: cursorQuery }),
-    response: z.object({ items: z.array(interactionSchema), nextCursor: z.string().nullable() }),
+    response: z.object({
+      items: z.array(interactionSchema.extend({ actor: z.object({ id: z.string(), name: z.string().nullable(), email: z.string().nullable() }).nullable(), earned: z.array(earnedSchema) })),
+      nextCursor: z.string().nullable(),
+    }),
     errors: [404],
     handler: async ({ auth, params, query }) => {
       const after = decodeCursor(query.cursor, timelineCursor);
       if (!(await getContact(db, auth.workspaceId, params.contactId))) throw notFound(`No contact ${params.contactId}.`);
       const page = await listContactInteractions(db, auth.workspaceId, params.contactId, query.limit, after);
       return {
-        items: page.interactions.map(({ seq: _seq, ...interaction }) => interaction),
+        items: await enrich(auth.workspaceId, page.interactions),
         nextCursor: page.more && page.last ? encodeCursor(page.last) : null,
       };
     },

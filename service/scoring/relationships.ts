@@ -1,0 +1,186 @@
+import type { Queryable } from '../store/db';
+import { fetchLedger, type LedgerEntry } from '../store/ledger';
+import { membersById, type Member } from '../store/members';
+import { scoresInPeriod } from '../store/score-periods';
+import type { ActiveVersion } from './engine';
+import { DAY_MS, EntryKind, round2, type ScoreModel } from './math';
+
+/**
+ * Who knows a contact (or an account) best: the profile's formula applied to each team member's
+ * (actorId's) interactions alone, from the ledger, exact at the moment asked.
+ */
+
+export type MemberStrength = {
+  actorId: string;
+  name: string | null;
+  email: string | null;
+  /** 0–100: the profile's score of this member's interactions alone. */
+  strength: number;
+  /** Percent of the contact's total interaction strength. */
+  share: number;
+  interactions: number;
+  lastInteractionAt: string | null;
+};
+
+/** A member's strength: the score the profile gives their interactions alone, kept to 0–100. */
+export function memberStrength(model: ScoreModel, raw: number): number {
+  return Math.min(100, Math.max(0, model.report(raw)));
+}
+
+/** Raw contribution per actor and in total (interactions only: adjustments belong to nobody) at t. */
+export function strengthsByActor(model: ScoreModel, entries: readonly LedgerEntry[], t: number): { byActor: Map<string, number>; total: number } {
+  const byActor = new Map<string, number>();
+  let total = 0;
+  for (const entry of entries) {
+    if (entry.kind !== EntryKind.interaction || !model.contributes(entry, t)) continue;
+    const value = entry.points * model.decay(t - entry.at);
+    total += value;
+    if (entry.actorId) byActor.set(entry.actorId, (byActor.get(entry.actorId) ?? 0) + value);
+  }
+  return { byActor, total };
+}
+
+type Activity = { actorId: string; interactions: number; lastAt: number | null };
+
+/** Interactions per team member with some contacts: within the profile's window (all time without one), and the last one. */
+async function activityOf(db: Queryable, workspaceId: string, contactIds: readonly string[], model: ScoreModel, t: number): Promise<Map<string, Map<string, Activity>>> {
+  const since = model.windowMs === null ? null : new Date(t - model.windowMs);
+  const { rows } = await db.query<{ contactId: string; actorId: string; interactions: number; lastAt: number | null }>(
+    `SELECT contact_id AS "contactId", actor_id AS "actorId",
+            count(*) FILTER (WHERE $4::timestamptz IS NULL OR occurred_at > $4)::int AS interactions,
+            (extract(epoch FROM max(occurred_at)) * 1000)::float8 AS "lastAt"
+       FROM interactions
+      WHERE workspace_id = $1 AND contact_id = ANY($2::text[]) AND actor_id IS NOT NULL AND occurred_at <= $3
+      GROUP BY contact_id, actor_id`,
+    [workspaceId, contactIds, new Date(t), since],
+  );
+  const result = new Map<string, Map<string, Activity>>();
+  for (const row of rows) {
+    let byActor = result.get(row.contactId);
+    if (!byActor) result.set(row.contactId, (byActor = new Map()));
+    byActor.set(row.actorId, { actorId: row.actorId, interactions: row.interactions, lastAt: row.lastAt });
+  }
+  return result;
+}
+
+function rank(model: ScoreModel, byActor: Map<string, number>, total: number, activity: Map<string, Activity>, members: Map<string, Member>): MemberStrength[] {
+  const actors = new Set([...byActor.keys(), ...activity.keys()]);
+  return [...actors]
+    .map((actorId) => {
+      const raw = byActor.get(actorId) ?? 0;
+      const seen = activity.get(actorId);
+      const member = members.get(actorId);
+      return {
+        actorId,
+        name: member?.name ?? null,
+        email: member?.email ?? null,
+        strength: memberStrength(model, raw),
+        share: total > 0 && raw > 0 ? round2((raw / total) * 100) : 0,
+        interactions: seen?.interactions ?? 0,
+        lastInteractionAt: seen?.lastAt ? new Date(seen.lastAt).toISOString() : null,
+        raw,
+      };
+    })
+    .sort((x, y) => y.raw - x.raw || y.interactions - x.interactions || (y.lastInteractionAt ?? '').localeCompare(x.lastInteractionAt ?? '') || (x.actorId < y.actorId ? -1 : 1))
+    .map(({ raw: _raw, ...item }) => item);
+}
+
+/** Team members of one contact, strongest first. */
+export async function contactRelationships(db: Queryable, workspaceId: string, version: ActiveVersion, contactId: string, t: number): Promise<MemberStrength[]> {
+  const result = await relationshipsOfContacts(db, workspaceId, version, [contactId], t);
+  return result.get(contactId) ?? [];
+}
+
+/** Team members per contact, strongest first, for several contacts at once. */
+export async function relationshipsOfContacts(db: Queryable, workspaceId: string, version: ActiveVersion, contactIds: readonly string[], t: number): Promise<Map<string, MemberStrength[]>> {
+  const { model } = version;
+  const since = model.windowMs === null ? null : t - model.windowMs;
+  const ledger = await fetchLedger(db, workspaceId, version.id, contactIds.map((contactId) => ({ contactId, since })));
+  const activity = await activityOf(db, workspaceId, contactIds, model, t);
+  const actorIds = new Set<string>();
+  for (const byActor of activity.values()) for (const actorId of byActor.keys()) actorIds.add(actorId);
+  for (const entries of ledger.values()) for (const entry of entries) if (entry.actorId) actorIds.add(entry.actorId);
+  const members = await membersById(db, workspaceId, [...actorIds]);
+  const result = new Map<string, MemberStrength[]>();
+  for (const contactId of contactIds) {
+    const { byActor, total } = strengthsByActor(model, ledger.get(contactId) ?? [], t);
+    result.set(contactId, rank(model, byActor, total, activity.get(contactId) ?? new Map(), members));
+  }
+  return result;
+}
+
+/**
+ * An account's score from its contacts' scores: the weighted mean of its (up to) five best contacts,
+ * weights 5, 4, 3, 2, 1 — one cold contact in a big account does not sink it, one hot contact does
+ * not carry it, and a one-contact account scores as that contact.
+ */
+export function rollUp(scores: readonly number[]): number | null {
+  if (scores.length === 0) return null;
+  const top = [...scores].sort((x, y) => y - x).slice(0, 5);
+  let weighted = 0;
+  let weights = 0;
+  top.forEach((score, index) => {
+    const weight = top.length - index;
+    weighted += score * weight;
+    weights += weight;
+  });
+  return round2(weighted / weights);
+}
+
+export type AccountOverview = {
+  accountId: string;
+  profileId: string;
+  version: number;
+  contacts: number;
+  score: number | null;
+  band: { name: string; color: string } | null;
+  trend: { delta7d: number | null; delta30d: number | null };
+  computedAt: string;
+};
+
+export async function accountOverview(db: Queryable, workspaceId: string, version: ActiveVersion, accountId: string, t: number): Promise<{ overview: AccountOverview; scores: Map<string, number> }> {
+  const { model } = version;
+  const week = await scoresInPeriod(db, workspaceId, version.id, model, t, t - 7 * DAY_MS, { accountId });
+  const month = await scoresInPeriod(db, workspaceId, version.id, model, t, t - 30 * DAY_MS, { accountId });
+  const score = rollUp(week.map((row) => row.scoreNow));
+  const before7 = rollUp(week.map((row) => row.scoreThen));
+  const before30 = rollUp(month.map((row) => row.scoreThen));
+  const band = score === null ? null : model.bandOf(score);
+  return {
+    overview: {
+      accountId,
+      profileId: version.profileId,
+      version: version.version,
+      contacts: week.length,
+      score,
+      band: band ? { name: band.name, color: band.color } : null,
+      trend: { delta7d: score === null || before7 === null ? null : round2(score - before7), delta30d: score === null || before30 === null ? null : round2(score - before30) },
+      computedAt: new Date(t).toISOString(),
+    },
+    scores: new Map(week.map((row) => [row.contactId, row.scoreNow])),
+  };
+}
+
+/** The account's team members: strength from all their interactions with its contacts together. */
+export async function accountMembers(db: Queryable, workspaceId: string, version: ActiveVersion, contactIds: readonly string[], t: number): Promise<MemberStrength[]> {
+  const { model } = version;
+  const since = model.windowMs === null ? null : t - model.windowMs;
+  const ledger = await fetchLedger(db, workspaceId, version.id, contactIds.map((contactId) => ({ contactId, since })));
+  const byActor = new Map<string, number>();
+  let total = 0;
+  for (const entries of ledger.values()) {
+    const strengths = strengthsByActor(model, entries, t);
+    total += strengths.total;
+    for (const [actorId, raw] of strengths.byActor) byActor.set(actorId, (byActor.get(actorId) ?? 0) + raw);
+  }
+  const activity = await activityOf(db, workspaceId, contactIds, model, t);
+  const merged = new Map<string, Activity>();
+  for (const byContact of activity.values()) {
+    for (const [actorId, seen] of byContact) {
+      const current = merged.get(actorId);
+      merged.set(actorId, current ? { actorId, interactions: current.interactions + seen.interactions, lastAt: Math.max(current.lastAt ?? 0, seen.lastAt ?? 0) || null } : seen);
+    }
+  }
+  const members = await membersById(db, workspaceId, [...new Set([...byActor.keys(), ...merged.keys()])]);
+  return rank(model, byActor, total, merged, members);
+}

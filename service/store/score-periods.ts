@@ -1,0 +1,94 @@
+import type { ScoreModel } from '../scoring/math';
+import type { Queryable } from './db';
+import { parameters, type Param } from './score-sql';
+
+/**
+ * Every contact's score now and `days` ago, from indexed data only: each anchor's exponential
+ * extrapolated back to then, corrected by the ledger entries of the period (added since then, or
+ * expired since then) — a range scan by time, not a replay of each contact's ledger. Anchors must
+ * be current (callers refresh stale ones first).
+ */
+
+export type PeriodSelection = { contactIds?: readonly string[]; accountId?: string };
+
+/** SQL for the shown score of a raw value, exactly as ScoreModel.report (clamp, curve, round half up). */
+export function reportSql(model: ScoreModel, raw: string, param: Param): string {
+  const { profile } = model;
+  let value = raw;
+  if (profile.kind === 'relationship') value = `(100 * (1 - exp(-(${raw}) / ${param(profile.saturation)}::float8)))`;
+  if (profile.range) value = `least(${param(profile.range.max)}::float8, greatest(${param(profile.range.min)}::float8, ${value}))`;
+  return `(floor(${value} * 100 + 0.5) / 100)`;
+}
+
+/** SQL for the band name of a shown score (min inclusive, max exclusive, the top band includes its max). */
+export function bandSql(model: ScoreModel, score: string, param: Param): string {
+  const bands = model.profile.bands;
+  if (bands.length === 0) return 'NULL::text';
+  const top = bands[bands.length - 1]!;
+  const cases = bands.map((band, index) => {
+    const upper = index === bands.length - 1 ? `${score} <= ${param(top.max)}::float8` : `${score} < ${param(band.max)}::float8`;
+    return `WHEN ${score} >= ${param(band.min)}::float8 AND ${upper} THEN ${param(band.name)}::text`;
+  });
+  return `(CASE ${cases.join(' ')} ELSE NULL END)`;
+}
+
+/**
+ * A query (CTE `period`) with one row per selected contact: contact_id, raw_now, raw_then,
+ * score_now, score_then, band_now, band_then.
+ */
+export function periodQuery(workspaceId: string, versionId: number, model: ScoreModel, now: number, then: number, selection: PeriodSelection = {}) {
+  const { values, param } = parameters([workspaceId, versionId, new Date(then).toISOString(), new Date(now).toISOString()]);
+  const h = model.halfLifeMs;
+  const w = model.windowMs;
+  // The value at `then` of an entry made at `at`, on the anchor's exponential (grows for later entries).
+  const atThen = h === null ? 'l.points' : `l.points * power(2::float8, least(1000, (extract(epoch FROM l.at - $3::timestamptz) * 1000) / ${param(h)}::float8))`;
+  const windowStart = (moment: string) => `${moment} - make_interval(secs => ${param(w === null ? 0 : w / 1000)}::float8)`;
+  const inWindowNow = w === null ? 'true' : `l.at > ${windowStart('$4::timestamptz')}`;
+  const expiredRange = w === null ? 'false' : `(l.at > ${windowStart('$3::timestamptz')} AND l.at <= $3::timestamptz AND l.at <= ${windowStart('$4::timestamptz')})`;
+  const scope: string[] = [];
+  if (selection.contactIds) scope.push(`sc.contact_id = ANY(${param(selection.contactIds)}::text[])`);
+  if (selection.accountId !== undefined) scope.push(`sc.contact_id IN (SELECT id FROM contacts WHERE workspace_id = $1 AND account_id = ${param(selection.accountId)})`);
+  const ledgerScope = scope.map((condition) => condition.replaceAll('sc.contact_id', 'l.contact_id'));
+  // The anchor's exponential at a moment (extrapolated back for `then`); without decay, the amount itself.
+  const decayedAt = (ms: number) => (h === null ? 'sc.sort_key' : `es_decayed(sc.sign, sc.sort_key, ${param(ms / h)}::float8)`);
+  const rawNow = `(sc.state_points + ${decayedAt(now)})`;
+  const rawThen = `(sc.state_points - coalesce(ch.state_change, 0) + ${decayedAt(then)} - coalesce(ch.added, 0) + coalesce(ch.expired, 0))`;
+  const sql = `
+    changes AS (
+      SELECT l.contact_id,
+             sum(CASE WHEN l.kind <> 1 AND l.counted AND l.at > $3 AND l.at <= $4 AND ${inWindowNow} THEN ${atThen} ELSE 0 END) AS added,
+             sum(CASE WHEN l.kind <> 1 AND l.counted AND ${expiredRange} THEN ${atThen} ELSE 0 END) AS expired,
+             sum(CASE WHEN l.kind = 1 AND l.at > $3 AND l.at <= $4 THEN l.points ELSE 0 END) AS state_change
+        FROM score_ledger l
+       WHERE l.workspace_id = $1 AND l.version_id = $2 AND ((l.at > $3 AND l.at <= $4) OR ${expiredRange})
+             ${ledgerScope.map((condition) => `AND ${condition}`).join(' ')}
+       GROUP BY l.contact_id
+    ),
+    raw AS (
+      SELECT sc.contact_id, ${rawNow} AS raw_now, ${rawThen} AS raw_then
+        FROM scores sc LEFT JOIN changes ch ON ch.contact_id = sc.contact_id
+       WHERE sc.workspace_id = $1 AND sc.version_id = $2 ${scope.map((condition) => `AND ${condition}`).join(' ')}
+    ),
+    scored AS (
+      SELECT contact_id, raw_now, raw_then, ${reportSql(model, 'raw_now', param)} AS score_now, ${reportSql(model, 'raw_then', param)} AS score_then FROM raw
+    ),
+    period AS MATERIALIZED (
+      SELECT *, ${bandSql(model, 'score_now', param)} AS band_now, ${bandSql(model, 'score_then', param)} AS band_then FROM scored
+    )`;
+  return { sql, values, param };
+}
+
+export type PeriodRow = { contactId: string; rawNow: number; rawThen: number; scoreNow: number; scoreThen: number; bandNow: string | null; bandThen: string | null };
+
+/** Scores now and then of some contacts (an account's). */
+export async function scoresInPeriod(db: Queryable, workspaceId: string, versionId: number, model: ScoreModel, now: number, then: number, selection: PeriodSelection): Promise<PeriodRow[]> {
+  const query = periodQuery(workspaceId, versionId, model, now, then, selection);
+  const { rows } = await db.query<PeriodRow>(
+    `WITH ${query.sql}
+     SELECT contact_id AS "contactId", raw_now AS "rawNow", raw_then AS "rawThen", score_now::float8 AS "scoreNow", score_then::float8 AS "scoreThen",
+            band_now AS "bandNow", band_then AS "bandThen"
+       FROM period ORDER BY contact_id`,
+    query.values,
+  );
+  return rows;
+}
