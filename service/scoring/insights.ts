@@ -1,6 +1,6 @@
 import { getContacts } from '../store/contacts';
-import type { Queryable } from '../store/db';
-import { periodQuery } from '../store/score-periods';
+import type { Db } from '../store/db';
+import { periodQuery, withoutNestedLoops } from '../store/score-periods';
 import type { ActiveVersion } from './engine';
 import { DAY_MS, round2 } from './math';
 
@@ -38,7 +38,7 @@ export type Insights = {
 
 type Row = { contactId: string; scoreNow: number; scoreThen: number; bandNow: string | null; vip?: boolean; crossed?: boolean };
 
-export async function insights(db: Queryable, workspaceId: string, version: ActiveVersion, days: number, now: number, limit: number): Promise<Insights> {
+export async function insights(db: Db, workspaceId: string, version: ActiveVersion, days: number, now: number, limit: number): Promise<Insights> {
   const { model } = version;
   const then = now - days * DAY_MS;
   const query = periodQuery(workspaceId, version.id, model, now, then);
@@ -52,7 +52,7 @@ export async function insights(db: Queryable, workspaceId: string, version: Acti
   const attention = [lowest ? `p.score_now < ${param(lowest.max)}::float8` : 'false', `p.contact_id IN (SELECT contact_id FROM crossed)`].join(' OR ');
   const movement = (order: string, where: string) => `(SELECT coalesce(json_agg(json_build_object('contactId', contact_id, 'scoreNow', score_now, 'scoreThen', score_then, 'bandNow', band_now)), '[]')
       FROM (SELECT contact_id, score_now, score_then, band_now FROM period WHERE ${where} ORDER BY ${order} LIMIT ${param(limit)}) x)`;
-  const { rows } = await db.query<{
+  const { rows } = await withoutNestedLoops(db, (client) => client.query<{
     distribution: { band: string | null; now: number; then: number }[];
     contacts: number;
     averageNow: number | null;
@@ -80,7 +80,7 @@ export async function insights(db: Queryable, workspaceId: string, version: Acti
            ORDER BY ('vip' = ANY(c.tags)) DESC, p.score_now - p.score_then ASC, p.score_now ASC, p.contact_id
            LIMIT ${param(limit)}) a) AS attention`,
     values,
-  );
+  ));
   const result = rows[0]!;
   const listed = [...result.risers, ...result.fallers, ...result.attention].map((row) => row.contactId);
   const contacts = new Map((await getContacts(db, workspaceId, [...new Set(listed)])).map((contact) => [contact.id, contact]));

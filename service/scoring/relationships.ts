@@ -1,7 +1,7 @@
-import type { Queryable } from '../store/db';
+import type { Db, Queryable } from '../store/db';
 import { fetchLedger, type LedgerEntry } from '../store/ledger';
 import { membersById, type Member } from '../store/members';
-import { scoresInPeriod } from '../store/score-periods';
+import { scoresInPeriod, withoutNestedLoops } from '../store/score-periods';
 import type { ActiveVersion } from './engine';
 import { DAY_MS, EntryKind, round2, type ScoreModel } from './math';
 
@@ -138,10 +138,12 @@ export type AccountOverview = {
   computedAt: string;
 };
 
-export async function accountOverview(db: Queryable, workspaceId: string, version: ActiveVersion, accountId: string, t: number): Promise<{ overview: AccountOverview; scores: Map<string, number> }> {
+export async function accountOverview(db: Db, workspaceId: string, version: ActiveVersion, accountId: string, t: number): Promise<{ overview: AccountOverview; scores: Map<string, number> }> {
   const { model } = version;
-  const week = await scoresInPeriod(db, workspaceId, version.id, model, t, t - 7 * DAY_MS, { accountId });
-  const month = await scoresInPeriod(db, workspaceId, version.id, model, t, t - 30 * DAY_MS, { accountId });
+  const [week, month] = await withoutNestedLoops(db, async (client) => [
+    await scoresInPeriod(client, workspaceId, version.id, model, t, t - 7 * DAY_MS, { accountId }),
+    await scoresInPeriod(client, workspaceId, version.id, model, t, t - 30 * DAY_MS, { accountId }),
+  ]);
   const score = rollUp(week.map((row) => row.scoreNow));
   const before7 = rollUp(week.map((row) => row.scoreThen));
   const before30 = rollUp(month.map((row) => row.scoreThen));

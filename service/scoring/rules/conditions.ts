@@ -157,31 +157,57 @@ type CompileContext = { named: NamedConditions; cache: Map<string, Compiled> };
 
 const TRUE: Compiled = { evaluate: () => true, mayThrow: false, priority: 1 };
 
-function readFact(facts: Facts, fact: string, segments: PathSegment[] | undefined): unknown {
-  const value = facts[fact];
-  // json-rules-engine applies the path only to objects; anything else is returned as it is.
-  if (segments && value !== null && typeof value === 'object') return resolveSegments(value, segments);
-  return value;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * A reader of `fact` at `path`: json-rules-engine applies the path only to objects (anything else is
+ * returned as it is). Short paths, the common case, get a reader of their own.
+ */
+function factReader(fact: string, segments: PathSegment[] | undefined): (facts: Facts) => unknown {
+  if (!segments) return (facts) => facts[fact];
+  if (segments.length === 1) {
+    const [first] = segments as [PathSegment];
+    return (facts) => {
+      const value = facts[fact];
+      if (value === null || typeof value !== 'object') return value;
+      return hasOwn.call(value, first) ? (value as Record<PathSegment, unknown>)[first] : undefined;
+    };
+  }
+  if (segments.length === 2) {
+    const [first, second] = segments as [PathSegment, PathSegment];
+    return (facts) => {
+      const value = facts[fact];
+      if (value === null || typeof value !== 'object') return value;
+      const inner = hasOwn.call(value, first) ? (value as Record<PathSegment, unknown>)[first] : undefined;
+      if (inner === null || typeof inner !== 'object') return undefined;
+      return hasOwn.call(inner, second) ? (inner as Record<PathSegment, unknown>)[second] : undefined;
+    };
+  }
+  return (facts) => {
+    const value = facts[fact];
+    if (value === null || typeof value !== 'object') return value;
+    return resolveSegments(value, segments);
+  };
 }
 
 function compileFactCondition(node: Record<string, unknown>): Compiled {
-  const fact = node.fact as string;
-  const segments = node.path === undefined ? undefined : (parsePath(node.path as string) as PathSegment[]);
+  const read = factReader(node.fact as string, node.path === undefined ? undefined : (parsePath(node.path as string) as PathSegment[]));
   const parsed = parseOperator(node.operator as string)!;
   const operator: OperatorFunction = buildOperator(parsed);
   const priority = has(node, 'priority') ? (node.priority as number) : 1;
   if (isFactReference(node.value)) {
     const reference = node.value;
-    const referenceSegments = reference.path === undefined ? undefined : (parsePath(reference.path) as PathSegment[]);
+    const readValue = factReader(reference.fact, reference.path === undefined ? undefined : (parsePath(reference.path) as PathSegment[]));
     return {
-      evaluate: (facts) => operator(readFact(facts, fact, segments), readFact(facts, reference.fact, referenceSegments)),
+      evaluate: (facts) => operator(read(facts), readValue(facts)),
       mayThrow: mayThrow(parsed, { known: false }, { known: false }),
       priority,
     };
   }
   const value = node.value;
   const second: Side = { known: true, value };
-  return { evaluate: (facts) => operator(readFact(facts, fact, segments), value), mayThrow: mayThrow(parsed, { known: false }, second), priority };
+  const plainEqual = parsed.decorators.length === 0 && parsed.operator === 'equal';
+  return { evaluate: plainEqual ? (facts) => read(facts) === value : (facts) => operator(read(facts), value), mayThrow: mayThrow(parsed, { known: false }, second), priority };
 }
 
 /** prioritizeAndRun: empty → true, one condition → itself, else priority sets (highest first) with short-circuits between sets. */
@@ -195,6 +221,23 @@ function compileList(children: Compiled[], operator: 'all' | 'any'): Omit<Compil
     byPriority.set(child.priority, set);
   }
   const sets = [...byPriority.entries()].sort((a, b) => b[0] - a[0]).map(([, set]) => ({ members: set, mayThrow: set.some((member) => member.mayThrow) }));
+  if (sets.length === 1 && !sets[0]!.mayThrow) {
+    // One priority and nothing that can throw: a plain short-circuiting loop.
+    const members = sets[0]!.members.map((member) => member.evaluate);
+    return {
+      evaluate:
+        operator === 'all'
+          ? (facts) => {
+              for (let index = 0; index < members.length; index++) if (!members[index]!(facts)) return false;
+              return true;
+            }
+          : (facts) => {
+              for (let index = 0; index < members.length; index++) if (members[index]!(facts)) return true;
+              return false;
+            },
+      mayThrow: false,
+    };
+  }
   const evaluateSet =
     operator === 'all'
       ? (set: (typeof sets)[number], facts: Facts) => {

@@ -61,7 +61,9 @@ export function parseOperator(name: string): ParsedOperator | undefined {
 /** The operator function, decorated as json-rules-engine decorates it (innermost decorator applied first). */
 export function buildOperator(parsed: ParsedOperator): OperatorFunction {
   const base = operators[parsed.operator]!;
-  let evaluate: OperatorFunction = (a, b) => base.validate(a) && base.run(a, b);
+  const { run, validate } = base;
+  // Operators without a fact-value validator skip the call (the hot path of most rules).
+  let evaluate: OperatorFunction = validate === always ? run : (a, b) => validate(a) && run(a, b);
   for (let index = parsed.decorators.length - 1; index >= 0; index--) {
     const decorator = decorators[parsed.decorators[index]!]!;
     const next = evaluate;
