@@ -41,6 +41,8 @@ export function createApp(deps: AppDeps): App {
         res.setHeader('X-Request-Id', id);
         return id;
       },
+      // Per-request loggers carry only the request id (serialising the whole request for every child logger costs CPU).
+      quietReqLogger: true,
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     }),

@@ -1,6 +1,7 @@
 import { adjustmentsOf, type Adjustment } from '../store/adjustments';
 import { lockContacts, type Contact } from '../store/contacts';
-import type { Queryable } from '../store/db';
+import type { Clock } from '../clock';
+import { transaction, type Db, type Queryable } from '../store/db';
 import { interactionsOfContacts } from '../store/interactions';
 import { deleteLedgerOfContacts, fetchLedger, fetchRuleEntries, insertLedgerEntries, updateCounted, type LedgerEntry } from '../store/ledger';
 import { activeVersions, type VersionRow } from '../store/profiles';
@@ -152,6 +153,19 @@ export class ScoringEngine {
     const due = await staleContacts(db, workspaceId, version.id, new Date(now), limit);
     await this.advanceContacts(db, workspaceId, version, due, now);
     return due.length;
+  }
+
+  /**
+   * Brings every due anchor of a version up to date, in transactions of at most 1000 contacts. The
+   * check runs outside any transaction: usually nothing is due and it costs one index probe.
+   */
+  async refreshAllStale(db: Db, workspaceId: string, version: ActiveVersion, clock: Clock): Promise<void> {
+    for (;;) {
+      const due = await staleContacts(db, workspaceId, version.id, clock.now(), 1000);
+      if (due.length === 0) return;
+      await transaction(db, (client) => this.advanceContacts(client, workspaceId, version, due, clock.now().getTime()));
+      if (due.length < 1000) return;
+    }
   }
 
   /** Moves contacts' scores to `now` with nothing new but time: crossings on the way are reported. */

@@ -1,7 +1,6 @@
 import { adjustmentsById } from '../store/adjustments';
-import type { Contact } from '../store/contacts';
 import type { Queryable } from '../store/db';
-import { fetchLedger, type LedgerEntry } from '../store/ledger';
+import { contactScoreInputs, fetchLedger, type ExplainedEntry, type LedgerEntry } from '../store/ledger';
 import type { ActiveVersion } from './engine';
 import { contactFact } from './evaluate';
 import { DAY_MS, EntryKind, roundParts, type ScoreModel } from './math';
@@ -84,7 +83,7 @@ function explanationParts(version: ActiveVersion, entries: readonly LedgerEntry[
   return lines;
 }
 
-export async function explain(db: Queryable, workspaceId: string, version: ActiveVersion, entries: readonly LedgerEntry[], t: number): Promise<{ raw: number; lines: ExplanationLine[] }> {
+export async function explain(db: Queryable, workspaceId: string, version: ActiveVersion, entries: readonly ExplainedEntry[], t: number): Promise<{ raw: number; lines: ExplanationLine[] }> {
   const { model, profile } = version;
   const parts = explanationParts(version, entries, t);
   const raw = parts.reduce((sum, part) => sum + part.value, 0);
@@ -100,7 +99,11 @@ export async function explain(db: Queryable, workspaceId: string, version: Activ
     shares = parts.map((part) => part.value);
   }
   const rounded = roundParts(shares, total);
-  const details = await adjustmentsById(db, workspaceId, parts.flatMap((part) => (part.adjustmentId ? [part.adjustmentId] : [])));
+  // Who made an adjustment and why comes with the entries when they were read for a score; a preview looks it up.
+  const known = new Map(entries.filter((entry) => entry.adjustmentId && entry.reason).map((entry) => [entry.adjustmentId!, { reason: entry.reason!, keyName: entry.keyName ?? null, keyId: entry.keyId ?? null }]));
+  const missing = parts.flatMap((part) => (part.adjustmentId && !known.has(part.adjustmentId) ? [part.adjustmentId] : []));
+  const looked = await adjustmentsById(db, workspaceId, missing);
+  const details = new Map([...known, ...looked]);
   const lines = parts.map(({ value: _value, adjustmentId, ...line }, index) => {
     const adjustment = adjustmentId ? details.get(adjustmentId) : undefined;
     return {
@@ -122,14 +125,17 @@ export type ScoreContext = {
   thresholds?: readonly number[];
 };
 
-export async function readScore(db: Queryable, workspaceId: string, version: ActiveVersion, contact: Contact, t: number, context: ScoreContext = {}): Promise<ScoreAnswer> {
+/** The score answer of a contact as of t, or undefined when the contact does not exist. */
+export async function readScore(db: Queryable, workspaceId: string, version: ActiveVersion, contactId: string, t: number, context: ScoreContext = {}): Promise<ScoreAnswer | undefined> {
   const { model } = version;
-  const entries = (await contactLedger(db, workspaceId, version.id, contact.id)).filter((entry) => entry.at <= t);
+  const inputs = await contactScoreInputs(db, workspaceId, version.id, contactId, t);
+  if (!inputs) return undefined;
+  const { contact, entries } = inputs;
   const { raw, lines } = await explain(db, workspaceId, version, entries, t);
   const score = model.report(raw);
   const before7 = scoreAt(model, entries, t - 7 * DAY_MS);
   const before30 = scoreAt(model, entries, t - 30 * DAY_MS);
-  const activity = await interactionActivity(db, workspaceId, contact, t);
+  const activity = { lastAt: inputs.lastInteractionAt, lastType: inputs.lastInteractionType, last30d: inputs.interactionsLast30d };
   const levels = [...new Set([...model.bandEdges(), ...(context.thresholds ?? [])])];
   const rawLevels = new Map(levels.map((level) => [model.rawThreshold(level), level]));
   const finiteLevels = [...rawLevels.keys()].filter((level) => Number.isFinite(level));
@@ -206,20 +212,6 @@ export function strongestMemberOf(db: Queryable, workspaceId: string, version: A
     const best = ranked.find((member) => member.strength > 0);
     return best ? (best.name ?? best.actorId) : null;
   };
-}
-
-/** Last interaction as of t and the number in the 30 days before it (suggestion facts). */
-export async function interactionActivity(db: Queryable, workspaceId: string, contact: Contact, t: number): Promise<{ lastAt: number | null; lastType: string | null; last30d: number }> {
-  const { rows } = await db.query<{ lastAt: number | null; lastType: string | null; last30d: number }>(
-    `SELECT (SELECT (extract(epoch FROM occurred_at) * 1000)::float8 FROM interactions
-              WHERE workspace_id = $1 AND contact_id = $2 AND occurred_at <= $3 ORDER BY occurred_at DESC, seq DESC LIMIT 1) AS "lastAt",
-            (SELECT type FROM interactions
-              WHERE workspace_id = $1 AND contact_id = $2 AND occurred_at <= $3 ORDER BY occurred_at DESC, seq DESC LIMIT 1) AS "lastType",
-            (SELECT count(*)::int FROM interactions
-              WHERE workspace_id = $1 AND contact_id = $2 AND occurred_at <= $3 AND occurred_at > $3::timestamptz - interval '30 days') AS "last30d"`,
-    [workspaceId, contact.id, new Date(t)],
-  );
-  return rows[0]!;
 }
 
 export type HistoryPoint = { at: string; score: number; band: string | null };

@@ -59,12 +59,14 @@ export async function insertApiKey(
 }
 
 export async function lookupApiKey(db: Queryable, key: string): Promise<KeyLookup | undefined> {
-  const { rows } = await db.query<KeyLookup>(
-    `SELECT k.id, k.workspace_id AS "workspaceId", k.name, k.role, k.origin, k.created_at AS "createdAt", w.name AS "workspaceName"
+  // Named: every request runs it, so PostgreSQL parses and plans it once per connection.
+  const { rows } = await db.query<KeyLookup>({
+    name: 'lookup-api-key',
+    text: `SELECT k.id, k.workspace_id AS "workspaceId", k.name, k.role, k.origin, k.created_at AS "createdAt", w.name AS "workspaceName"
        FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
       WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
-    [hashApiKey(key)],
-  );
+    values: [hashApiKey(key)],
+  });
   return rows[0];
 }
 

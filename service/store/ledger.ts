@@ -1,4 +1,5 @@
 import type { Entry, EntryKind } from '../scoring/math';
+import { contactColumns, type Contact } from './contacts';
 import type { Queryable } from './db';
 
 /** A ledger row: an Entry of one contact, with what earned it. */
@@ -52,9 +53,14 @@ export async function fetchLedger(
   const byContact = new Map<string, LedgerEntry[]>();
   if (requests.length === 0) return byContact;
   const { rows } = await db.query<LedgerRow>(
+    // LATERAL: one index range per contact whatever the planner's statistics say (an unnest join can
+    // turn into a scan of the whole version when they are stale after a bulk load).
     `SELECT ${ledgerColumns}
        FROM unnest($3::text[], $4::timestamptz[]) AS r(contact_id, since)
-       JOIN score_ledger l ON l.workspace_id = $1 AND l.version_id = $2 AND l.contact_id = r.contact_id AND (r.since IS NULL OR l.at > r.since)
+       CROSS JOIN LATERAL (
+         SELECT * FROM score_ledger l
+          WHERE l.workspace_id = $1 AND l.version_id = $2 AND l.contact_id = r.contact_id AND l.at > coalesce(r.since, '-infinity')
+       ) l
       ORDER BY l.contact_id, l.at, l.interaction_seq NULLS LAST`,
     [workspaceId, versionId, requests.map((request) => request.contactId), requests.map((request) => (request.since === null ? null : iso(request.since)))],
   );
@@ -77,8 +83,10 @@ export async function fetchRuleEntries(
   const { rows } = await db.query<LedgerRow>(
     `SELECT ${ledgerColumns}
        FROM unnest($3::text[], $4::smallint[], $5::timestamptz[]) AS r(contact_id, rule, since)
-       JOIN score_ledger l ON l.workspace_id = $1 AND l.version_id = $2 AND l.contact_id = r.contact_id AND l.at >= r.since
-      WHERE l.kind = 0 AND l.rule = r.rule
+       CROSS JOIN LATERAL (
+         SELECT * FROM score_ledger l
+          WHERE l.workspace_id = $1 AND l.version_id = $2 AND l.contact_id = r.contact_id AND l.at >= r.since AND l.kind = 0 AND l.rule = r.rule
+       ) l
       ORDER BY l.contact_id, l.rule, l.at, l.interaction_seq`,
     [workspaceId, versionId, requests.map((request) => request.contactId), requests.map((request) => request.rule), requests.map((request) => iso(request.from))],
   );
@@ -103,4 +111,42 @@ export async function updateCounted(
 
 export async function deleteLedgerOfContacts(db: Queryable, workspaceId: string, versionId: number, contactIds: readonly string[]): Promise<void> {
   await db.query('DELETE FROM score_ledger WHERE workspace_id = $1 AND version_id = $2 AND contact_id = ANY($3::text[])', [workspaceId, versionId, contactIds]);
+}
+
+/** An adjustment entry can carry who made it and why, for explanations. */
+export type ExplainedEntry = LedgerEntry & { reason?: string | null; keyName?: string | null; keyId?: string | null };
+
+export type ScoreInputs = {
+  contact: Contact;
+  entries: ExplainedEntry[];
+  lastInteractionAt: number | null;
+  lastInteractionType: string | null;
+  interactionsLast30d: number;
+};
+
+/**
+ * Everything a score answer needs about one contact as of t, in one round trip: the contact, its
+ * ledger under the version (with the who and why of adjustments), and its recent activity.
+ */
+export async function contactScoreInputs(db: Queryable, workspaceId: string, versionId: number, contactId: string, t: number): Promise<ScoreInputs | undefined> {
+  const { rows } = await db.query<Contact & { entries: ExplainedEntry[]; last: { at: number; type: string } | null; last30d: number }>({
+    name: 'contact-score-inputs',
+    text: `SELECT ${contactColumns},
+            (SELECT coalesce(json_agg(json_build_object(
+                      'contactId', l.contact_id, 'at', (extract(epoch FROM l.at) * 1000)::float8, 'kind', l.kind, 'rule', l.rule, 'points', l.points,
+                      'counted', l.counted, 'interactionSeq', l.interaction_seq, 'actorId', l.actor_id, 'adjustmentId', l.adjustment_id,
+                      'reason', a.reason, 'keyName', a.key_name, 'keyId', a.key_id) ORDER BY l.at, l.interaction_seq), '[]')
+               FROM score_ledger l LEFT JOIN score_adjustments a ON a.workspace_id = l.workspace_id AND a.id = l.adjustment_id
+              WHERE l.workspace_id = $1 AND l.version_id = $2 AND l.contact_id = c.id AND l.at <= $4) AS entries,
+            (SELECT json_build_object('at', (extract(epoch FROM i.occurred_at) * 1000)::float8, 'type', i.type) FROM interactions i
+              WHERE i.workspace_id = $1 AND i.contact_id = c.id AND i.occurred_at <= $4 ORDER BY i.occurred_at DESC, i.seq DESC LIMIT 1) AS last,
+            (SELECT count(*)::int FROM interactions i
+              WHERE i.workspace_id = $1 AND i.contact_id = c.id AND i.occurred_at <= $4 AND i.occurred_at > $4::timestamptz - interval '30 days') AS last30d
+       FROM contacts c WHERE c.workspace_id = $1 AND c.id = $3`,
+    values: [workspaceId, versionId, contactId, new Date(t)],
+  });
+  const row = rows[0];
+  if (!row) return undefined;
+  const { entries, last, last30d, ...contact } = row;
+  return { contact, entries, lastInteractionAt: last?.at ?? null, lastInteractionType: last?.type ?? null, interactionsLast30d: last30d };
 }

@@ -158,3 +158,23 @@ export async function publishingVersion(db: Queryable, workspaceId: string, prof
   );
   return rows[0];
 }
+
+/** A profile with the version its reads are served from (and what that version watches), in one round trip. */
+export async function profileWithLiveVersion(db: Queryable, workspaceId: string, profileId: string): Promise<{ profile: ProfileRow; live: WatchedVersionRow | undefined } | undefined> {
+  const { rows } = await db.query<ProfileRow & { live: (Omit<WatchedVersionRow, 'createdAt' | 'publishedAt'> & { createdAt: string; publishedAt: string | null }) | null }>({
+    name: 'profile-with-live-version',
+    text: `SELECT ${profileColumns},
+            (SELECT json_build_object('id', v.id, 'profileId', v.profile_id, 'version', v.version, 'document', v.document, 'state', v.state,
+                                      'createdAt', v.created_at, 'publishedAt', v.published_at, 'profileName', p.name, 'thresholds', ${watchedThresholds.replace(' AS thresholds', '')})
+               FROM profile_versions v WHERE v.workspace_id = p.workspace_id AND v.id = p.live_version_id) AS live
+       FROM profiles p WHERE p.workspace_id = $1 AND p.id = $2`,
+    values: [workspaceId, profileId],
+  });
+  const row = rows[0];
+  if (!row) return undefined;
+  const { live, ...profile } = row;
+  return {
+    profile,
+    live: live ? { ...live, createdAt: new Date(live.createdAt), publishedAt: live.publishedAt ? new Date(live.publishedAt) : null } : undefined,
+  };
+}

@@ -1,5 +1,5 @@
 import { contactColumns, type Contact, type ContactFilter } from './contacts';
-import type { Queryable } from './db';
+import { prepared, type Queryable } from './db';
 import { parameters, rawBoundConditions, rawExpression } from './score-sql';
 
 /**
@@ -45,20 +45,55 @@ export function keyBound(d: number, timeKey: number, decays: boolean): KeyTuple 
   return { sign, key: sign * (Math.log2(Math.abs(d)) + timeKey) };
 }
 
+/**
+ * The first page without score bounds (the top N): the groups and their index ranges in one
+ * statement, each group read in index order up to the page size.
+ */
+async function firstPage(db: Queryable, query: ScoreQuery): Promise<ScoredContact[]> {
+  const { values, param } = parameters([query.workspaceId, query.versionId]);
+  const shared: string[] = [];
+  if (query.filter.tags && query.filter.tags.length > 0) shared.push(`c.tags && ${param(query.filter.tags)}::text[]`);
+  if (query.filter.accountId !== undefined) shared.push(`c.account_id = ${param(query.filter.accountId)}`);
+  if (query.filter.ownerId !== undefined) shared.push(`c.owner_id = ${param(query.filter.ownerId)}`);
+  const direction = query.descending ? 'DESC' : 'ASC';
+  const limit = param(query.limit);
+  const { rows } = await db.query<ScoredContact>(
+    prepared(`WITH RECURSIVE groups(s) AS (
+       (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 ORDER BY state_points LIMIT 1)
+       UNION ALL
+       SELECT (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 AND state_points > g.s ORDER BY state_points LIMIT 1)
+         FROM groups g WHERE g.s IS NOT NULL
+     )
+     SELECT page.* FROM groups g CROSS JOIN LATERAL (
+       SELECT ${contactColumns}, sc.state_points AS s, sc.sign, sc.sort_key AS key, ${rawExpression(query.decays, query.timeKey, param)} AS raw
+         FROM scores sc JOIN contacts c ON c.workspace_id = sc.workspace_id AND c.id = sc.contact_id
+        WHERE sc.workspace_id = $1 AND sc.version_id = $2 AND sc.state_points = g.s ${shared.map((condition) => `AND ${condition}`).join(' ')}
+        ORDER BY sc.sign ${direction}, sc.sort_key ${direction}, sc.contact_id ${direction}
+        LIMIT ${limit}
+     ) page
+     WHERE g.s IS NOT NULL
+     ORDER BY page.raw ${direction}, page.id ${direction}
+     LIMIT ${limit}`,
+    values),
+  );
+  return rows;
+}
+
 /** More groups than this and a query merging index ranges stops paying off. */
 const MAX_GROUPS = 64;
 
 export async function listByScore(db: Queryable, query: ScoreQuery): Promise<ScoredContact[]> {
   const { bounds } = query;
   if (bounds.min === Infinity || bounds.max === -Infinity || bounds.min >= bounds.max) return [];
+  if (!Number.isFinite(bounds.min) && !Number.isFinite(bounds.max) && !query.after) return firstPage(db, query);
   const groups = await db.query<{ s: number }>(
-    `WITH RECURSIVE groups(s) AS (
+    prepared(`WITH RECURSIVE groups(s) AS (
        (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 ORDER BY state_points LIMIT 1)
        UNION ALL
        SELECT (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 AND state_points > g.s ORDER BY state_points LIMIT 1)
          FROM groups g WHERE g.s IS NOT NULL
      ) SELECT s FROM groups WHERE s IS NOT NULL LIMIT ${MAX_GROUPS + 1}`,
-    [query.workspaceId, query.versionId],
+    [query.workspaceId, query.versionId]),
   );
   const { values, param } = parameters([query.workspaceId, query.versionId]);
   const shared: string[] = [];
@@ -103,7 +138,7 @@ export async function listByScore(db: Queryable, query: ScoreQuery): Promise<Sco
     if (parts.length === 0) return [];
     body = parts.join(' UNION ALL ');
   }
-  const { rows } = await db.query<ScoredContact>(`SELECT * FROM (${body}) page ORDER BY page.raw ${direction}, page.id ${direction} LIMIT ${limit}`, values);
+  const { rows } = await db.query<ScoredContact>(prepared(`SELECT * FROM (${body}) page ORDER BY page.raw ${direction}, page.id ${direction} LIMIT ${limit}`, values));
   return rows;
 }
 

@@ -1,5 +1,5 @@
 import type { Anchor, SortKey } from '../scoring/math';
-import type { Queryable } from './db';
+import { prepared, type Queryable } from './db';
 
 type AnchorRow = { contactId: string; s: number; a: number; tau: number; staleAt: number | null };
 
@@ -51,8 +51,7 @@ export async function writeAnchors(db: Queryable, workspaceId: string, versionId
 /** Contacts of a version whose anchor went stale by `now` (an expiry or a future-dated entry is due). */
 export async function staleContacts(db: Queryable, workspaceId: string, versionId: number, now: Date, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ contactId: string }>(
-    `SELECT contact_id AS "contactId" FROM scores WHERE workspace_id = $1 AND version_id = $2 AND stale_at <= $3 ORDER BY contact_id LIMIT $4`,
-    [workspaceId, versionId, now, limit],
+    prepared(`SELECT contact_id AS "contactId" FROM scores WHERE workspace_id = $1 AND version_id = $2 AND stale_at <= $3 ORDER BY contact_id LIMIT $4`, [workspaceId, versionId, now, limit]),
   );
   return rows.map((row) => row.contactId);
 }

@@ -3,9 +3,8 @@ import { transaction } from '../../store/db';
 import { ScoreModel } from '../../scoring/math';
 import { bandJson, contactLedger } from '../../scoring/read';
 import { eraseContact, getContact, listContacts, upsertContacts, type Contact, type ContactSort } from '../../store/contacts';
-import { getProfile, liveVersions } from '../../store/profiles';
+import { liveVersions, profileWithLiveVersion } from '../../store/profiles';
 import { listByScore } from '../../store/score-list';
-import { requireLiveVersion } from './profiles';
 import type { AppDeps } from '../deps';
 import { badRequest, notFound } from '../problem';
 import { Reply, type RouteRegistry } from '../route';
@@ -63,15 +62,24 @@ export function contactJson(contact: Contact) {
 
 const MAX_BATCH = 10_000;
 
-const listCursor = z.strictObject({ id: z.string(), at: z.string().nullable().optional() });
+// Cursor shapes are built once: constructing zod schemas per request costs more than the query.
+const sorts = ['id', 'lastInteractionAt', '-lastInteractionAt', 'score', '-score'] as const;
+type Sort = (typeof sorts)[number];
+const plainCursors = new Map(sorts.map((sort) => [sort, z.strictObject({ sort: z.literal(sort), id: z.string(), at: z.string().nullable().optional() })]));
+const scoredCursors = new Map(
+  sorts.map((sort) => [
+    sort,
+    z.strictObject({ sort: z.literal(sort), t: z.number(), id: z.string(), at: z.string().nullable().optional(), s: z.number().optional(), sign: z.number().optional(), key: z.number().optional(), raw: z.number().optional() }),
+  ]),
+);
 
 export function contactRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps): void {
   async function liveVersionForFilter(workspaceId: string, profileId: string) {
-    const profile = await getProfile(db, workspaceId, profileId);
-    if (!profile || profile.archivedAt || profile.liveVersionId === null) {
+    const found = await profileWithLiveVersion(db, workspaceId, profileId);
+    if (!found || found.profile.archivedAt || !found.live) {
       throw badRequest('profileId names no published profile of this workspace.', [{ path: 'profileId', message: 'no published profile with this id' }]);
     }
-    return requireLiveVersion(db, engine, workspaceId, profile);
+    return engine.activate(found.live);
   }
 
   function scoreBounds(model: ScoreModel, minScore: number | undefined, maxScore: number | undefined, bandName: string | undefined) {
@@ -198,7 +206,7 @@ export function contactRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
         if (query.sort === 'score' || query.sort === '-score') needsProfile.push('sort' as never);
         if (needsProfile.length > 0) throw badRequest('Filtering or sorting by score needs a profileId.', needsProfile.map((name) => ({ path: name, message: 'needs profileId' })));
         const sort = (query.sort ?? 'id') as ContactSort;
-        const after = decodeCursor(query.cursor, listCursor.extend({ sort: z.literal(sort) }));
+        const after = decodeCursor(query.cursor, plainCursors.get(sort)!);
         const page = await listContacts(db, auth.workspaceId, filter, sort, query.limit, after);
         return {
           items: page.contacts.map(contactJson),
@@ -208,10 +216,10 @@ export function contactRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
       const version = await liveVersionForFilter(auth.workspaceId, query.profileId);
       const { model } = version;
       const sort = query.sort ?? '-score';
-      const cursor = decodeCursor(query.cursor, z.strictObject({ sort: z.literal(sort), t: z.number(), id: z.string(), at: z.string().nullable().optional(), s: z.number().optional(), sign: z.number().optional(), key: z.number().optional(), raw: z.number().optional() }));
+      const cursor = decodeCursor(query.cursor, scoredCursors.get(sort as Sort)!);
       const t = cursor?.t ?? clock.now().getTime();
       // Anchors whose expiries are due are brought up to date first, so the index answers exactly.
-      while ((await transaction(db, (client) => engine.refreshStale(client, auth.workspaceId, version, clock.now().getTime()))) === 1000);
+      await engine.refreshAllStale(db, auth.workspaceId, version, clock);
       const bounds = scoreBounds(model, query.minScore, query.maxScore, query.band);
       const item = (contact: Contact & { raw?: number }) => {
         const score = model.report(contact.raw ?? 0);

@@ -9,7 +9,7 @@ import { getContacts } from '../../store/contacts';
 import { transaction, type Queryable } from '../../store/db';
 import { interactionsOfContacts } from '../../store/interactions';
 import { activeJobFor, getJob, insertJob } from '../../store/jobs';
-import { archiveProfile, getProfile, getVersion, insertProfile, insertVersion, listProfiles, listVersions, publishingVersion, updateDraft, watchedVersion, type ProfileRow, type VersionRow } from '../../store/profiles';
+import { archiveProfile, getProfile, getVersion, insertProfile, insertVersion, listProfiles, listVersions, profileWithLiveVersion, publishingVersion, updateDraft, type ProfileRow, type VersionRow } from '../../store/profiles';
 import type { AppDeps } from '../deps';
 import { badRequest, conflict, notFound } from '../problem';
 import { Reply, type RouteRegistry } from '../route';
@@ -72,11 +72,14 @@ export async function requireProfile(db: Queryable, workspaceId: string, id: str
   return profile;
 }
 
-/** The version a profile's reads are served from (409 before its first publish has finished). */
-export async function requireLiveVersion(db: Queryable, engine: ScoringEngine, workspaceId: string, profile: ProfileRow): Promise<ActiveVersion> {
+/** The version a profile's reads are served from: 404 for an unknown profile, 409 before its first publish has finished. */
+export async function requireLiveVersion(db: Queryable, engine: ScoringEngine, workspaceId: string, profileId: string): Promise<ActiveVersion> {
+  const found = await profileWithLiveVersion(db, workspaceId, profileId);
+  if (!found) throw notFound(`No profile ${profileId}.`);
+  const { profile, live } = found;
   if (profile.archivedAt) throw conflict(`Profile ${profile.id} is archived.`);
-  if (profile.liveVersionId === null) throw conflict(`Profile ${profile.id} has no published version yet: publish it first (POST /v1/profiles/${profile.id}/publish).`);
-  return engine.activate((await watchedVersion(db, workspaceId, profile.liveVersionId))!);
+  if (!live) throw conflict(`Profile ${profile.id} has no published version yet: publish it first (POST /v1/profiles/${profile.id}/publish).`);
+  return engine.activate(live);
 }
 
 function checkedDocument(body: unknown): ProfileDocument {
@@ -265,7 +268,7 @@ export function profileRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
       const profile = await requireProfile(db, auth.workspaceId, params.id);
       const draftProfile = compileProfile(checkedDocument(profile.draft));
       const draft = { id: 0, profileId: profile.id, profileName: profile.name, version: 0, state: 'publishing' as const, profile: draftProfile, model: new ScoreModel(draftProfile), thresholds: [], levels: [] };
-      const live = profile.liveVersionId !== null && !profile.archivedAt ? await requireLiveVersion(db, engine, auth.workspaceId, profile) : undefined;
+      const live = profile.liveVersionId !== null && !profile.archivedAt ? await requireLiveVersion(db, engine, auth.workspaceId, profile.id) : undefined;
       const now = clock.now().getTime();
       const items = [];
       if (body.contactIds) {

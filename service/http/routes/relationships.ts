@@ -4,14 +4,13 @@ import { insights } from '../../scoring/insights';
 import { accountMembers, accountOverview, contactRelationships, relationshipsOfContacts } from '../../scoring/relationships';
 import { bandJson, contactLedger } from '../../scoring/read';
 import { getContact, getContacts } from '../../store/contacts';
-import { transaction } from '../../store/db';
 import { deleteMember, getMember, listMembers, upsertMember, type Member } from '../../store/members';
 import { liveVersions } from '../../store/profiles';
 import type { AppDeps } from '../deps';
 import { badRequest, notFound } from '../problem';
 import { Reply, type RouteRegistry } from '../route';
 import { contactIdParams, cursorQuery, decodeCursor, encodeCursor, isoDateTime, limitQuery } from '../schemas';
-import { requireLiveVersion, requireProfile } from './profiles';
+import { requireLiveVersion } from './profiles';
 
 const bandSchema = z.object({ name: z.string(), color: z.string() }).nullable();
 
@@ -52,13 +51,15 @@ function memberJson(member: Member) {
   return { actorId: member.actorId, name: member.name, email: member.email, createdAt: member.createdAt, updatedAt: member.updatedAt };
 }
 
+const memberCursor = z.strictObject({ actorId: z.string() });
+
 export function relationshipRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps): void {
   /** The profile asked for, or the workspace's oldest published relationship profile. */
   async function chosenVersion(workspaceId: string, profileId: string | undefined): Promise<ActiveVersion> {
-    if (profileId) return requireLiveVersion(db, engine, workspaceId, await requireProfile(db, workspaceId, profileId));
+    if (profileId) return requireLiveVersion(db, engine, workspaceId, profileId);
     const relationship = (await liveVersions(db, workspaceId)).find((row) => (row.document as { kind: string }).kind === 'relationship');
     if (!relationship) throw badRequest('No published relationship profile: say which profile to use.', [{ path: 'profileId', message: 'required when no relationship profile is published' }]);
-    return requireLiveVersion(db, engine, workspaceId, await requireProfile(db, workspaceId, relationship.profileId));
+    return requireLiveVersion(db, engine, workspaceId, relationship.profileId);
   }
 
   api.add({
@@ -93,7 +94,7 @@ export function relationshipRoutes(api: RouteRegistry, { db, clock, engine }: Ap
   async function overview(workspaceId: string, accountId: string, profileId: string | undefined) {
     const version = await chosenVersion(workspaceId, profileId);
     const t = clock.now().getTime();
-    while ((await transaction(db, (client) => engine.refreshStale(client, workspaceId, version, clock.now().getTime()))) === 1000);
+    await engine.refreshAllStale(db, workspaceId, version, clock);
     const result = await accountOverview(db, workspaceId, version, accountId, t);
     if (result.overview.contacts === 0) throw notFound(`No contact belongs to account ${accountId}.`);
     return { version, t, ...result };
@@ -177,8 +178,8 @@ export function relationshipRoutes(api: RouteRegistry, { db, clock, engine }: Ap
     }),
     errors: [404, 409],
     handler: async ({ auth, params, query }) => {
-      const version = await requireLiveVersion(db, engine, auth.workspaceId, await requireProfile(db, auth.workspaceId, params.id));
-      while ((await transaction(db, (client) => engine.refreshStale(client, auth.workspaceId, version, clock.now().getTime()))) === 1000);
+      const version = await requireLiveVersion(db, engine, auth.workspaceId, params.id);
+      await engine.refreshAllStale(db, auth.workspaceId, version, clock);
       return insights(db, auth.workspaceId, version, query.days, clock.now().getTime(), query.limit);
     },
   });
@@ -226,7 +227,7 @@ export function relationshipRoutes(api: RouteRegistry, { db, clock, engine }: Ap
     query: z.strictObject({ limit: limitQuery(1000, 100), cursor: cursorQuery }),
     response: z.object({ items: z.array(memberSchema), nextCursor: z.string().nullable() }),
     handler: async ({ auth, query }) => {
-      const after = decodeCursor(query.cursor, z.strictObject({ actorId: z.string() }));
+      const after = decodeCursor(query.cursor, memberCursor);
       const rows = await listMembers(db, auth.workspaceId, query.limit + 1, after?.actorId);
       const more = rows.length > query.limit;
       const page = more ? rows.slice(0, query.limit) : rows;

@@ -84,6 +84,8 @@ const createBody = z
     if (body.event !== 'band.changed' && body.threshold === undefined) context.addIssue({ code: 'custom', path: ['threshold'], message: `${body.event} needs a threshold` });
   });
 
+const deliveryCursor = z.strictObject({ seq: z.number().int() });
+
 export function subscriptionRoutes(api: RouteRegistry, { db, clock, config }: AppDeps): void {
   api.add({
     method: 'post',
@@ -185,7 +187,7 @@ export function subscriptionRoutes(api: RouteRegistry, { db, clock, config }: Ap
     response: z.object({ items: z.array(deliverySchema), nextCursor: z.string().nullable() }),
     errors: [404],
     handler: async ({ auth, params, query }) => {
-      const after = decodeCursor(query.cursor, z.strictObject({ seq: z.number().int() }));
+      const after = decodeCursor(query.cursor, deliveryCursor);
       if (!(await getSubscription(db, auth.workspaceId, params.id))) throw notFound(`No subscription ${params.id}.`);
       const rows = await listDeliveries(db, auth.workspaceId, params.id, query.limit + 1, after?.seq);
       const more = rows.length > query.limit;
