@@ -1,0 +1,176 @@
+import type {
+  IDataObject,
+  IHookFunctions,
+  INodeType,
+  INodeTypeDescription,
+  IWebhookFunctions,
+  IWebhookResponseData,
+} from 'n8n-workflow';
+import { jsonParse, NodeConnectionTypes } from 'n8n-workflow';
+import { profileLocator, splitList } from '../EngagementScore/shared/fields';
+import { apiRequest, apiRequestIfFound, pathSegment, problemError, sendRequest } from '../EngagementScore/transport/request';
+import { verifySignature } from './signature';
+
+type EventType = 'score.dropped_below' | 'score.rose_above' | 'score.crossed' | 'band.changed';
+
+type Subscription = {
+  id: string;
+  profileId: string;
+  event: EventType;
+  threshold: number | null;
+  tags: string[] | null;
+  url: string;
+  status: 'active' | 'disabled';
+};
+
+/** What the node keeps between activation and deactivation, in the workflow's static data. */
+type StoredSubscription = { subscriptionId?: string; secret?: string };
+
+/** The subscription the node's parameters ask for. */
+function wantedSubscription(context: IHookFunctions) {
+  const event = context.getNodeParameter('event') as EventType;
+  const tags = splitList(context.getNodeParameter('tags', ''));
+  return {
+    profileId: context.getNodeParameter('profile', undefined, { extractValue: true }) as string,
+    event,
+    threshold: event === 'band.changed' ? null : (context.getNodeParameter('threshold') as number),
+    tags: tags.length > 0 ? tags : null,
+  };
+}
+
+const sameTags = (a: string[] | null, b: string[] | null) => JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
+
+/** Deletes a subscription; one that is already gone counts as deleted. */
+async function deleteSubscription(context: IHookFunctions, id: string): Promise<void> {
+  const response = await sendRequest(context, { method: 'DELETE', path: `/v1/subscriptions/${pathSegment(id)}` });
+  if (response.statusCode >= 400 && response.statusCode !== 404) throw problemError(context, response);
+}
+
+/** Why a delivery cannot be trusted, or undefined when its signature verifies. */
+function whyRefused(secret: string | undefined, rawBody: unknown, header: string | string[] | undefined): string | undefined {
+  if (!secret) return 'this trigger holds no subscription secret; deactivate and activate the workflow';
+  if (!Buffer.isBuffer(rawBody)) return 'the raw request body is not available';
+  const check = verifySignature(Array.isArray(header) ? header[0] : header, rawBody, secret, Math.floor(Date.now() / 1000));
+  return check.valid ? undefined : check.reason;
+}
+
+export class EngagementScoreTrigger implements INodeType {
+  description: INodeTypeDescription = {
+    displayName: 'Engagement Score Trigger',
+    name: 'engagementScoreTrigger',
+    icon: { light: 'file:engagementScoreTrigger.svg', dark: 'file:engagementScoreTrigger.dark.svg' },
+    group: ['trigger'],
+    version: 1,
+    subtitle: '={{ $parameter["event"] }}',
+    description: "Starts the workflow when a contact's score crosses a threshold or changes band",
+    defaults: { name: 'Engagement Score Trigger' },
+    inputs: [],
+    outputs: [NodeConnectionTypes.Main],
+    credentials: [{ name: 'engagementScoreApi', required: true }],
+    webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
+    properties: [
+      {
+        displayName: 'The API key of the credential needs the admin role: activating the workflow subscribes to the service.',
+        name: 'notice',
+        type: 'notice',
+        default: '',
+      },
+      {
+        displayName: 'Event',
+        name: 'event',
+        type: 'options',
+        required: true,
+        default: 'score.dropped_below',
+        options: [
+          { name: 'Band Changed', value: 'band.changed', description: "When a contact's score moves into another band" },
+          { name: 'Score Crossed', value: 'score.crossed', description: 'When a score crosses the threshold in either direction' },
+          { name: 'Score Dropped Below', value: 'score.dropped_below', description: 'When a score goes from at least the threshold to below it' },
+          { name: 'Score Rose Above', value: 'score.rose_above', description: 'When a score goes from below the threshold to at least it' },
+        ],
+      },
+      profileLocator('The profile whose scores are watched'),
+      {
+        displayName: 'Threshold',
+        name: 'threshold',
+        type: 'number',
+        required: true,
+        default: 40,
+        typeOptions: { numberPrecision: 2 },
+        displayOptions: { show: { event: ['score.dropped_below', 'score.rose_above', 'score.crossed'] } },
+        description: 'The score level to watch. It fires on every crossing, also when the score only decays with time.',
+      },
+      {
+        displayName: 'Tags',
+        name: 'tags',
+        type: 'string',
+        default: '',
+        placeholder: 'e.g. vip',
+        description: 'Only contacts with any of these tags, separated by commas (a segment, e.g. VIPs with their own threshold). Empty: every contact.',
+      },
+    ],
+  };
+
+  webhookMethods = {
+    default: {
+      /** True only when the stored subscription still exists, is active and is the one the parameters ask for. */
+      async checkExists(this: IHookFunctions): Promise<boolean> {
+        const stored = this.getWorkflowStaticData('node') as StoredSubscription;
+        if (!stored.subscriptionId || !stored.secret) return false;
+        const subscription = await apiRequestIfFound<Subscription>(this, { method: 'GET', path: `/v1/subscriptions/${pathSegment(stored.subscriptionId)}` });
+        if (!subscription) return false;
+        const wanted = wantedSubscription(this);
+        return (
+          subscription.status === 'active' &&
+          subscription.url === this.getNodeWebhookUrl('default') &&
+          subscription.profileId === wanted.profileId &&
+          subscription.event === wanted.event &&
+          subscription.threshold === wanted.threshold &&
+          sameTags(subscription.tags, wanted.tags)
+        );
+      },
+
+      async create(this: IHookFunctions): Promise<boolean> {
+        const stored = this.getWorkflowStaticData('node') as StoredSubscription;
+        // A subscription made earlier that no longer fits (another URL, changed parameters) would keep delivering.
+        if (stored.subscriptionId) await deleteSubscription(this, stored.subscriptionId);
+        const wanted = wantedSubscription(this);
+        const body: IDataObject = {
+          profileId: wanted.profileId,
+          event: wanted.event,
+          url: this.getNodeWebhookUrl('default') as string,
+          description: `n8n: ${this.getWorkflow().name ?? 'workflow'} / ${this.getNode().name}`.slice(0, 500),
+        };
+        if (wanted.threshold !== null) body.threshold = wanted.threshold;
+        if (wanted.tags) body.tags = wanted.tags;
+        const created = await apiRequest<Subscription & { secret: string }>(this, { method: 'POST', path: '/v1/subscriptions', body });
+        stored.subscriptionId = created.id;
+        stored.secret = created.secret;
+        return true;
+      },
+
+      async delete(this: IHookFunctions): Promise<boolean> {
+        const stored = this.getWorkflowStaticData('node') as StoredSubscription;
+        if (stored.subscriptionId) await deleteSubscription(this, stored.subscriptionId);
+        delete stored.subscriptionId;
+        delete stored.secret;
+        return true;
+      },
+    },
+  };
+
+  /** Verifies the delivery's signature against the raw body; a delivery that fails gets 401 and starts nothing. */
+  async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+    const request = this.getRequestObject();
+    const stored = this.getWorkflowStaticData('node') as StoredSubscription;
+    if (request.rawBody === undefined && typeof request.readRawBody === 'function') await request.readRawBody();
+    const rawBody = request.rawBody;
+    const refused = whyRefused(stored.secret, rawBody, this.getHeaderData()['x-engagement-signature']);
+    if (refused) {
+      this.getResponseObject().status(401).json({ error: 'Invalid signature', reason: refused });
+      return { noWebhookResponse: true };
+    }
+    // The event exactly as signed, rather than a body someone else's middleware may have reshaped.
+    const event = jsonParse<IDataObject>(rawBody.toString('utf8'));
+    return { workflowData: [[{ json: event }]] };
+  }
+}

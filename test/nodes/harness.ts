@@ -1,0 +1,361 @@
+import './n8n-env';
+import { randomUUID } from 'node:crypto';
+import { ExecutionLifecycleHooks, HookContext, LoadOptionsContext, WebhookContext, WorkflowExecute } from 'n8n-core';
+import {
+  createRunExecutionData,
+  ICredentialsHelper,
+  isExpression,
+  NodeHelpers,
+  Workflow,
+  type ICredentialDataDecryptedObject,
+  type ICredentials,
+  type ICredentialType,
+  type IDataObject,
+  type IHttpRequestOptions,
+  type INode,
+  type INodeExecutionData,
+  type INodeProperties,
+  type INodeType,
+  type INodeTypes,
+  type IRequestOptionsSimplified,
+  type IRun,
+  type IConnections,
+  type IVersionedNodeType,
+  type IWebhookData,
+  type IWorkflowBase,
+  type IWorkflowExecuteAdditionalData,
+  type Workflow as WorkflowType,
+} from 'n8n-workflow';
+import { EngagementScoreApi } from '../../credentials/EngagementScoreApi.credentials';
+import { EngagementScore } from '../../nodes/EngagementScore/EngagementScore.node';
+import { EngagementScoreTrigger } from '../../nodes/EngagementScoreTrigger/EngagementScoreTrigger.node';
+
+/**
+ * Runs the pack's nodes inside n8n's own workflow engine (n8n-core's WorkflowExecute over workflow
+ * JSON), with a credentials helper that authenticates requests the way n8n does for a generic
+ * credential: by resolving `{{$credentials.…}}` expressions into the request.
+ */
+
+export const PACKAGE_NAME = 'n8n-nodes-engagement-score';
+export const ACTION_TYPE = `${PACKAGE_NAME}.engagementScore`;
+export const TRIGGER_TYPE = `${PACKAGE_NAME}.engagementScoreTrigger`;
+export const CREDENTIAL_NAME = 'Engagement Score account';
+
+export const nodeTypeClasses: Record<string, INodeType> = {
+  [ACTION_TYPE]: new EngagementScore(),
+  [TRIGGER_TYPE]: new EngagementScoreTrigger(),
+};
+
+const credentialTypes: Record<string, ICredentialType> = { engagementScoreApi: new EngagementScoreApi() };
+
+class TestNodeTypes implements INodeTypes {
+  getByName(nodeType: string): INodeType | IVersionedNodeType {
+    const type = nodeTypeClasses[nodeType];
+    if (!type) throw new Error(`Unknown node type ${nodeType}`);
+    return type;
+  }
+
+  getByNameAndVersion(nodeType: string, version?: number): INodeType {
+    return NodeHelpers.getVersionedNodeType(this.getByName(nodeType), version);
+  }
+
+  getKnownTypes() {
+    return {};
+  }
+}
+
+export const nodeTypes = new TestNodeTypes();
+
+export type CredentialData = { baseUrl: string; apiKey: string };
+
+class TestCredentialsHelper extends ICredentialsHelper {
+  constructor(private readonly data: CredentialData) {
+    super();
+  }
+
+  getParentTypes(): string[] {
+    return [];
+  }
+
+  isCredentialUsableByNode(): boolean {
+    return true;
+  }
+
+  async authenticate(
+    credentials: ICredentialDataDecryptedObject,
+    typeName: string,
+    requestOptions: IHttpRequestOptions | IRequestOptionsSimplified,
+    workflow?: WorkflowType,
+    node?: INode,
+  ): Promise<IHttpRequestOptions> {
+    const authenticate = credentialTypes[typeName]?.authenticate;
+    if (!authenticate) return requestOptions as IHttpRequestOptions;
+    if (typeof authenticate === 'function') return authenticate(credentials, requestOptions as IHttpRequestOptions);
+    const resolve = (value: unknown) =>
+      isExpression(value) && workflow && node ? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '') : value;
+    const options = { ...requestOptions } as IHttpRequestOptions;
+    for (const [target, values] of Object.entries(authenticate.properties) as Array<['headers' | 'qs' | 'body', IDataObject]>) {
+      const resolved = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, resolve(value)]));
+      options[target] = { ...((options[target] as IDataObject | undefined) ?? {}), ...resolved } as IDataObject;
+    }
+    return options;
+  }
+
+  async preAuthentication() {
+    return undefined;
+  }
+
+  async runPreAuthentication() {
+    return undefined;
+  }
+
+  async getCredentials(): Promise<ICredentials> {
+    throw new Error('not used by the pack');
+  }
+
+  async getDecrypted(): Promise<ICredentialDataDecryptedObject> {
+    return { ...this.data };
+  }
+
+  async updateCredentials(): Promise<void> {}
+
+  async updateCredentialsOauthTokenData(): Promise<void> {}
+
+  getCredentialsProperties(type: string): INodeProperties[] {
+    return credentialTypes[type]?.properties ?? [];
+  }
+}
+
+export const WEBHOOK_BASE_URL = 'http://localhost:5678/webhook';
+
+export function additionalData(credentials: CredentialData, extra: Partial<IWorkflowExecuteAdditionalData> = {}): IWorkflowExecuteAdditionalData {
+  const unsupported = async () => {
+    throw new Error('not supported in these tests');
+  };
+  return {
+    credentialsHelper: new TestCredentialsHelper(credentials),
+    executionId: randomUUID(),
+    currentNodeExecutionIndex: 0,
+    restApiUrl: 'http://localhost:5678/rest',
+    instanceBaseUrl: 'http://localhost:5678/',
+    formBaseUrl: 'http://localhost:5678/form',
+    formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
+    formTestBaseUrl: 'http://localhost:5678/form-test',
+    webhookBaseUrl: WEBHOOK_BASE_URL,
+    webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
+    webhookTestBaseUrl: 'http://localhost:5678/webhook-test',
+    mcpBaseUrl: 'http://localhost:5678/mcp',
+    mcpTestBaseUrl: 'http://localhost:5678/mcp-test',
+    variables: {},
+    executeWorkflow: unsupported,
+    startRunnerTask: unsupported,
+    getRunExecutionData: async () => undefined,
+    getRuntimeCredential: async () => undefined,
+    logAiEvent: () => {},
+    ...extra,
+  } as unknown as IWorkflowExecuteAdditionalData;
+}
+
+/** A node of ours as it appears in workflow JSON. */
+export function actionNode(name: string, parameters: IDataObject, settings: Partial<INode> = {}): INode {
+  return {
+    id: randomUUID(),
+    name,
+    type: ACTION_TYPE,
+    typeVersion: 1,
+    position: [0, 0],
+    parameters: parameters as INode['parameters'],
+    credentials: { engagementScoreApi: { id: '1', name: CREDENTIAL_NAME } },
+    ...settings,
+  };
+}
+
+/** Connects the nodes one after the other, each one's main output to the next one's input. */
+export function chain(...names: string[]): IConnections {
+  return Object.fromEntries(names.slice(0, -1).map((name, index) => [name, { main: [[{ node: names[index + 1], type: 'main', index: 0 }]] }]));
+}
+
+export type RunResult = {
+  run: IRun;
+  /** What a node output (its first run, first output). */
+  output(nodeName: string): INodeExecutionData[];
+  /** The error the run stopped with, as n8n records it. */
+  error: (Error & { description?: string; httpCode?: string; context?: IDataObject }) | undefined;
+};
+
+/**
+ * Runs a workflow from `startNode`, fed with `items` as its input, through WorkflowExecute: the
+ * engine resolves expressions, follows connections, applies node settings (Execute Once, On Error)
+ * and pairs items, exactly as in n8n.
+ */
+export async function runWorkflow(options: {
+  nodes: INode[];
+  connections?: IConnections;
+  startNode: string;
+  items?: IDataObject[];
+  credentials: CredentialData;
+  /** The workflow's time zone (n8n's default otherwise). */
+  timezone?: string;
+}): Promise<RunResult> {
+  const workflow = new Workflow({
+    id: randomUUID(),
+    name: 'test workflow',
+    nodes: options.nodes,
+    connections: options.connections ?? {},
+    nodeTypes,
+    active: false,
+    staticData: {},
+    settings: { executionOrder: 'v1', ...(options.timezone ? { timezone: options.timezone } : {}) },
+  });
+  const startNode = workflow.getNode(options.startNode);
+  if (!startNode) throw new Error(`No node ${options.startNode}`);
+  const input = (options.items ?? [{}]).map((json) => ({ json }));
+  const runExecutionData = createRunExecutionData({
+    executionData: { nodeExecutionStack: [{ node: startNode, data: { main: [input] }, source: null }] },
+  });
+  const data = additionalData(options.credentials);
+  const workflowData: IWorkflowBase = {
+    id: workflow.id,
+    name: workflow.name ?? 'test workflow',
+    active: false,
+    activeVersionId: null,
+    isArchived: false,
+    nodes: options.nodes,
+    connections: workflow.connectionsBySourceNode,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  };
+  data.hooks = new ExecutionLifecycleHooks('manual', data.executionId!, workflowData);
+  const run = await new WorkflowExecute(data, 'manual', runExecutionData).processRunExecutionData(workflow);
+  const runData = run.data.resultData.runData;
+  return {
+    run,
+    output: (nodeName) => {
+      const taskData = runData[nodeName]?.[0];
+      if (!taskData) throw new Error(`${nodeName} did not run${run.data.resultData.error ? `: ${run.data.resultData.error.message}` : ''}`);
+      return taskData.data?.main?.[0] ?? [];
+    },
+    error: run.data.resultData.error as RunResult['error'],
+  };
+}
+
+/**
+ * What n8n's "Test credential" does with a credential type's test request: resolves its expressions
+ * against the credential's data, authenticates it like any request, and sends it.
+ */
+export async function testCredential(data: CredentialData): Promise<{ status: number; body: unknown }> {
+  const credential = credentialTypes.engagementScoreApi!;
+  const node = actionNode('Credential test', {});
+  const workflow = new Workflow({ id: randomUUID(), name: 'credential test', nodes: [node], connections: {}, nodeTypes, active: false, staticData: {}, settings: {} });
+  const resolve = (value: unknown) => (isExpression(value) ? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: data }, undefined, '') : value);
+  const request = credential.test!.request;
+  const helper = new TestCredentialsHelper(data);
+  const options = await helper.authenticate({ ...data }, 'engagementScoreApi', { url: String(resolve(request.url)), baseURL: String(resolve(request.baseURL)), method: request.method ?? 'GET' }, workflow, node);
+  const response = await fetch(`${options.baseURL}${options.url}`, { method: options.method, headers: options.headers as Record<string, string> });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Runs one Engagement Score node on `items`; `settings` are node settings such as `onError`. */
+export async function runAction(
+  parameters: IDataObject,
+  options: { items?: IDataObject[]; credentials: CredentialData; settings?: Partial<INode>; timezone?: string },
+): Promise<RunResult & { items: INodeExecutionData[] }> {
+  const result = await runWorkflow({
+    nodes: [actionNode('Engagement Score', parameters, options.settings)],
+    startNode: 'Engagement Score',
+    items: options.items,
+    credentials: options.credentials,
+    timezone: options.timezone,
+  });
+  return { ...result, items: result.error ? [] : result.output('Engagement Score') };
+}
+
+/** Calls one of the action node's listSearch or loadOptions methods as the editor does. */
+export async function loadOptions(kind: 'listSearch' | 'loadOptions', method: string, options: { parameters: IDataObject; credentials: CredentialData; filter?: string }) {
+  const node = actionNode('Engagement Score', options.parameters);
+  const workflow = new Workflow({ id: randomUUID(), name: 'editor', nodes: [node], connections: {}, nodeTypes, active: false, staticData: {}, settings: {} });
+  const data = additionalData(options.credentials, { currentNodeParameters: node.parameters });
+  const context = new LoadOptionsContext(workflow, node, data, 'parameters.profile');
+  const methods = (nodeTypeClasses[ACTION_TYPE] as EngagementScore).methods as unknown as Record<string, Record<string, (this: unknown, filter?: string) => Promise<unknown>>>;
+  return methods[kind]![method]!.call(context, options.filter);
+}
+
+/** A workflow holding one trigger node, active, as n8n builds it to call the trigger's webhook methods. */
+export function triggerWorkflow(parameters: IDataObject, options: { staticData?: IDataObject; webhookBaseUrl?: string } = {}) {
+  const webhookBaseUrl = options.webhookBaseUrl ?? WEBHOOK_BASE_URL;
+  const staticData = options.staticData ?? {};
+  const node: INode = {
+    id: randomUUID(),
+    name: 'Engagement Score Trigger',
+    type: TRIGGER_TYPE,
+    typeVersion: 1,
+    position: [0, 0],
+    webhookId: randomUUID(),
+    parameters: parameters as INode['parameters'],
+    credentials: { engagementScoreApi: { id: '1', name: CREDENTIAL_NAME } },
+  };
+  const workflow = new Workflow({ id: randomUUID(), name: 'VIP going cold', nodes: [node], connections: {}, nodeTypes, active: true, staticData, settings: { executionOrder: 'v1' } });
+  const trigger = nodeTypeClasses[TRIGGER_TYPE] as EngagementScoreTrigger;
+  const webhookData = (data: IWorkflowExecuteAdditionalData): IWebhookData => ({
+    httpMethod: 'POST',
+    node: node.name,
+    path: `${node.webhookId}/webhook`,
+    webhookDescription: trigger.description.webhooks![0],
+    workflowId: workflow.id,
+    workflowExecuteAdditionalData: data,
+    webhookId: node.webhookId,
+  });
+  return {
+    node,
+    workflow,
+    /** The URL n8n gives the trigger's webhook (what the subscription must point at). */
+    webhookUrl: `${webhookBaseUrl}/${node.webhookId}/webhook`,
+    /** The node's static data, where the trigger keeps its subscription id and secret. */
+    staticData: () => workflow.staticData[`node:${node.name}`] as IDataObject | undefined,
+    hook(credentials: CredentialData) {
+      const data = additionalData(credentials, { webhookBaseUrl });
+      const context = new HookContext(workflow, node, data, 'trigger', 'activate', webhookData(data));
+      return {
+        checkExists: () => trigger.webhookMethods.default.checkExists.call(context),
+        create: () => trigger.webhookMethods.default.create.call(context),
+        delete: () => trigger.webhookMethods.default.delete.call(context),
+      };
+    },
+    /** Calls webhook() as n8n does when a request arrives at the trigger's URL. */
+    async receive(request: { headers: Record<string, unknown>; rawBody: Buffer }, credentials: CredentialData) {
+      const response = new FakeResponse();
+      const httpRequest = { method: 'POST', headers: request.headers, body: JSON.parse(request.rawBody.toString('utf8')), rawBody: request.rawBody, params: {}, query: {} };
+      const data = additionalData(credentials, { webhookBaseUrl, httpRequest, httpResponse: response } as unknown as Partial<IWorkflowExecuteAdditionalData>);
+      const context = new WebhookContext(workflow, node, data, 'webhook', webhookData(data), [], null);
+      const result = await trigger.webhook.call(context);
+      return { result, response };
+    },
+  };
+}
+
+/** Records what webhook() answers through the express response. */
+export class FakeResponse {
+  statusCode = 200;
+  body: unknown;
+  ended = false;
+
+  status(code: number) {
+    this.statusCode = code;
+    return this;
+  }
+
+  json(body: unknown) {
+    this.body = body;
+    this.ended = true;
+    return this;
+  }
+
+  send(body: unknown) {
+    return this.json(body);
+  }
+
+  end() {
+    this.ended = true;
+    return this;
+  }
+}
