@@ -49,8 +49,9 @@ CREATE TABLE score_ledger (
   actor_id text,
   adjustment_id uuid
 );
+-- The only index every ingested match pays for: a timeline page and a re-decided limit also find
+-- an interaction's rows through it, since they know the contact and the time.
 CREATE INDEX score_ledger_by_contact ON score_ledger (workspace_id, version_id, contact_id, at);
-CREATE INDEX score_ledger_by_interaction ON score_ledger (workspace_id, version_id, interaction_seq) WHERE interaction_seq IS NOT NULL;
 
 -- Adjustments ("Update Score"): who changed what, when and why. Replayed into each new version.
 CREATE TABLE score_adjustments (
@@ -84,7 +85,6 @@ CREATE TABLE scores (
   PRIMARY KEY (workspace_id, version_id, contact_id)
 );
 CREATE INDEX scores_by_score ON scores (workspace_id, version_id, state_points, sign, sort_key, contact_id);
-CREATE INDEX scores_stale ON scores (workspace_id, version_id, stale_at) WHERE stale_at IS NOT NULL;
 
 -- Background work claimed through the database (FOR UPDATE SKIP LOCKED), resumable from `cursor`.
 CREATE TABLE jobs (

@@ -51,6 +51,7 @@ CREATE INDEX deliveries_by_subscription ON deliveries (workspace_id, subscriptio
 
 -- When each contact's score next needs the scheduler: its anchor goes stale, or time alone carries it
 -- across a watched level (a band edge or a subscribed threshold). The scheduler reads only due rows.
+-- Stale anchors are found through the same index: a due time is never later than the stale time.
 ALTER TABLE scores ADD COLUMN due_at timestamptz;
 CREATE INDEX scores_due ON scores (due_at) WHERE due_at IS NOT NULL;
 

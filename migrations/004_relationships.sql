@@ -15,10 +15,6 @@ CREATE TABLE members (
 -- the ledger entries of that period only: a range scan by time.
 CREATE INDEX score_ledger_by_time ON score_ledger (workspace_id, version_id, at);
 
--- Relationships rank the team members who interacted with a contact.
-CREATE INDEX interactions_by_contact_actor ON interactions (workspace_id, contact_id, actor_id) WHERE actor_id IS NOT NULL;
-
 -- Down Migration
-DROP INDEX interactions_by_contact_actor;
 DROP INDEX score_ledger_by_time;
 DROP TABLE members;

@@ -54,7 +54,8 @@ export function interactionAt(shape: WorkloadShape, index: number) {
   // Activity is skewed: a few contacts have many interactions, most have a few.
   const contact = Math.floor(shape.contacts * random() ** 1.6);
   const type = weighted(random, types);
-  const age = Math.floor(random() * 365 * DAY);
+  // In time order, as an import of history or a live feed sends them (with a little jitter within the hour).
+  const age = Math.max(0, Math.floor((1 - index / shape.interactions) * 365 * DAY + (random() - 0.5) * 3_600_000));
   return {
     id: `i${shape.seed}-${index}`,
     contactId: contactId(contact),

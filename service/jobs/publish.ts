@@ -79,6 +79,9 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
     const owned = await finishJob(client, job, context.workerId, 'succeeded', now);
     if (!owned) throw new JobLost(`job ${job.id} was taken over by another worker`);
   });
+  // A publish rewrites the ledger and the anchors of a whole workspace: refresh the planner's statistics
+  // now rather than when autovacuum gets to it, so reads plan with the new sizes.
+  await db.query('ANALYZE score_ledger, scores').catch((error: unknown) => context.logger.warn({ err: error }, 'could not analyze after a publish'));
   context.logger.info({ job: job.id, version: versionRow.version, profile: payload.profileId, contacts: done }, 'profile version published');
   return 'finished';
 }

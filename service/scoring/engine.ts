@@ -1,5 +1,5 @@
 import { adjustmentsOf, type Adjustment } from '../store/adjustments';
-import { lockContacts, type Contact } from '../store/contacts';
+import { lockContacts, type Contact, type ContactFacts } from '../store/contacts';
 import type { Clock } from '../clock';
 import { transaction, type Db, type Queryable } from '../store/db';
 import { interactionsOfContacts } from '../store/interactions';
@@ -90,7 +90,7 @@ export class ScoringEngine {
   }
 
   /** Scores newly stored interactions under every active version. Contacts must be locked by the caller. */
-  async onInteractions(db: Queryable, workspaceId: string, interactions: readonly InteractionRecord[], contacts: readonly Contact[], createdIds: ReadonlySet<string>, now: number): Promise<void> {
+  async onInteractions(db: Queryable, workspaceId: string, interactions: readonly InteractionRecord[], contacts: readonly ContactFacts[], createdIds: ReadonlySet<string>, now: number): Promise<void> {
     const versions = await this.activeVersions(db, workspaceId);
     const facts = new Map<string, ContactFact>(contacts.map((contact) => [contact.id, contactFact(contact)]));
     for (const version of versions) {

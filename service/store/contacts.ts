@@ -105,14 +105,17 @@ function dedupe(values: string[]): string[] {
  * Makes sure every contact of an ingest batch exists and keeps its last interaction current.
  * Locks the rows (in id order) for the rest of the transaction.
  */
+/** What rules read of a contact (the `contact` fact). */
+export type ContactFacts = Pick<Contact, 'id' | 'tags' | 'attributes' | 'accountId' | 'ownerId'>;
+
 export async function touchContactsForInteractions(
   db: Queryable,
   workspaceId: string,
   latest: { contactId: string; occurredAt: Date; type: string }[],
   now: Date,
-): Promise<{ contacts: Contact[]; createdIds: Set<string> }> {
+): Promise<{ contacts: ContactFacts[]; createdIds: Set<string> }> {
   const sorted = [...latest].sort((a, b) => (a.contactId < b.contactId ? -1 : a.contactId > b.contactId ? 1 : 0));
-  const { rows } = await db.query<Contact & { created: boolean }>(
+  const { rows } = await db.query<ContactFacts & { created: boolean }>(
     `INSERT INTO contacts AS c (workspace_id, id, created_at, updated_at, last_interaction_at, last_interaction_type)
      SELECT $1, t.id, $5, $5, t.at, t.type FROM unnest($2::text[], $3::timestamptz[], $4::text[]) AS t(id, at, type)
      ON CONFLICT (workspace_id, id) DO UPDATE SET
@@ -120,7 +123,7 @@ export async function touchContactsForInteractions(
                                   THEN EXCLUDED.last_interaction_at ELSE c.last_interaction_at END,
        last_interaction_type = CASE WHEN c.last_interaction_at IS NULL OR EXCLUDED.last_interaction_at > c.last_interaction_at
                                   THEN EXCLUDED.last_interaction_type ELSE c.last_interaction_type END
-     RETURNING ${contactColumns}, (xmax = 0) AS created`,
+     RETURNING c.id, c.tags, c.attributes, c.account_id AS "accountId", c.owner_id AS "ownerId", (xmax = 0) AS created`,
     [
       workspaceId,
       sorted.map((item) => item.contactId),

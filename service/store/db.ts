@@ -13,7 +13,12 @@ typeOverrides.setTypeParser(INT8, (value: string) => Number(value));
 typeOverrides.setTypeParser(NUMERIC, (value: string) => Number(value));
 
 export function createPool(connectionString: string, max = 10): Db {
-  const pool = new pg.Pool({ connectionString, max, types: typeOverrides, application_name: 'engagement-score' });
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    types: typeOverrides,
+    application_name: 'engagement-score',
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   return pool;

@@ -20,16 +20,17 @@ export const interactionColumns = `i.seq, i.id, i.contact_id AS "contactId", i.t
 /**
  * Inserts a batch in one statement; rows whose id the workspace already has are skipped (idempotency).
  * When two identical batches race, the second waits on the first's unique-index entries and then skips them.
- * Returns the rows actually inserted.
+ * Returns the items actually inserted, with their sequence numbers (only id and seq come back: the
+ * rest is what was sent).
  */
-export async function insertInteractions(db: Queryable, workspaceId: string, items: NewInteraction[], now: Date): Promise<Interaction[]> {
-  const { rows } = await db.query<Interaction>(
+export async function insertInteractions(db: Queryable, workspaceId: string, items: NewInteraction[], now: Date): Promise<(NewInteraction & { seq: number })[]> {
+  const { rows } = await db.query<{ id: string; seq: number }>(
     `INSERT INTO interactions AS i (workspace_id, id, contact_id, type, occurred_at, actor_id, channel, direction, properties, received_at)
      SELECT $1, t.id, t.contact_id, t.type, t.occurred_at, t.actor_id, t.channel, t.direction, t.properties, $10
        FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
          AS t(id, contact_id, type, occurred_at, actor_id, channel, direction, properties)
      ON CONFLICT (workspace_id, id) DO NOTHING
-     RETURNING ${interactionColumns}`,
+     RETURNING i.id, i.seq`,
     [
       workspaceId,
       items.map((item) => item.id),
@@ -43,7 +44,9 @@ export async function insertInteractions(db: Queryable, workspaceId: string, ite
       now,
     ],
   );
-  return rows;
+  const byId = new Map<string, NewInteraction>();
+  for (const item of items) if (!byId.has(item.id)) byId.set(item.id, item);
+  return rows.map((row) => ({ ...byId.get(row.id)!, seq: row.seq }));
 }
 
 /** Position after which the next timeline page starts (newest first). */
@@ -85,6 +88,6 @@ export async function interactionsOfContacts(db: Queryable, workspaceId: string,
   return rows;
 }
 
-export function toInteractionRecord(row: Interaction): InteractionRecord {
+export function toInteractionRecord(row: NewInteraction & { seq: number }): InteractionRecord {
   return { ...row, occurredAt: row.occurredAt.getTime() };
 }

@@ -51,7 +51,8 @@ export async function writeAnchors(db: Queryable, workspaceId: string, versionId
 /** Contacts of a version whose anchor went stale by `now` (an expiry or a future-dated entry is due). */
 export async function staleContacts(db: Queryable, workspaceId: string, versionId: number, now: Date, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ contactId: string }>(
-    prepared(`SELECT contact_id AS "contactId" FROM scores WHERE workspace_id = $1 AND version_id = $2 AND stale_at <= $3 ORDER BY contact_id LIMIT $4`, [workspaceId, versionId, now, limit]),
+    // due_at ≤ stale_at always, so the (small) set of due rows holds every stale one.
+    prepared(`SELECT contact_id AS "contactId" FROM scores WHERE due_at <= $3 AND stale_at <= $3 AND workspace_id = $1 AND version_id = $2 ORDER BY contact_id LIMIT $4`, [workspaceId, versionId, now, limit]),
   );
   return rows.map((row) => row.contactId);
 }

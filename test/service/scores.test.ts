@@ -289,6 +289,19 @@ describe('the example engagement profile', () => {
   });
 });
 
+describe('awkward ids', () => {
+  it('scores contacts and team members whose ids hold tabs, newlines and backslashes', async () => {
+    service.clock.set(at(0));
+    const profileId = await publishProfile(service, { name: 'Awkward', kind: 'points', rules: [pointsRule('Call', 'call', 3)] });
+    const contactId = 'crm\\42\tTab\nLine\\N';
+    await record([{ id: 'awk-1', contactId, type: 'call', actorId: 'rep\t\\1', occurredAt: at(0) }]);
+    const answer = await score(profileId, encodeURIComponent(contactId));
+    expect(answer).toMatchObject({ contactId, score: 3 });
+    const { rows } = await service.database.db.query('SELECT DISTINCT contact_id, actor_id FROM score_ledger WHERE contact_id = $1', [contactId]);
+    expect(rows).toEqual([{ contact_id: contactId, actor_id: 'rep\t\\1' }]);
+  });
+});
+
 describe('several profiles at once', () => {
   it('gives every contact a score in each published profile', async () => {
     const contact = await service.admin.get('/v1/contacts/a');

@@ -54,10 +54,12 @@ export function interactionRoutes(api: RouteRegistry, { db, clock, engine }: App
   /** What each interaction earned in each published profile, and who it was with (context recall). */
   async function enrich(workspaceId: string, interactions: Interaction[]) {
     const versions = await liveVersions(db, workspaceId);
-    const { rows } = await db.query<{ seq: number; versionId: number; rule: number; points: number; counted: boolean }>(
+    const times = interactions.map((interaction) => interaction.occurredAt.getTime());
+    const { rows } = interactions.length === 0 ? { rows: [] } : await db.query<{ seq: number; versionId: number; rule: number; points: number; counted: boolean }>(
       `SELECT interaction_seq AS seq, version_id AS "versionId", rule, points, counted FROM score_ledger
-        WHERE workspace_id = $1 AND version_id = ANY($2::bigint[]) AND interaction_seq = ANY($3::bigint[]) AND kind = 0`,
-      [workspaceId, versions.map((version) => version.id), interactions.map((interaction) => interaction.seq)],
+        WHERE workspace_id = $1 AND version_id = ANY($2::bigint[]) AND contact_id = $3 AND at BETWEEN $4 AND $5
+          AND interaction_seq = ANY($6::bigint[]) AND kind = 0`,
+      [workspaceId, versions.map((version) => version.id), interactions[0]!.contactId, new Date(Math.min(...times)), new Date(Math.max(...times)), interactions.map((interaction) => interaction.seq)],
     );
     const members = await membersById(db, workspaceId, [...new Set(interactions.flatMap((interaction) => (interaction.actorId ? [interaction.actorId] : [])))]);
     return interactions.map(({ seq, ...interaction }) => {
