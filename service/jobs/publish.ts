@@ -15,6 +15,8 @@ export type JobContext = {
   workerId: string;
   leaseMs: number;
   batchSize: number;
+  /** How many batches of contacts a publish computes side by side (default 2, one per core here). */
+  parallelBatches?: number;
   /** Test hook: stop as if the process died after this many batches (the lease stays taken). */
   stopAfterBatches?: number;
 };
@@ -44,24 +46,29 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
     total = rows[0]!.n;
   }
   let batches = 0;
+  const parallel = context.parallelBatches ?? 2;
   for (;;) {
     const { rows } = await db.query<{ id: string }>(
       'SELECT id FROM contacts WHERE workspace_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3',
-      [job.workspaceId, cursor, context.batchSize],
+      [job.workspaceId, cursor, context.batchSize * parallel],
     );
     if (rows.length === 0) break;
     const ids = rows.map((row) => row.id);
     const next = ids[ids.length - 1]!;
-    await transaction(db, async (client) => {
-      const now = clock.now();
-      await engine.recompute(client, job.workspaceId, version, ids, now.getTime());
-      const owned = await recordProgress(client, job, context.workerId, { done: done + ids.length, total: Math.max(total, done + ids.length), cursor: next }, now, context.leaseMs);
-      if (!owned) throw new JobLost(`job ${job.id} was taken over by another worker`);
-    });
+    // Batches of disjoint contacts side by side, each in its own transaction: PostgreSQL and this
+    // process then work at once. Progress is recorded once all have committed; a crash before that
+    // only redoes them (a batch replaces what it wrote before).
+    const chunks = Array.from({ length: Math.ceil(ids.length / context.batchSize) }, (_, index) => ids.slice(index * context.batchSize, (index + 1) * context.batchSize));
+    await Promise.all(chunks.map((chunk) => transaction(db, (client) => engine.recompute(client, job.workspaceId, version, chunk, clock.now().getTime()))));
+    const owned = await recordProgress(db, job, context.workerId, { done: done + ids.length, total: Math.max(total, done + ids.length), cursor: next }, clock.now(), context.leaseMs);
+    if (!owned) throw new JobLost(`job ${job.id} was taken over by another worker`);
+    // The planner must learn early that this version's ledger is no longer empty, or it keeps choosing
+    // plans (for ingest too) that read the whole version: statistics after the first round and at a quarter.
+    if (done === 0 || (done < total / 4 && done + ids.length >= total / 4)) await analyzeScoring(db, context.logger);
     done += ids.length;
     total = Math.max(total, done);
     cursor = next;
-    batches++;
+    batches += chunks.length;
     if (context.stopAfterBatches !== undefined && batches >= context.stopAfterBatches) return 'stopped';
   }
   await transaction(db, async (client) => {
@@ -81,9 +88,13 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
   });
   // A publish rewrites the ledger and the anchors of a whole workspace: refresh the planner's statistics
   // now rather than when autovacuum gets to it, so reads plan with the new sizes.
-  await db.query('ANALYZE score_ledger, scores').catch((error: unknown) => context.logger.warn({ err: error }, 'could not analyze after a publish'));
+  await analyzeScoring(db, context.logger);
   context.logger.info({ job: job.id, version: versionRow.version, profile: payload.profileId, contacts: done }, 'profile version published');
   return 'finished';
+}
+
+async function analyzeScoring(db: Db, logger: JobContext['logger']): Promise<void> {
+  await db.query('ANALYZE score_ledger, scores').catch((error: unknown) => logger.warn({ err: error }, 'could not refresh the statistics of the scoring tables'));
 }
 
 export async function failPublishJob(job: Job, context: JobContext, error: Error): Promise<void> {

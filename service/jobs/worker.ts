@@ -15,6 +15,7 @@ export type WorkerOptions = {
   batchSize?: number;
   pollMs?: number;
   stopAfterBatches?: number;
+  parallelBatches?: number;
 };
 
 const MAX_ATTEMPTS = 3;
@@ -40,8 +41,9 @@ export class JobWorker {
       ...deps,
       workerId: this.workerId,
       leaseMs: options.leaseMs ?? 60_000,
-      batchSize: options.batchSize ?? 2000,
+      batchSize: options.batchSize ?? 4000,
       stopAfterBatches: options.stopAfterBatches,
+      parallelBatches: options.parallelBatches,
     };
   }
 

@@ -137,7 +137,16 @@ export async function updateCounted(
 }
 
 export async function deleteLedgerOfContacts(db: Queryable, workspaceId: string, versionId: number, contactIds: readonly string[]): Promise<void> {
-  await db.query('DELETE FROM score_ledger WHERE workspace_id = $1 AND version_id = $2 AND contact_id = ANY($3::text[])', [workspaceId, versionId, contactIds]);
+  // Usually nothing is there (a publish writes a version's ledger for the first time), so first an
+  // index probe per contact — LATERAL, whatever the statistics say: during a publish they lag behind
+  // the rows it writes, and a plan that reads the whole version grows with every batch.
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT r.id FROM unnest($3::text[]) AS r(id)
+      CROSS JOIN LATERAL (SELECT 1 FROM score_ledger WHERE workspace_id = $1 AND version_id = $2 AND contact_id = r.id LIMIT 1) found`,
+    [workspaceId, versionId, contactIds],
+  );
+  if (rows.length === 0) return;
+  await db.query('DELETE FROM score_ledger WHERE workspace_id = $1 AND version_id = $2 AND contact_id = ANY($3::text[])', [workspaceId, versionId, rows.map((row) => row.id)]);
 }
 
 /** An adjustment entry can carry who made it and why, for explanations. */

@@ -137,7 +137,7 @@ describe('publish', () => {
     await agent.put(`/v1/profiles/${id}`, { ...base, rules: [pointsRule('Call', 'call', 10)] });
     const publish = await agent.post(`/v1/profiles/${id}/publish`);
     // A worker that dies after its first batch of 50 contacts.
-    await service.worker({ stopAfterBatches: 1, batchSize: 50 }).runOnce();
+    await service.worker({ stopAfterBatches: 1, batchSize: 50, parallelBatches: 1 }).runOnce();
     const progress = await agent.get(`/v1/jobs/${publish.body.job.id}`);
     expect(progress.body).toMatchObject({ state: 'running', done: 50, total: 60 });
     // Reads still see version 1 for every contact, processed or not, while interactions keep arriving.
