@@ -1,6 +1,6 @@
 import { getContacts } from '../store/contacts';
 import type { Db } from '../store/db';
-import { periodQuery, withoutNestedLoops } from '../store/score-periods';
+import { analyticalQuery, bandNumberSql, periodQuery } from '../store/score-periods';
 import type { ActiveVersion } from './engine';
 import { DAY_MS, round2 } from './math';
 
@@ -36,7 +36,7 @@ export type Insights = {
   needsAttention: (ContactMovement & { reasons: string[] })[];
 };
 
-type Row = { contactId: string; scoreNow: number; scoreThen: number; bandNow: string | null; vip?: boolean; crossed?: boolean };
+type Row = { contactId: string; scoreNow: number; scoreThen: number; vip?: boolean; crossed?: boolean };
 
 export async function insights(db: Db, workspaceId: string, version: ActiveVersion, days: number, now: number, limit: number): Promise<Insights> {
   const { model } = version;
@@ -50,34 +50,33 @@ export async function insights(db: Db, workspaceId: string, version: ActiveVersi
      WHERE d.workspace_id = $1 AND s.profile_id = ${param(version.profileId)}::uuid AND d.occurred_at > $3 AND d.occurred_at <= $4
        AND (d.type = 'score.dropped_below' OR (d.type = 'score.crossed' AND d.payload ->> 'direction' = 'down')))`;
   const attention = [lowest ? `p.score_now < ${param(lowest.max)}::float8` : 'false', `p.contact_id IN (SELECT contact_id FROM crossed)`].join(' OR ');
-  const movement = (order: string, where: string) => `(SELECT coalesce(json_agg(json_build_object('contactId', contact_id, 'scoreNow', score_now, 'scoreThen', score_then, 'bandNow', band_now)), '[]')
-      FROM (SELECT contact_id, score_now, score_then, band_now FROM period WHERE ${where} ORDER BY ${order} LIMIT ${param(limit)}) x)`;
-  const { rows } = await withoutNestedLoops(db, (client) => client.query<{
-    distribution: { band: string | null; now: number; then: number }[];
-    contacts: number;
-    averageNow: number | null;
-    averageThen: number | null;
+  const movement = (order: string, where: string) => `(SELECT coalesce(json_agg(json_build_object('contactId', contact_id, 'scoreNow', score_now, 'scoreThen', score_then)), '[]')
+      FROM (SELECT contact_id, score_now, score_then FROM moves p WHERE ${where} ORDER BY ${order} LIMIT ${param(limit)}) x)`;
+  const { rows } = await analyticalQuery(db, (client) => client.query<{
+    groups: { now: number | null; then: number | null; n: number; sumNow: number; sumThen: number }[];
     risers: Row[];
     fallers: Row[];
     attention: Row[];
   }>(
+    // The period's scores kept in memory (only what the lists need); one pass over them for the
+    // distribution, the count and both averages (grouped by the pair of band numbers), one for each
+    // list; VIPs come from the tag index, not from a join of every contact.
     `WITH ${query.sql},
-     crossed AS (${crossedDown})
+     moves AS MATERIALIZED (SELECT contact_id, score_now, score_then FROM period),
+     crossed AS (${crossedDown}),
+     vip AS (SELECT id FROM contacts WHERE workspace_id = $1 AND tags @> ARRAY['vip'])
      SELECT
-       (SELECT coalesce(json_agg(json_build_object('band', band, 'now', n_now, 'then', n_then)), '[]') FROM (
-          SELECT band, sum(n_now)::int AS n_now, sum(n_then)::int AS n_then FROM (
-            SELECT band_now AS band, 1 AS n_now, 0 AS n_then FROM period
-            UNION ALL SELECT band_then, 0, 1 FROM period) b GROUP BY band) d) AS distribution,
-       (SELECT count(*)::int FROM period) AS contacts,
-       (SELECT avg(score_now)::float8 FROM period) AS "averageNow",
-       (SELECT avg(score_then)::float8 FROM period) AS "averageThen",
+       (SELECT coalesce(json_agg(json_build_object('now', band_now, 'then', band_then, 'n', n, 'sumNow', sum_now, 'sumThen', sum_then)), '[]') FROM (
+          SELECT ${bandNumberSql(model, 'score_now', param)} AS band_now, ${bandNumberSql(model, 'score_then', param)} AS band_then,
+                 count(*)::int AS n, sum(score_now)::float8 AS sum_now, sum(score_then)::float8 AS sum_then
+            FROM moves GROUP BY 1, 2) g) AS groups,
        ${movement('score_now - score_then DESC, contact_id', 'score_now > score_then')} AS risers,
        ${movement('score_now - score_then ASC, contact_id', 'score_now < score_then')} AS fallers,
-       (SELECT coalesce(json_agg(json_build_object('contactId', contact_id, 'scoreNow', score_now, 'scoreThen', score_then, 'bandNow', band_now, 'vip', vip, 'crossed', crossed)), '[]') FROM (
-          SELECT p.contact_id, p.score_now, p.score_then, p.band_now, ('vip' = ANY(c.tags)) AS vip, p.contact_id IN (SELECT contact_id FROM crossed) AS crossed
-            FROM period p JOIN contacts c ON c.workspace_id = $1 AND c.id = p.contact_id
+       (SELECT coalesce(json_agg(json_build_object('contactId', contact_id, 'scoreNow', score_now, 'scoreThen', score_then, 'vip', is_vip, 'crossed', crossed)), '[]') FROM (
+          SELECT p.contact_id, p.score_now, p.score_then, p.contact_id IN (SELECT id FROM vip) AS is_vip, p.contact_id IN (SELECT contact_id FROM crossed) AS crossed
+            FROM moves p
            WHERE ${attention}
-           ORDER BY ('vip' = ANY(c.tags)) DESC, p.score_now - p.score_then ASC, p.score_now ASC, p.contact_id
+           ORDER BY is_vip DESC, p.score_now - p.score_then ASC, p.score_now ASC, p.contact_id
            LIMIT ${param(limit)}) a) AS attention`,
     values,
   ));
@@ -91,25 +90,30 @@ export async function insights(db: Db, workspaceId: string, version: ActiveVersi
     score: row.scoreNow,
     previousScore: row.scoreThen,
     delta: round2(row.scoreNow - row.scoreThen),
-    band: row.bandNow,
+    band: model.bandOf(row.scoreNow)?.name ?? null,
   });
-  const counts = new Map(result.distribution.map((entry) => [entry.band, entry]));
-  const distribution = model.profile.bands.map((band) => ({ band: band.name, color: band.color, count: counts.get(band.name)?.now ?? 0, previousCount: counts.get(band.name)?.then ?? 0 }));
-  const outside = counts.get(null);
-  if (outside || model.profile.bands.length === 0) distribution.push({ band: null, color: null, count: outside?.now ?? 0, previousCount: outside?.then ?? 0 } as never);
-  const average = result.averageNow === null ? null : round2(result.averageNow);
-  const previous = result.averageThen === null ? null : round2(result.averageThen);
+  // Band numbers: 1…n are the profile's bands, anything else is outside them.
+  const bands = model.profile.bands;
+  const bandName = (number: number | null) => (number !== null && number >= 1 && number <= bands.length ? bands[number - 1]!.name : null);
+  const count = (pick: (group: (typeof result.groups)[number]) => number | null, band: string | null) =>
+    result.groups.filter((group) => bandName(pick(group)) === band).reduce((sum, group) => sum + group.n, 0);
+  const contactCount = result.groups.reduce((sum, group) => sum + group.n, 0);
+  const distribution: Insights['distribution'] = model.profile.bands.map((band) => ({ band: band.name, color: band.color, count: count((group) => group.now, band.name), previousCount: count((group) => group.then, band.name) }));
+  const outside = { count: count((group) => group.now, null), previousCount: count((group) => group.then, null) };
+  if (outside.count + outside.previousCount > 0 || model.profile.bands.length === 0) distribution.push({ band: null, color: null, ...outside });
+  const averageNow = contactCount === 0 ? null : result.groups.reduce((sum, group) => sum + group.sumNow, 0) / contactCount;
+  const averageThen = contactCount === 0 ? null : result.groups.reduce((sum, group) => sum + group.sumThen, 0) / contactCount;
   return {
     profileId: version.profileId,
     version: version.version,
     days,
     from: new Date(then).toISOString(),
     to: new Date(now).toISOString(),
-    contacts: result.contacts,
+    contacts: contactCount,
     distribution,
-    averageScore: average,
-    previousAverageScore: previous,
-    averageDelta: result.averageNow === null || result.averageThen === null ? null : round2(result.averageNow - result.averageThen),
+    averageScore: averageNow === null ? null : round2(averageNow),
+    previousAverageScore: averageThen === null ? null : round2(averageThen),
+    averageDelta: averageNow === null || averageThen === null ? null : round2(averageNow - averageThen),
     risers: result.risers.map(toMovement),
     fallers: result.fallers.map(toMovement),
     needsAttention: result.attention.map((row) => ({

@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../store/db';
 import { fetchLedger, type LedgerEntry } from '../store/ledger';
 import { membersById, type Member } from '../store/members';
-import { scoresInPeriod, withoutNestedLoops } from '../store/score-periods';
+import { scoresInPeriod, analyticalQuery } from '../store/score-periods';
 import type { ActiveVersion } from './engine';
 import { DAY_MS, EntryKind, round2, type ScoreModel } from './math';
 
@@ -140,7 +140,7 @@ export type AccountOverview = {
 
 export async function accountOverview(db: Db, workspaceId: string, version: ActiveVersion, accountId: string, t: number): Promise<{ overview: AccountOverview; scores: Map<string, number> }> {
   const { model } = version;
-  const [week, month] = await withoutNestedLoops(db, async (client) => [
+  const [week, month] = await analyticalQuery(db, async (client) => [
     await scoresInPeriod(client, workspaceId, version.id, model, t, t - 7 * DAY_MS, { accountId }),
     await scoresInPeriod(client, workspaceId, version.id, model, t, t - 30 * DAY_MS, { accountId }),
   ]);

@@ -18,6 +18,10 @@ export function createPool(connectionString: string, max = 10): Db {
     max,
     types: typeOverrides,
     application_name: 'engagement-score',
+    // Every query here is either a short OLTP statement or an analytical one of well under a second,
+    // for which LLVM compilation costs more than it saves: measured 290 ms of JIT on a 420 ms insights
+    // query over 100,000 contacts.
+    options: '-c jit=off',
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);

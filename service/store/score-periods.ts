@@ -20,21 +20,22 @@ export function reportSql(model: ScoreModel, raw: string, param: Param): string 
   return `(floor(${value} * 100 + 0.5) / 100)`;
 }
 
-/** SQL for the band name of a shown score (min inclusive, max exclusive, the top band includes its max). */
-export function bandSql(model: ScoreModel, score: string, param: Param): string {
+/**
+ * SQL for the band of a shown score as a number: 1…n for the profile's bands in order, 0 below the
+ * lowest, n + 1 above the top (min inclusive, max exclusive, the top band includes its max). Bands
+ * are contiguous (validated), so one width_bucket over their edges decides it.
+ */
+export function bandNumberSql(model: ScoreModel, score: string, param: Param): string {
   const bands = model.profile.bands;
-  if (bands.length === 0) return 'NULL::text';
+  if (bands.length === 0) return 'NULL::int';
   const top = bands[bands.length - 1]!;
-  const cases = bands.map((band, index) => {
-    const upper = index === bands.length - 1 ? `${score} <= ${param(top.max)}::float8` : `${score} < ${param(band.max)}::float8`;
-    return `WHEN ${score} >= ${param(band.min)}::float8 AND ${upper} THEN ${param(band.name)}::text`;
-  });
-  return `(CASE ${cases.join(' ')} ELSE NULL END)`;
+  const edges = [...bands.map((band) => band.min), top.max];
+  return `(CASE WHEN ${score} = ${param(top.max)}::float8 THEN ${bands.length} ELSE width_bucket(${score}, ${param(edges)}::float8[]) END)`;
 }
 
 /**
  * A query (CTE `period`) with one row per selected contact: contact_id, raw_now, raw_then,
- * score_now, score_then, band_now, band_then.
+ * score_now, score_then.
  */
 export function periodQuery(workspaceId: string, versionId: number, model: ScoreModel, now: number, then: number, selection: PeriodSelection = {}) {
   const { values, param } = parameters([workspaceId, versionId, new Date(then).toISOString(), new Date(now).toISOString()]);
@@ -69,25 +70,23 @@ export function periodQuery(workspaceId: string, versionId: number, model: Score
         FROM scores sc LEFT JOIN changes ch ON ch.contact_id = sc.contact_id
        WHERE sc.workspace_id = $1 AND sc.version_id = $2 ${scope.map((condition) => `AND ${condition}`).join(' ')}
     ),
-    scored AS (
+    period AS (
       SELECT contact_id, raw_now, raw_then, ${reportSql(model, 'raw_now', param)} AS score_now, ${reportSql(model, 'raw_then', param)} AS score_then FROM raw
-    ),
-    period AS MATERIALIZED (
-      SELECT *, ${bandSql(model, 'score_now', param)} AS band_now, ${bandSql(model, 'score_then', param)} AS band_then FROM scored
     )`;
   return { sql, values, param };
 }
 
-export type PeriodRow = { contactId: string; rawNow: number; rawThen: number; scoreNow: number; scoreThen: number; bandNow: string | null; bandThen: string | null };
+export type PeriodRow = { contactId: string; rawNow: number; rawThen: number; scoreNow: number; scoreThen: number };
 
 /**
- * Runs an analytical query over every contact with hash joins only: right after a bulk load the
+ * Runs an analytical query over every contact with hash joins only — right after a bulk load the
  * planner's statistics can be stale enough to pick a nested loop that re-aggregates the period's
- * ledger entries once per contact (seconds instead of milliseconds).
+ * ledger entries once per contact (seconds instead of milliseconds) — and with room to keep the
+ * period of 100,000 contacts in memory rather than spill it to disk.
  */
-export async function withoutNestedLoops<T>(db: Db, work: (client: Queryable) => Promise<T>): Promise<T> {
+export async function analyticalQuery<T>(db: Db, work: (client: Queryable) => Promise<T>): Promise<T> {
   return transaction(db, async (client) => {
-    await client.query('SET LOCAL enable_nestloop = off');
+    await client.query("SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '64MB'");
     return work(client);
   });
 }
@@ -97,8 +96,7 @@ export async function scoresInPeriod(db: Queryable, workspaceId: string, version
   const query = periodQuery(workspaceId, versionId, model, now, then, selection);
   const { rows } = await db.query<PeriodRow>(
     `WITH ${query.sql}
-     SELECT contact_id AS "contactId", raw_now AS "rawNow", raw_then AS "rawThen", score_now::float8 AS "scoreNow", score_then::float8 AS "scoreThen",
-            band_now AS "bandNow", band_then AS "bandThen"
+     SELECT contact_id AS "contactId", raw_now AS "rawNow", raw_then AS "rawThen", score_now::float8 AS "scoreNow", score_then::float8 AS "scoreThen"
        FROM period ORDER BY contact_id`,
     query.values,
   );

@@ -1,7 +1,8 @@
 import { ScoreModel } from '../../service/scoring/math';
 import { compileProfile, type ProfileDocument } from '../../service/scoring/profile';
 import { rollUp } from '../../service/scoring/relationships';
-import { scoresInPeriod } from '../../service/store/score-periods';
+import { bandNumberSql, scoresInPeriod } from '../../service/store/score-periods';
+import { parameters } from '../../service/store/score-sql';
 import { DAY, exampleProfile, pointsRule, publishProfile } from '../helpers/profiles';
 import { startTestService, type AuthedAgent, type TestService } from '../helpers/service';
 
@@ -170,6 +171,19 @@ describe('insights', () => {
     expect(body.fallers.map((item: { contactId: string; delta: number }) => [item.contactId, item.delta])).toEqual([['expiring', -40], ['complainer', -15]]);
     expect(body.needsAttention.map((item: { contactId: string }) => item.contactId)).toEqual(['vip-low', 'expiring', 'complainer', 'plain-low', 'small-riser']);
     expect(body.needsAttention[0]).toMatchObject({ tags: ['vip'], score: 20, reasons: ['score under 40 (Needs attention)'] });
+  });
+
+  it('counts bands in SQL exactly as the API names them, at every edge', async () => {
+    const model = new ScoreModel(compileProfile({
+      name: 'Edges', kind: 'points', rules: [pointsRule('Call', 'call', 1)], range: { min: -10, max: 100 },
+      bands: [{ name: 'Cold', min: 0, max: 40, color: '#111111' }, { name: 'Warm', min: 40, max: 70, color: '#222222' }, { name: 'Hot', min: 70, max: 100, color: '#333333' }],
+    } as unknown as ProfileDocument));
+    const scores = [-10, -0.01, 0, 0.01, 39.99, 40, 40.01, 69.99, 70, 99.99, 100, 100.01, 150];
+    const { values, param } = parameters([scores]);
+    const { rows } = await service.database.db.query<{ score: number; band: number }>(
+      `SELECT s AS score, ${bandNumberSql(model, 's', param)} AS band FROM unnest($1::float8[]) AS s`, values);
+    const names = ['Cold', 'Warm', 'Hot'];
+    expect(rows.map((row) => [row.score, names[row.band - 1] ?? null])).toEqual(scores.map((score) => [score, model.bandOf(score)?.name ?? null]));
   });
 
   it('computes every past score exactly as the ledger does, with decay and window', async () => {

@@ -14,6 +14,18 @@ import { requireLiveVersion } from './profiles';
 
 const bandSchema = z.object({ name: z.string(), color: z.string() }).nullable();
 
+const contactMovementSchema = z
+  .object({
+    contactId: z.string(),
+    name: z.string().nullable(),
+    tags: z.array(z.string()),
+    score: z.number(),
+    previousScore: z.number().describe('The score at the start of the period'),
+    delta: z.number(),
+    band: z.string().nullable(),
+  })
+  .meta({ id: 'ContactMovement' });
+
 const memberStrengthSchema = z
   .object({
     actorId: z.string(),
@@ -172,9 +184,9 @@ export function relationshipRoutes(api: RouteRegistry, { db, clock, engine }: Ap
       averageScore: z.number().nullable(),
       previousAverageScore: z.number().nullable(),
       averageDelta: z.number().nullable(),
-      risers: z.array(z.record(z.string(), z.unknown())),
-      fallers: z.array(z.record(z.string(), z.unknown())),
-      needsAttention: z.array(z.record(z.string(), z.unknown())),
+      risers: z.array(contactMovementSchema),
+      fallers: z.array(contactMovementSchema),
+      needsAttention: z.array(contactMovementSchema.extend({ reasons: z.array(z.string()) })),
     }),
     errors: [404, 409],
     handler: async ({ auth, params, query }) => {
