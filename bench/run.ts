@@ -1,5 +1,5 @@
 import { execSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -22,6 +22,7 @@ import { insertSubscription } from '../service/store/subscriptions';
 import { migrate } from '../service/store/migrate';
 import { pointsProfile, relationshipProfile } from './profiles';
 import { Progress } from './lib/progress';
+import { startAutovacuumStandIn } from './lib/autovacuum';
 import { api, runClient, startService, type RunningService } from './lib/service';
 import { DAY, contactAt, contactId, interactionAt, type WorkloadShape } from './lib/workload';
 
@@ -337,6 +338,7 @@ async function main(): Promise<void> {
   const url = target.toString();
   await migrate(url);
   const db = createPool(url, 4);
+  const autovacuum = await startAutovacuumStandIn(url);
   const service = await startService({ DATABASE_URL: url, ADMIN_API_KEY: KEY, PORT: '0', ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true' });
   const end = Date.now() - DAY;
   const shape: WorkloadShape = { contacts: sizes.contacts, interactions: sizes.interactions, seed: SEED, end };
@@ -389,9 +391,10 @@ async function main(): Promise<void> {
       met: republished.seconds <= 20,
     });
 
-    // 4. Reads under load, and the weekly review, on settled statistics (autovacuum would analyze the
-    // freshly loaded tables within a minute or so; the benchmark does not wait for it).
-    await db.query('ANALYZE');
+    // 4. Reads under load, and the weekly review, on settled tables (autovacuum would have vacuumed
+    // and analyzed the freshly loaded tables within a minute or so; the benchmark does not wait for it).
+    if (autovacuum.active) await autovacuum.catchUp();
+    else await db.query('ANALYZE');
     await readsBenchmark(service, KEY, points.id, shape);
     await insightsBenchmark(service, url, KEY, points.id, shape);
 
@@ -420,7 +423,13 @@ async function main(): Promise<void> {
       target: 'linear (cost per interaction does not grow)',
       met: largest.publish / largest.size <= 2 * (smallest.publish / smallest.size),
     });
+    if (autovacuum.active) {
+      notes.push(
+        `This PostgreSQL runs with autovacuum off (a CI setting here). The benchmark stood in for it: every 20 s it vacuumed or analyzed the tables that autovacuum's default thresholds name (${autovacuum.passes} table passes, ${fmt(autovacuum.seconds, 1)} s in all, sharing the machine with the load), and once more before the reads.`,
+      );
+    }
   } finally {
+    await autovacuum.stop();
     await service.stop();
     await db.end();
     const cleanup = new pg.Client({ connectionString: adminUrl });
@@ -430,7 +439,9 @@ async function main(): Promise<void> {
     await cleanup.end();
     await embedded?.stop();
   }
-  await writeFile(output, report(serverVersion, (Date.now() - started) / 1000));
+  // The analysis of missed targets is written by hand (bench/analysis.md) and kept with every full run's figures.
+  const analysis = smoke ? '' : await readFile(path.join(root, 'bench/analysis.md'), 'utf8');
+  await writeFile(output, report(serverVersion, (Date.now() - started) / 1000) + (analysis ? `\n${analysis}` : ''));
   process.stderr.write(`Wrote ${path.relative(process.cwd(), output)}\n`);
   if (!smoke && figures.some((figure) => figure.met === false)) process.stderr.write('Some targets were missed: see the analysis in the results.\n');
 }

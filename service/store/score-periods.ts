@@ -43,9 +43,10 @@ export function periodQuery(workspaceId: string, versionId: number, model: Score
   const w = model.windowMs;
   // The value at `then` of an entry made at `at`, on the anchor's exponential (grows for later entries).
   const atThen = h === null ? 'l.points' : `l.points * power(2::float8, least(1000, (extract(epoch FROM l.at - $3::timestamptz) * 1000) / ${param(h)}::float8))`;
-  const windowStart = (moment: string) => `${moment} - make_interval(secs => ${param(w === null ? 0 : w / 1000)}::float8)`;
-  const inWindowNow = w === null ? 'true' : `l.at > ${windowStart('$4::timestamptz')}`;
-  const expiredRange = w === null ? 'false' : `(l.at > ${windowStart('$3::timestamptz')} AND l.at <= $3::timestamptz AND l.at <= ${windowStart('$4::timestamptz')})`;
+  // Window edges computed here, not per row (timestamptz arithmetic is not folded by the planner).
+  const windowStart = (moment: number) => `${param(new Date(moment - (w ?? 0)).toISOString())}::timestamptz`;
+  const inWindowNow = w === null ? 'true' : `l.at > ${windowStart(now)}`;
+  const expiredRange = w === null ? 'false' : `(l.at > ${windowStart(then)} AND l.at <= $3::timestamptz AND l.at <= ${windowStart(now)})`;
   const scope: string[] = [];
   if (selection.contactIds) scope.push(`sc.contact_id = ANY(${param(selection.contactIds)}::text[])`);
   if (selection.accountId !== undefined) scope.push(`sc.contact_id IN (SELECT id FROM contacts WHERE workspace_id = $1 AND account_id = ${param(selection.accountId)})`);
@@ -79,14 +80,19 @@ export function periodQuery(workspaceId: string, versionId: number, model: Score
 export type PeriodRow = { contactId: string; rawNow: number; rawThen: number; scoreNow: number; scoreThen: number };
 
 /**
- * Runs an analytical query over every contact with hash joins only — right after a bulk load the
- * planner's statistics can be stale enough to pick a nested loop that re-aggregates the period's
- * ledger entries once per contact (seconds instead of milliseconds) — and with room to keep the
- * period of 100,000 contacts in memory rather than spill it to disk.
+ * Runs an analytical query over every contact (insights, account roll-ups) with settings of its own:
+ * - hash joins only: right after a bulk load the planner's statistics can be stale enough to pick a
+ *   nested loop that re-aggregates the period's ledger entries once per contact (seconds, not ms);
+ * - room to keep the period of 100,000 contacts in memory rather than spill it to disk;
+ * - one parallel worker beside the leader, and cheaper parallelism so the planner uses it: measured
+ *   on 100,000 contacts, 212 ms serial, 172 ms with two workers, 152 ms with one (each worker
+ *   rebuilds the period's ledger sums; one is the sweet spot, and a report leaves the other cores
+ *   of the database to ingest).
  */
 export async function analyticalQuery<T>(db: Db, work: (client: Queryable) => Promise<T>): Promise<T> {
   return transaction(db, async (client) => {
-    await client.query("SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '64MB'");
+    await client.query(`SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '64MB';
+      SET LOCAL max_parallel_workers_per_gather = 1; SET LOCAL parallel_setup_cost = 100; SET LOCAL parallel_tuple_cost = 0.01`);
     return work(client);
   });
 }
