@@ -98,9 +98,9 @@ export async function insights(db: Db, workspaceId: string, version: ActiveVersi
   const count = (pick: (group: (typeof result.groups)[number]) => number | null, band: string | null) =>
     result.groups.filter((group) => bandName(pick(group)) === band).reduce((sum, group) => sum + group.n, 0);
   const contactCount = result.groups.reduce((sum, group) => sum + group.n, 0);
-  const distribution: Insights['distribution'] = model.profile.bands.map((band) => ({ band: band.name, color: band.color, count: count((group) => group.now, band.name), previousCount: count((group) => group.then, band.name) }));
+  const distribution: Insights['distribution'] = bands.map((band) => ({ band: band.name, color: band.color, count: count((group) => group.now, band.name), previousCount: count((group) => group.then, band.name) }));
   const outside = { count: count((group) => group.now, null), previousCount: count((group) => group.then, null) };
-  if (outside.count + outside.previousCount > 0 || model.profile.bands.length === 0) distribution.push({ band: null, color: null, ...outside });
+  if (outside.count + outside.previousCount > 0 || bands.length === 0) distribution.push({ band: null, color: null, ...outside });
   const averageNow = contactCount === 0 ? null : result.groups.reduce((sum, group) => sum + group.sumNow, 0) / contactCount;
   const averageThen = contactCount === 0 ? null : result.groups.reduce((sum, group) => sum + group.sumThen, 0) / contactCount;
   return {
