@@ -456,9 +456,10 @@ async function main(): Promise<void> {
 }
 
 function report(serverVersion: string, seconds: number): string {
+  // The commit measured; the results file itself does not count as a change to it.
   let commit = 'unknown';
   try {
-    commit = execSync('git rev-parse --short HEAD', { cwd: root }).toString().trim() + (execSync('git status --porcelain', { cwd: root }).toString().trim() ? ' (with uncommitted changes)' : '');
+    commit = execSync('git rev-parse --short HEAD', { cwd: root }).toString().trim() + (execSync(`git status --porcelain -- . ':!${path.relative(root, output)}'`, { cwd: root }).toString().trim() ? ' (with uncommitted changes)' : '');
   } catch {
     // not a git checkout
   }
