@@ -1,9 +1,9 @@
-import type pg from 'pg';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { transaction, type Db } from '../store/db';
 import { claimDeliveries, recordAttempt, type AttemptOutcome, type Delivery } from '../store/deliveries';
 import { endSubscription } from '../store/subscriptions';
+import { WakeLoop } from './wake-loop';
 import { postWebhook, signature } from './webhook-client';
 
 export type DispatcherOptions = {
@@ -34,10 +34,7 @@ export function backoffMs(failedAttempts: number, base: number, max: number, ran
  */
 export class Dispatcher {
   private readonly options: Required<DispatcherOptions>;
-  private timer: NodeJS.Timeout | undefined;
-  private listener: pg.PoolClient | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: WakeLoop;
 
   constructor(private readonly deps: { db: Db; clock: Clock; logger: Logger }, options: DispatcherOptions = {}) {
     this.options = {
@@ -51,6 +48,7 @@ export class Dispatcher {
       random: options.random ?? Math.random,
       wallClock: options.wallClock ?? Date.now,
     };
+    this.loop = new WakeLoop({ db: deps.db, logger: deps.logger, channel: 'engagement_score_deliveries', pollMs: this.options.pollMs, name: 'dispatcher', drain: () => this.drain() });
   }
 
   /** Sends one batch of due deliveries; returns how many were attempted. */
@@ -126,44 +124,15 @@ export class Dispatcher {
     for (;;) {
       const sent = await this.runOnce();
       total += sent;
-      if (sent === 0 || this.stopped) return total;
+      if (sent === 0 || this.loop.stopped) return total;
     }
   }
 
-  async start(): Promise<void> {
-    this.stopped = false;
-    try {
-      this.listener = await this.deps.db.connect();
-      this.listener.on('notification', () => this.wake());
-      await this.listener.query('LISTEN engagement_score_deliveries');
-    } catch (error) {
-      this.deps.logger.warn({ err: error }, 'delivery notifications unavailable; polling only');
-    }
-    const tick = () => {
-      this.wake();
-      if (!this.stopped) this.timer = setTimeout(tick, this.options.pollMs);
-    };
-    tick();
+  start(): Promise<void> {
+    return this.loop.start();
   }
 
-  private wake(): void {
-    if (this.running || this.stopped) return;
-    this.running = this.drain()
-      .then(() => undefined)
-      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'dispatcher error'))
-      .finally(() => {
-        this.running = undefined;
-      });
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-    if (this.listener) {
-      await this.listener.query('UNLISTEN *').catch(() => undefined);
-      this.listener.release();
-      this.listener = undefined;
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type pg from 'pg';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { ScoringEngine } from '../scoring/engine';
 import type { Db } from '../store/db';
 import { claimJob, finishJob, releaseJob, type Job } from '../store/jobs';
+import { WakeLoop } from './wake-loop';
 import { JobLost, failPublishJob, runPublishJob, runPurgeJob, runRescheduleJob, type JobContext } from './publish';
 
 export type WorkerOptions = {
@@ -30,12 +30,9 @@ const handlers: Record<string, (job: Job, context: JobContext) => Promise<'finis
 export class JobWorker {
   readonly workerId: string;
   private readonly context: JobContext;
-  private timer: NodeJS.Timeout | undefined;
-  private listener: pg.PoolClient | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: WakeLoop;
 
-  constructor(deps: { db: Db; clock: Clock; logger: Logger; engine: ScoringEngine }, private readonly options: WorkerOptions = {}) {
+  constructor(deps: { db: Db; clock: Clock; logger: Logger; engine: ScoringEngine }, options: WorkerOptions = {}) {
     this.workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.context = {
       ...deps,
@@ -45,6 +42,7 @@ export class JobWorker {
       stopAfterBatches: options.stopAfterBatches,
       parallelBatches: options.parallelBatches,
     };
+    this.loop = new WakeLoop({ db: deps.db, logger: deps.logger, channel: 'engagement_score_jobs', pollMs: options.pollMs ?? 1000, name: 'job worker', drain: () => this.drain() });
   }
 
   /** Claims and runs one job; false when none was waiting. */
@@ -72,45 +70,16 @@ export class JobWorker {
   /** Runs jobs until none is waiting (tests, and each wake-up of the loop). */
   async drain(): Promise<number> {
     let count = 0;
-    while (!this.stopped && (await this.runOnce())) count++;
+    while (!this.loop.stopped && (await this.runOnce())) count++;
     return count;
   }
 
   /** Polls, and wakes at once when a job is queued (LISTEN/NOTIFY). */
-  async start(): Promise<void> {
-    this.stopped = false;
-    try {
-      this.listener = await this.context.db.connect();
-      this.listener.on('notification', () => this.wake());
-      await this.listener.query('LISTEN engagement_score_jobs');
-    } catch (error) {
-      this.context.logger.warn({ err: error }, 'job notifications unavailable; polling only');
-    }
-    const tick = () => {
-      this.wake();
-      if (!this.stopped) this.timer = setTimeout(tick, this.options.pollMs ?? 1000);
-    };
-    tick();
+  start(): Promise<void> {
+    return this.loop.start();
   }
 
-  private wake(): void {
-    if (this.running || this.stopped) return;
-    this.running = this.drain()
-      .then(() => undefined)
-      .catch((error: unknown) => this.context.logger.error({ err: error }, 'job worker error'))
-      .finally(() => {
-        this.running = undefined;
-      });
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-    if (this.listener) {
-      await this.listener.query('UNLISTEN *').catch(() => undefined);
-      this.listener.release();
-      this.listener = undefined;
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }
