@@ -53,3 +53,23 @@ export function splitList(value: unknown): string[] {
   const parts = Array.isArray(value) ? value.map(String) : String(value ?? '').split(',');
   return parts.map((part) => part.trim()).filter((part) => part.length > 0);
 }
+
+/** Return All, or a Limit (default 50) shown only when Return All is off; list operations follow cursors. */
+export const returnAllAndLimit: INodeProperties[] = [
+  {
+    displayName: 'Return All',
+    name: 'returnAll',
+    type: 'boolean',
+    default: false,
+    description: 'Whether to return all results or only up to a given limit',
+  },
+  {
+    displayName: 'Limit',
+    name: 'limit',
+    type: 'number',
+    default: 50,
+    typeOptions: { minValue: 1 },
+    displayOptions: { show: { returnAll: [false] } },
+    description: 'Max number of results to return',
+  },
+];

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { profileId, profileLocator, splitList } from '../../shared/fields';
+import { profileId, profileLocator, splitList, returnAllAndLimit } from '../../shared/fields';
 import { listAll } from '../../transport/request';
 import type { ItemOperation } from '../types';
 
@@ -7,22 +7,7 @@ type Filters = { minScore?: number; maxScore?: number; band?: string; tags?: str
 
 const properties: INodeProperties[] = [
   profileLocator('The profile whose scores the contacts are filtered and sorted by'),
-  {
-    displayName: 'Return All',
-    name: 'returnAll',
-    type: 'boolean',
-    default: false,
-    description: 'Whether to return all results or only up to a given limit',
-  },
-  {
-    displayName: 'Limit',
-    name: 'limit',
-    type: 'number',
-    default: 50,
-    typeOptions: { minValue: 1 },
-    displayOptions: { show: { returnAll: [false] } },
-    description: 'Max number of results to return',
-  },
+  ...returnAllAndLimit,
   {
     displayName: 'Filters',
     name: 'filters',

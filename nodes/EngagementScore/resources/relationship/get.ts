@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { contactId, contactIdField, profileLocator } from '../../shared/fields';
+import { contactId, contactIdField, profileLocator, returnAllAndLimit } from '../../shared/fields';
 import { apiRequest, pathSegment } from '../../transport/request';
 import type { ItemOperation } from '../types';
 
@@ -17,22 +17,7 @@ const properties: INodeProperties[] = [
     ...profileLocator('The profile that measures relationship strength. Leave empty to use the oldest published relationship profile.'),
     required: false,
   },
-  {
-    displayName: 'Return All',
-    name: 'returnAll',
-    type: 'boolean',
-    default: false,
-    description: 'Whether to return all results or only up to a given limit',
-  },
-  {
-    displayName: 'Limit',
-    name: 'limit',
-    type: 'number',
-    default: 50,
-    typeOptions: { minValue: 1 },
-    displayOptions: { show: { returnAll: [false] } },
-    description: 'Max number of results to return',
-  },
+  ...returnAllAndLimit,
 ];
 
 /** One output item per team member, strongest first, each with the contact's own score beside it. */
