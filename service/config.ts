@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod/v4';
 
@@ -8,19 +9,29 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
-const byteSize = z
+const BYTE_UNITS = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 } as const;
+
+/** `16mb`, `512kb`, `1048576`: from 1 kb to 1 gb. */
+const byteSize = z.string().transform((value, context) => {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(value.trim());
+  const bytes = match ? Math.round(Number(match[1]) * BYTE_UNITS[(match[2]?.toLowerCase() ?? 'b') as keyof typeof BYTE_UNITS]) : NaN;
+  if (!match) context.addIssue({ code: 'custom', message: `"${value}" is not a size such as 16mb, 512kb or 1048576` });
+  else if (bytes < 1024 || bytes > BYTE_UNITS.gb) context.addIssue({ code: 'custom', message: `${value} is outside 1kb–1gb` });
+  return bytes;
+});
+
+/** An address or a host name to listen on: what server.listen accepts, refused here before it fails obscurely. */
+const listenHost = z
   .string()
-  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'a size such as 16mb, 512kb or 1048576')
-  .transform((value) => {
-    const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(value)!;
-    const unit = (match[2] ?? 'b').toLowerCase();
-    const factor = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[unit]!;
-    return Math.round(Number(match[1]) * factor);
-  });
+  .trim()
+  .refine((value) => net.isIP(value.replace(/^\[|\]$/g, '')) !== 0 || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(value), {
+    message: 'an IP address (127.0.0.1, 0.0.0.0, ::) or a host name (localhost)',
+  })
+  .transform((value) => value.replace(/^\[|\]$/g, ''));
 
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  HOST: listenHost.default('127.0.0.1'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// connection URL')
@@ -38,6 +49,9 @@ const environmentSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   WEBHOOK_RETRY_HOURS: z.coerce.number().min(24).max(24 * 30).default(24),
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 export type Config = {
@@ -57,6 +71,9 @@ export type Config = {
   webhookTimeoutMs: number;
   webhookRetryHours: number;
   schedulerIntervalMs: number;
+  webhookConcurrency: number;
+  retentionDays: number;
+  shutdownTimeoutMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -91,5 +108,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
     webhookRetryHours: env.WEBHOOK_RETRY_HOURS,
     schedulerIntervalMs: env.SCHEDULER_INTERVAL_MS,
+    webhookConcurrency: env.WEBHOOK_CONCURRENCY,
+    retentionDays: env.RETENTION_DAYS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   };
 }

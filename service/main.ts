@@ -1,20 +1,46 @@
-import type { Server } from 'node:http';
 import { bootstrap } from './bootstrap';
 import { systemClock } from './clock';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { createApp } from './http/app';
+import { ListenError, startHttpServer, type HttpServer } from './http/server';
 import { Dispatcher } from './jobs/dispatcher';
+import { RetentionSweeper } from './jobs/retention';
 import { CrossingScheduler } from './jobs/scheduler';
 import { JobWorker } from './jobs/worker';
+import { createLogger, type Logger } from './logger';
 import { CrossingDetector } from './scoring/crossings';
 import { ScoringEngine } from './scoring/engine';
-import { createLogger } from './logger';
-import { createPool } from './store/db';
-import { startEmbedded, type EmbeddedDatabase } from './store/embedded';
+import { createPool, isDatabaseUnavailable, type Db } from './store/db';
+import { EmbeddedStartError, startEmbedded, type EmbeddedDatabase } from './store/embedded';
 import { migrate } from './store/migrate';
 
 /** `npm start`: the service on DATABASE_URL, or on an embedded PostgreSQL whose data stays in DATA_DIR. */
 let embedded: EmbeddedDatabase | undefined;
+
+/** Logs lost database connections at most once every few seconds (an outage loses many at once). */
+function connectionErrorReporter(logger: Logger): (error: Error) => void {
+  let last = 0;
+  return (error) => {
+    if (Date.now() - last < 5000) return;
+    last = Date.now();
+    logger.warn({ err: error }, 'a database connection was lost; it is replaced on the next use');
+  };
+}
+
+function startBackgroundWork(config: Config, background: { db: Db; clock: typeof systemClock; logger: Logger; engine: ScoringEngine }) {
+  if (!config.runWorkers) return [];
+  return [
+    new JobWorker(background),
+    new CrossingScheduler(background, { intervalMs: config.schedulerIntervalMs }),
+    new Dispatcher(background, {
+      timeoutMs: config.webhookTimeoutMs,
+      retryForMs: config.webhookRetryHours * 3_600_000,
+      allowPrivateTargets: config.allowPrivateWebhookTargets,
+      concurrency: config.webhookConcurrency,
+    }),
+    new RetentionSweeper(background, { retentionDays: config.retentionDays }),
+  ];
+}
 
 async function main(): Promise<void> {
   let config;
@@ -28,38 +54,27 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  // A promise nobody awaited must not end a service that is otherwise fine; it is a bug to log.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     logger.info({ dataDir: config.dataDir }, 'starting the embedded PostgreSQL (set DATABASE_URL to use your own server)');
-    embedded = await startEmbedded({ dataDir: config.dataDir });
+    embedded = await startEmbedded({ dataDir: config.dataDir, log: (message) => logger.info(message) });
     databaseUrl = embedded.url;
   }
 
   const applied = await migrate(databaseUrl, logger);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
-  const db = createPool(databaseUrl, config.databasePoolSize);
+  const db = createPool(databaseUrl, config.databasePoolSize, connectionErrorReporter(logger));
   const started = await bootstrap(db, config, systemClock.now());
   const engine = new ScoringEngine(new CrossingDetector());
   const { app } = createApp({ db, clock: systemClock, logger, config, engine });
-  const background = { db, clock: systemClock, logger, engine };
-  const worker = config.runWorkers ? new JobWorker(background) : undefined;
-  const scheduler = config.runWorkers ? new CrossingScheduler(background, { intervalMs: config.schedulerIntervalMs }) : undefined;
-  const dispatcher = config.runWorkers
-    ? new Dispatcher(background, { timeoutMs: config.webhookTimeoutMs, retryForMs: config.webhookRetryHours * 3_600_000, allowPrivateTargets: config.allowPrivateWebhookTargets })
-    : undefined;
-  await worker?.start();
-  scheduler?.start();
-  await dispatcher?.start();
-
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(config.port, config.host, () => resolve(listening));
-    listening.on('error', reject);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const base = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const workers = startBackgroundWork(config, { db, clock: systemClock, logger, engine });
+  const http: HttpServer = await startHttpServer(app, config.port, config.host);
+  await Promise.all(workers.map((worker) => worker.start()));
+  const base = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${http.port}`;
 
   if (started.firstAdminKey) {
     console.log(
@@ -76,14 +91,15 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: stopping at once');
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'stopping');
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-    await Promise.all([worker?.stop(), scheduler?.stop(), dispatcher?.stop()]);
+    logger.info({ signal, inFlight: http.inFlight }, 'stopping: answering the requests in flight first');
+    const cutOff = await http.close(config.shutdownTimeoutMs);
+    if (cutOff > 0) logger.warn({ requests: cutOff, timeoutMs: config.shutdownTimeoutMs }, 'requests still running at the shutdown deadline were cut off');
+    await Promise.all(workers.map((worker) => worker.stop()));
     await db.end();
     await embedded?.stop();
     logger.info('stopped');
@@ -94,7 +110,12 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (error: unknown) => {
-  console.error('Engagement Score failed to start:', error instanceof Error ? error.message : error);
+  const known = error instanceof ListenError || error instanceof EmbeddedStartError;
+  const reason = known ? (error as Error).message
+    : isDatabaseUnavailable(error) ? `the database is not reachable (${(error as Error).message}); check DATABASE_URL and that PostgreSQL is running`
+    : error instanceof Error ? error.message : String(error);
+  console.error(`Engagement Score failed to start: ${reason}`);
+  if (!known && !isDatabaseUnavailable(error) && error instanceof Error && error.stack) console.error(error.stack);
   await embedded?.stop().catch(() => undefined);
   process.exit(1);
 });

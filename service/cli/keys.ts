@@ -1,22 +1,44 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { createPool } from '../store/db';
-import { ensureWorkspace, findWorkspaceByName, insertApiKey, listApiKeys, revokeApiKey, type Role } from '../store/keys';
+import { ensureWorkspace, findWorkspaceByName, insertApiKey, listApiKeys, listWorkspaceNames, revokeApiKey, type Role } from '../store/keys';
 import { openCliDatabase } from './database';
 
 const usage = `Usage:
-  npm run keys -- create --workspace NAME --role admin|writer|reader [--name LABEL]
-      creates the workspace if needed; prints the new key alone on the last line
+  npm run keys -- create --workspace NAME --role admin|writer|reader [--name LABEL] [--create-workspace]
+      prints the new key alone on the last line; --create-workspace makes the workspace when it does not exist
   npm run keys -- list --workspace NAME
   npm run keys -- revoke --workspace NAME --id KEY_ID`;
 
 const roles: Role[] = ['admin', 'writer', 'reader'];
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Levenshtein distance, to suggest the workspace a typo meant. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function noSuchWorkspace(name: string, existing: string[], creating: boolean): string {
+  const close = existing.filter((candidate) => distance(candidate.toLowerCase(), name.toLowerCase()) <= 2);
+  return [
+    `No workspace named "${name}".${close.length > 0 ? ` Did you mean ${close.map((candidate) => `"${candidate}"`).join(' or ')}?` : ''}`,
+    existing.length > 0 ? `Workspaces: ${existing.join(', ')}.` : 'There is no workspace yet.',
+    ...(creating ? [`To create "${name}", add --create-workspace.`] : []),
+  ].join('\n');
+}
+
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { workspace: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' }, help: { type: 'boolean' } },
+    options: { workspace: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' }, 'create-workspace': { type: 'boolean' }, help: { type: 'boolean' } },
   });
   const command = positionals[0];
   if (values.help || !command || !['create', 'list', 'revoke'].includes(command)) {
@@ -35,12 +57,20 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--id is required.\n${usage}`);
     return 2;
   }
+  if (command === 'revoke' && !UUID.test(values.id!)) {
+    console.error(`--id ${values.id} is not a key id (a UUID, as the list command shows).`);
+    return 2;
+  }
 
   const config = loadConfig();
   const database = await openCliDatabase(config);
   const db = createPool(database.url, 2);
   try {
     if (command === 'create') {
+      if (!values['create-workspace'] && !(await findWorkspaceByName(db, values.workspace))) {
+        console.error(noSuchWorkspace(values.workspace, await listWorkspaceNames(db), true));
+        return 1;
+      }
       const workspace = await ensureWorkspace(db, values.workspace);
       const key = await insertApiKey(db, { workspaceId: workspace.id, role: values.role as Role, name: values.name ?? null, origin: 'cli' });
       console.log(`${workspace.created ? 'Created' : 'Using'} workspace "${workspace.name}" (${workspace.id}); new ${key.role} key ${key.id}:`);
@@ -49,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const workspace = await findWorkspaceByName(db, values.workspace);
     if (!workspace) {
-      console.error(`No workspace named "${values.workspace}".`);
+      console.error(noSuchWorkspace(values.workspace, await listWorkspaceNames(db), false));
       return 1;
     }
     if (command === 'list') {

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod/v4';
 import type { Logger } from '../logger';
+import { isDatabaseUnavailable } from '../store/db';
 
 export type FieldError = { path: string; message: string };
 
@@ -69,7 +70,23 @@ export function sendProblem(res: Response, value: Problem): void {
 
 type BodyParserError = { type?: string; status?: number; limit?: number; message?: string };
 
-/** Last middleware: every error leaves as problem+json; only the unexpected ones are logged as errors. */
+/** CHECK constraints that stand for a rule about input, with the field each one is about. */
+const checkConstraints: Record<string, FieldError> = {
+  contacts_attributes_size: { path: 'attributes', message: 'the contact’s attributes would be larger than 64 KB once merged with the stored ones' },
+};
+
+/** Seconds a client should wait before retrying while the database is unavailable. */
+export const UNAVAILABLE_RETRY_SECONDS = 5;
+
+export const databaseUnavailable = () =>
+  problem(503, 'The database is unavailable right now; nothing was changed by this request. Retry in a few seconds.', undefined, { 'Retry-After': String(UNAVAILABLE_RETRY_SECONDS) });
+
+/**
+ * Last middleware: every error leaves as problem+json. An outage of the database is a 503 with
+ * Retry-After; a value PostgreSQL refuses (SQLSTATE class 22, data exception) is the client's 400
+ * (input validation should have caught it first; the warning says so). Anything else is a 500, logged
+ * once by the request logger (pino-http reads res.err).
+ */
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (res.headersSent) {
@@ -102,7 +119,23 @@ export function errorHandler(logger: Logger) {
       sendProblem(res, problem(parserError.status, parserError.message ?? 'Bad request'));
       return;
     }
-    (req as Request & { log?: Logger }).log?.error({ err: error }, 'unhandled error') ?? logger.error({ err: error }, 'unhandled error');
+    if (isDatabaseUnavailable(error)) {
+      (req as Request & { log?: Logger }).log?.warn({ err: error }, 'database unavailable') ?? logger.warn({ err: error }, 'database unavailable');
+      sendProblem(res, databaseUnavailable());
+      return;
+    }
+    const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+    const check = code === '23514' && typeof constraint === 'string' ? checkConstraints[constraint] : undefined;
+    if (check) {
+      sendProblem(res, badRequest(`Invalid request: ${check.message}.`, [check]));
+      return;
+    }
+    if (typeof code === 'string' && code.startsWith('22')) {
+      (req as Request & { log?: Logger }).log?.warn({ err: error }, 'the database refused a value that validation let through') ?? logger.warn({ err: error }, 'refused value');
+      sendProblem(res, badRequest(`A value in this request cannot be stored: ${(error as Error).message}.`));
+      return;
+    }
+    (res as Response & { err?: Error }).err = error instanceof Error ? error : new Error(String(error));
     sendProblem(res, problem(500, 'Something went wrong on our side; the request id in the X-Request-Id header helps us find it.'));
   };
 }

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod/v4';
 import { badRequest, fieldErrors, problem } from './problem';
+import { unstorableInput } from './storable';
 
 export type Role = 'reader' | 'writer' | 'admin';
 
@@ -99,6 +100,8 @@ function parseOrThrow(schema: AnySchema | undefined, value: unknown, what: strin
 function validateAndRun(route: RouteDefinition): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
+      const unstorable = [...unstorableInput(req.params), ...unstorableInput(req.query), ...unstorableInput(req.body)];
+      if (unstorable.length > 0) throw badRequest(`The request holds ${unstorable.length === 1 ? 'a value' : 'values'} that cannot be accepted, see errors.`, unstorable);
       const params = parseOrThrow(route.params, req.params, 'path parameters');
       const query = parseOrThrow(route.query, req.query, 'query parameters');
       if (route.body && req.body === undefined && !route.body.safeParse(undefined).success) {

@@ -10,7 +10,18 @@ export const uuidParams = z.strictObject({ id: z.uuid() });
 
 export const isoDateTime = z.iso.datetime({ offset: true }).describe('ISO 8601 date-time with a time zone, e.g. 2026-11-23T09:30:00Z');
 
-export const jsonObject = z.record(z.string(), z.json()).describe('Any JSON object');
+// A loose object rather than z.record: zod's record refuses objects with a `constructor` key (it
+// takes them for class instances), and bodies are parsed JSON, so every value is JSON already.
+export const jsonObject = z.looseObject({}).describe('Any JSON object');
+
+/** A JSON object of at most `maxBytes` once serialised (what a request may add to one stored row). */
+export const boundedJsonObject = (maxBytes: number) =>
+  jsonObject
+    .refine((value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= maxBytes, { message: `larger than ${maxBytes / 1024} KB once serialised as JSON` })
+    .describe(`Any JSON object of at most ${maxBytes / 1024} KB`);
+
+/** Properties of one interaction, attributes given in one contact upsert. */
+export const MAX_OBJECT_BYTES = 32 * 1024;
 
 export const limitQuery = (max: number, fallback: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback).describe(`Page size (1–${max}, default ${fallback})`);

@@ -19,6 +19,8 @@ export type JobContext = {
   parallelBatches?: number;
   /** Test hook: stop as if the process died after this many batches (the lease stays taken). */
   stopAfterBatches?: number;
+  /** True once the service is stopping: long jobs return 'stopped' at their next batch boundary. */
+  shouldStop?: () => boolean;
 };
 
 export class JobLost extends Error {}
@@ -70,6 +72,7 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
     cursor = next;
     batches += chunks.length;
     if (context.stopAfterBatches !== undefined && batches >= context.stopAfterBatches) return 'stopped';
+    if (context.shouldStop?.()) return 'stopped';
   }
   await transaction(db, async (client) => {
     const now = clock.now();

@@ -4,6 +4,7 @@ import type { ScoringEngine } from '../scoring/engine';
 import { transaction, type Db } from '../store/db';
 import { watchedVersion } from '../store/profiles';
 import { claimDueScores } from '../store/scores';
+import { WakeLoop } from './wake-loop';
 
 export type SchedulerOptions = { batchSize?: number; intervalMs?: number };
 
@@ -14,13 +15,16 @@ export type SchedulerOptions = { batchSize?: number; intervalMs?: number };
  * crossings on the way with their true times. A pass costs O(due rows), not O(contacts).
  */
 export class CrossingScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
   private readonly batchSize: number;
+  private readonly loop: WakeLoop;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; logger: Logger; engine: ScoringEngine }, private readonly options: SchedulerOptions = {}) {
+  constructor(private readonly deps: { db: Db; clock: Clock; logger: Logger; engine: ScoringEngine }, options: SchedulerOptions = {}) {
     this.batchSize = options.batchSize ?? 500;
+    this.loop = new WakeLoop({ db: deps.db, logger: deps.logger, pollMs: options.intervalMs ?? 5000, name: 'crossing scheduler', drain: () => this.drain() });
+  }
+
+  get loopState(): WakeLoop {
+    return this.loop;
   }
 
   /** One batch; returns how many contacts were due. */
@@ -51,29 +55,15 @@ export class CrossingScheduler {
     for (;;) {
       const count = await this.runOnce();
       total += count;
-      if (count < this.batchSize || this.stopped) return total;
+      if (count < this.batchSize || this.loop.stopped) return total;
     }
   }
 
-  start(): void {
-    this.stopped = false;
-    const tick = () => {
-      if (!this.running) {
-        this.running = this.drain()
-          .then(() => undefined)
-          .catch((error: unknown) => this.deps.logger.error({ err: error }, 'crossing scheduler error'))
-          .finally(() => {
-            this.running = undefined;
-          });
-      }
-      if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs ?? 5000);
-    };
-    tick();
+  start(): Promise<void> {
+    return this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

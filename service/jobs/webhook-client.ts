@@ -3,6 +3,7 @@ import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Sending signed webhooks, and the policy on where they may go: http(s) only, and — unless
@@ -11,41 +12,17 @@ import net from 'node:net';
  * later resolves to an internal address is still refused).
  */
 
-const internal = new net.BlockList();
-for (const [address, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  internal.addSubnet(address, prefix, 'ipv4');
-}
-for (const [address, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  internal.addSubnet(address, prefix, 'ipv6');
-}
-
+/**
+ * Only public unicast addresses may receive webhooks: ipaddr.js classifies every special-purpose range
+ * (loopback, private, link-local, carrier-grade NAT, documentation, multicast, and the IPv6 forms that
+ * carry an IPv4 address inside: IPv4-mapped, NAT64, 6to4, Teredo, SIIT), and anything but "unicast"
+ * is refused. An IPv4-mapped IPv6 address is judged by the IPv4 address it maps to.
+ */
 export function isInternalAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 4) return internal.check(address, 'ipv4');
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped) return internal.check(mapped[1]!, 'ipv4');
-    return internal.check(address, 'ipv6');
-  }
-  return true;
+  if (!ipaddr.isValid(address)) return true;
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  return parsed.range() !== 'unicast';
 }
 
 /** Why a URL may not receive webhooks, or undefined when it may. */
@@ -91,50 +68,75 @@ function guardedLookup(allowPrivate: boolean): net.LookupFunction {
   };
 }
 
-export type WebhookRequest = { url: string; body: string; headers: Record<string, string>; timeoutMs: number; allowPrivate: boolean };
+export type WebhookRequest = {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  /** The whole exchange — connecting, sending, the answer's status and body — must end within this. */
+  timeoutMs: number;
+  allowPrivate: boolean;
+  /** Aborts the attempt (the service is stopping). */
+  signal?: AbortSignal;
+};
 
-/** One POST; never throws: the result says what the receiver answered or what went wrong. */
+/** More of an answer's body than this is not read: only its status matters. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * One POST; never throws: the result says what the receiver answered or what went wrong. The timeout
+ * is a deadline for the whole exchange, not an idle timeout, so a receiver that drips bytes cannot
+ * hold a delivery slot for longer than it.
+ */
 export function postWebhook(request: WebhookRequest): Promise<SendResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (status: number | null, error: string | null) => {
+    let status: number | null = null;
+    let req: http.ClientRequest | undefined;
+    const finish = (error: string | null) => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
+      request.signal?.removeEventListener('abort', onAbort);
+      req?.destroy();
       resolve({ status, error, ms: Date.now() - started });
     };
+    // Once the status line has arrived, running out of time or patience while reading the body
+    // still leaves the receiver's verdict.
+    const deadline = setTimeout(() => finish(status === null ? `no answer within ${request.timeoutMs} ms` : null), request.timeoutMs);
+    const onAbort = () => finish('aborted: the service is stopping');
+    if (request.signal?.aborted) return onAbort();
+    request.signal?.addEventListener('abort', onAbort);
     let target: URL;
     try {
       target = new URL(request.url);
     } catch {
-      finish(null, 'invalid URL');
-      return;
+      return finish('invalid URL');
     }
     const host = target.hostname.replace(/^\[|\]$/g, '');
-    if (!request.allowPrivate && net.isIP(host) && isInternalAddress(host)) {
-      finish(null, `${host} is an internal address`);
-      return;
-    }
+    if (!request.allowPrivate && net.isIP(host) && isInternalAddress(host)) return finish(`${host} is an internal address`);
     const client = target.protocol === 'https:' ? https : http;
-    const req = client.request(
+    req = client.request(
       target,
       {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(request.body), ...request.headers },
         lookup: guardedLookup(request.allowPrivate),
-        timeout: request.timeoutMs,
+        // A fresh connection per attempt: no pooled socket outlives its deadline.
+        agent: false,
       },
       (res) => {
-        // Read (and drop) at most a little of the answer, so the connection can be reused or closed.
-        res.on('data', () => undefined);
-        res.on('end', () => finish(res.statusCode ?? null, null));
-        res.on('error', (error) => finish(res.statusCode ?? null, error.message));
+        status = res.statusCode ?? null;
+        let read = 0;
+        res.on('data', (chunk: Buffer) => {
+          read += chunk.length;
+          if (read > MAX_ANSWER_BYTES) finish(null);
+        });
+        res.on('end', () => finish(null));
+        res.on('error', (error) => finish(status === null ? error.message : null));
       },
     );
-    req.on('timeout', () => {
-      req.destroy(new Error(`no answer within ${request.timeoutMs} ms`));
-    });
-    req.on('error', (error) => finish(null, error.message));
+    req.on('error', (error) => finish(status === null ? error.message : null));
     req.end(request.body);
   });
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { ScoringEngine } from '../scoring/engine';
-import type { Db } from '../store/db';
+import { isDatabaseUnavailable, type Db } from '../store/db';
 import { claimJob, finishJob, releaseJob, type Job } from '../store/jobs';
 import { WakeLoop } from './wake-loop';
 import { JobLost, failPublishJob, runPublishJob, runPurgeJob, runRescheduleJob, type JobContext } from './publish';
@@ -31,6 +31,7 @@ export class JobWorker {
   readonly workerId: string;
   private readonly context: JobContext;
   private readonly loop: WakeLoop;
+  private interrupted: Job | undefined;
 
   constructor(deps: { db: Db; clock: Clock; logger: Logger; engine: ScoringEngine }, options: WorkerOptions = {}) {
     this.workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -41,20 +42,33 @@ export class JobWorker {
       batchSize: options.batchSize ?? 4000,
       stopAfterBatches: options.stopAfterBatches,
       parallelBatches: options.parallelBatches,
+      shouldStop: () => this.loop.stopped,
     };
     this.loop = new WakeLoop({ db: deps.db, logger: deps.logger, channel: 'engagement_score_jobs', pollMs: options.pollMs ?? 1000, name: 'job worker', drain: () => this.drain() });
   }
 
   /** Claims and runs one job; false when none was waiting. */
   async runOnce(): Promise<boolean> {
+    // A job interrupted by an outage is given back first, so it resumes now rather than when its lease ends.
+    if (this.interrupted) {
+      await releaseJob(this.context.db, this.interrupted, this.workerId, 'interrupted: the database was unavailable', false);
+      this.interrupted = undefined;
+    }
     const job = await claimJob(this.context.db, this.workerId, this.context.clock.now(), this.context.leaseMs, Object.keys(handlers));
     if (!job) return false;
     const log = this.context.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
     try {
-      await handlers[job.kind]!(job, this.context);
+      const result = await handlers[job.kind]!(job, this.context);
+      // Stopped between batches because the service is stopping: another instance (or the next start) resumes it.
+      if (result === 'stopped' && this.loop.stopped) await releaseJob(this.context.db, job, this.workerId, 'interrupted: the service stopped', false);
     } catch (error) {
       if (error instanceof JobLost) {
         log.warn(error.message);
+      } else if (isDatabaseUnavailable(error)) {
+        // Not the job's fault: it does not count as an attempt, and is given back once the database answers.
+        log.warn({ err: error }, 'job interrupted: the database is unavailable; it resumes from its last committed batch');
+        this.interrupted = job;
+        throw error;
       } else if (job.attempts < MAX_ATTEMPTS) {
         log.warn({ err: error }, 'job attempt failed; it will be retried from its last committed batch');
         await releaseJob(this.context.db, job, this.workerId, (error as Error).message);

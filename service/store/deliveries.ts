@@ -67,21 +67,44 @@ export async function insertDeliveries(db: Queryable, workspaceId: string, deliv
   await db.query(`SELECT pg_notify('engagement_score_deliveries', '')`);
 }
 
+/** How far down the due list one claim looks for deliveries to send. */
+const CLAIM_SCAN = 500;
+
 /**
  * Claims deliveries that are due (FOR UPDATE SKIP LOCKED) and leases them to this dispatcher, so
  * another instance will not send them while the lease lasts. A delivery waits while an earlier
  * one of the same subscription and contact is pending: receivers get a contact's events in order.
+ * At most `perSubscription` deliveries of one subscription are in flight at once (counting
+ * `inFlight`, what this dispatcher is sending already), so one slow receiver cannot take every slot.
  */
-export async function claimDeliveries(db: Queryable, now: Date, leaseMs: number, limit: number): Promise<(Delivery & { url: string; secret: string })[]> {
+export async function claimDeliveries(
+  db: Queryable,
+  now: Date,
+  leaseMs: number,
+  limit: number,
+  perSubscription: number = limit,
+  inFlight: ReadonlyMap<string, number> = new Map(),
+): Promise<(Delivery & { url: string; secret: string })[]> {
   const { rows } = await db.query<Delivery & { url: string; secret: string }>(
-    `WITH due AS (
-       SELECT d.workspace_id, d.id FROM deliveries d
+    `WITH candidates AS (
+       SELECT d.workspace_id, d.id, d.subscription_id, d.next_attempt_at, d.occurred_at, d.seq FROM deliveries d
         WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.locked_until IS NULL OR d.locked_until < $1)
           AND NOT EXISTS (
             SELECT 1 FROM deliveries earlier
              WHERE earlier.workspace_id = d.workspace_id AND earlier.subscription_id = d.subscription_id AND earlier.contact_id = d.contact_id
                AND earlier.state = 'pending' AND (earlier.occurred_at, earlier.seq) < (d.occurred_at, d.seq))
         ORDER BY d.next_attempt_at, d.occurred_at, d.seq
+        LIMIT ${CLAIM_SCAN}
+     ), ranked AS (
+       SELECT c.*, row_number() OVER (PARTITION BY c.subscription_id ORDER BY c.next_attempt_at, c.occurred_at, c.seq) AS rank
+         FROM candidates c
+     ), due AS (
+       SELECT d.workspace_id, d.id FROM ranked r
+         JOIN deliveries d ON d.workspace_id = r.workspace_id AND d.id = r.id
+         LEFT JOIN unnest($5::uuid[], $6::int[]) AS busy(subscription_id, sending) ON busy.subscription_id = r.subscription_id
+        WHERE r.rank <= $4 - coalesce(busy.sending, 0)
+          AND d.state = 'pending' AND (d.locked_until IS NULL OR d.locked_until < $1)
+        ORDER BY r.next_attempt_at, r.occurred_at, r.seq
         LIMIT $3 FOR UPDATE OF d SKIP LOCKED
      )
      UPDATE deliveries d SET locked_until = $1::timestamptz + make_interval(secs => $2 / 1000.0)
@@ -89,9 +112,19 @@ export async function claimDeliveries(db: Queryable, now: Date, leaseMs: number,
      RETURNING ${selectColumns('d')},
        (SELECT url FROM subscriptions s WHERE s.workspace_id = d.workspace_id AND s.id = d.subscription_id) AS url,
        (SELECT secret FROM subscriptions s WHERE s.workspace_id = d.workspace_id AND s.id = d.subscription_id) AS secret`,
-    [now, leaseMs, limit],
+    [now, leaseMs, limit, perSubscription, [...inFlight.keys()], [...inFlight.values()]],
   );
   return rows.sort((x, y) => x.occurredAt.getTime() - y.occurredAt.getTime() || x.seq - y.seq);
+}
+
+/** Gives leased deliveries back at once (a send aborted because the service is stopping), for any dispatcher to send. */
+export async function releaseDeliveries(db: Queryable, deliveries: readonly Pick<Delivery, 'workspaceId' | 'id'>[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  await db.query(
+    `UPDATE deliveries d SET locked_until = NULL FROM unnest($1::uuid[], $2::uuid[]) AS r(workspace_id, id)
+      WHERE d.workspace_id = r.workspace_id AND d.id = r.id AND d.state = 'pending'`,
+    [deliveries.map((delivery) => delivery.workspaceId), deliveries.map((delivery) => delivery.id)],
+  );
 }
 
 export type AttemptOutcome =
@@ -131,4 +164,14 @@ export async function listDeliveries(db: Queryable, workspaceId: string, subscri
     [workspaceId, subscriptionId, beforeSeq ?? null, limit],
   );
   return rows;
+}
+
+/** Deletes up to `limit` finished deliveries created before `before`, oldest first; returns how many. */
+export async function purgeFinishedDeliveries(db: Queryable, before: Date, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM deliveries WHERE ctid = ANY(ARRAY(
+       SELECT ctid FROM deliveries WHERE state <> 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2))`,
+    [before, limit],
+  );
+  return rowCount ?? 0;
 }

@@ -69,7 +69,14 @@ export type EmbeddedOptions = {
   dataDir: string;
   /** Remove the data when stopping (tests). */
   ephemeral?: boolean;
+  /** A fixed port (a restart on the same data, in tests); a free one otherwise. */
+  port?: number;
+  /** Where to say what the start had to arrange (running as root in a private folder). */
+  log?: (message: string) => void;
 };
+
+/** The embedded PostgreSQL could not start; the message says why and what to do. */
+export class EmbeddedStartError extends Error {}
 
 function serverScript(): string {
   const compiled = path.join(__dirname, 'embedded-server.mjs');
@@ -77,7 +84,7 @@ function serverScript(): string {
 }
 
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = fork(serverScript(), [], {
     detached: true,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -85,12 +92,16 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    child.once('message', (message: { started?: true; error?: string }) => {
-      if (message.started) resolve();
-      else reject(new Error(`The embedded PostgreSQL did not start: ${message.error}`));
+    child.once('message', (message: { started?: true; notes?: string[]; error?: string }) => {
+      if (message.started) {
+        for (const note of message.notes ?? []) options.log?.(`embedded PostgreSQL: ${note}`);
+        resolve();
+      } else {
+        reject(new EmbeddedStartError(`the embedded PostgreSQL did not start: ${message.error} (or set DATABASE_URL to a PostgreSQL 15+ server of your own)`));
+      }
     });
-    child.once('exit', (code) => reject(new Error(`The embedded PostgreSQL process exited with code ${code} while starting.`)));
-    child.send({ start: { dataDir: options.dataDir, port, user: USER, password: PASSWORD, database: DATABASE, persistent: !options.ephemeral } });
+    child.once('exit', (code) => reject(new EmbeddedStartError(`the embedded PostgreSQL process exited with code ${code} while starting`)));
+    child.send({ start: { dataDir: options.dataDir, port, user: USER, password: PASSWORD, database: DATABASE } });
   });
   await writeFile(stateFile(options.dataDir), JSON.stringify({ port, pid: child.pid }));
   let stopped: Promise<void> | undefined;

@@ -82,11 +82,24 @@ export async function activeJobFor(db: Queryable, workspaceId: string, kind: str
   return rows[0];
 }
 
-/** Gives a job that failed back to the queue for another attempt (its cursor keeps the progress). */
-export async function releaseJob(db: Queryable, job: Pick<Job, 'workspaceId' | 'id'>, workerId: string, error: string): Promise<void> {
+/**
+ * Gives a job back to the queue (its cursor keeps the progress): after a failed attempt, or without
+ * counting the attempt when it was interrupted (an outage, a stop).
+ */
+export async function releaseJob(db: Queryable, job: Pick<Job, 'workspaceId' | 'id'>, workerId: string, error: string, countAttempt = true): Promise<void> {
   await db.query(
-    `UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, error = $4
+    `UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, error = $4, attempts = attempts - CASE WHEN $5 THEN 0 ELSE 1 END
       WHERE workspace_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'`,
-    [job.workspaceId, job.id, workerId, error],
+    [job.workspaceId, job.id, workerId, error, countAttempt],
   );
+}
+
+/** Deletes up to `limit` jobs that finished before `before`, oldest first; returns how many. */
+export async function purgeFinishedJobs(db: Queryable, before: Date, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM jobs WHERE ctid = ANY(ARRAY(
+       SELECT ctid FROM jobs WHERE state IN ('succeeded', 'failed') AND finished_at < $1 ORDER BY finished_at LIMIT $2))`,
+    [before, limit],
+  );
+  return rowCount ?? 0;
 }

@@ -106,3 +106,8 @@ export async function installEnvironmentKey(db: Queryable, workspaceId: string, 
     [workspaceId, hash],
   );
 }
+
+export async function listWorkspaceNames(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>('SELECT name FROM workspaces ORDER BY name');
+  return rows.map((row) => row.name);
+}

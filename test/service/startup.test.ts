@@ -76,6 +76,43 @@ describe('npm start on DATABASE_URL', () => {
     expect(started.output()).toMatch(/PORT/);
     expect(started.output()).toMatch(/DATABASE_URL/);
   });
+
+  it.each([
+    ['HOST', 'not a host', /HOST: an IP address/],
+    ['BODY_LIMIT', 'lots', /BODY_LIMIT: "lots" is not a size/],
+    ['BODY_LIMIT', '1tb', /BODY_LIMIT: "1tb" is not a size/],
+    ['BODY_LIMIT', '2gb', /BODY_LIMIT: 2gb is outside 1kb–1gb/],
+  ])('refuses %s=%s with a message that names it', async (name, value, message) => {
+    const started = runFromSources('service/main.ts', [], cleanEnv({ [name]: value, DATABASE_URL: 'postgres://127.0.0.1:1/none' }));
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toMatch(message);
+    expect(started.output()).not.toMatch(/Cannot read properties|listening on/);
+  });
+
+  it('says so and exits when the port is taken by another instance, instead of running without a server', async () => {
+    const database = await createTestDatabase();
+    const port = await freePort();
+    const first = runFromSources('service/main.ts', [], cleanEnv({ DATABASE_URL: database.url, PORT: String(port), RUN_WORKERS: 'false' }));
+    try {
+      await first.waitFor(/listening on/);
+      const second = runFromSources('service/main.ts', [], cleanEnv({ DATABASE_URL: database.url, PORT: String(port), RUN_WORKERS: 'false' }));
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(second.output()).not.toContain('listening on');
+      expect((await get(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+      await database.drop();
+    }
+  });
+
+  it('refuses to start when the database is unreachable, saying why without a stack trace', async () => {
+    const started = runFromSources('service/main.ts', [], cleanEnv({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere', PORT: '0' }));
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toMatch(/failed to start: the database is not reachable .*check DATABASE_URL/);
+    expect(started.output()).not.toMatch(/\n\s+at /);
+  });
 });
 
 describe('command-line tools', () => {
@@ -83,7 +120,12 @@ describe('command-line tools', () => {
     const database = await createTestDatabase();
     try {
       const env = cleanEnv({ DATABASE_URL: database.url });
-      const create = runFromSources('service/cli/keys.ts', ['create', '--workspace', 'cli-space', '--role', 'writer', '--name', 'etl'], env);
+      const typo = runFromSources('service/cli/keys.ts', ['create', '--workspace', 'cli-space', '--role', 'writer'], env);
+      expect(await typo.exited).toBe(1);
+      expect(typo.output()).toContain('No workspace named "cli-space"');
+      expect(typo.output()).toContain('--create-workspace');
+
+      const create = runFromSources('service/cli/keys.ts', ['create', '--workspace', 'cli-space', '--role', 'writer', '--name', 'etl', '--create-workspace'], env);
       expect(await create.exited).toBe(0);
       const lines = create.output().trim().split('\n');
       const key = lines[lines.length - 1]!;
@@ -102,6 +144,16 @@ describe('command-line tools', () => {
 
       const wrong = runFromSources('service/cli/keys.ts', ['create', '--workspace', 'cli-space', '--role', 'owner'], env);
       expect(await wrong.exited).toBe(2);
+
+      const misspelt = runFromSources('service/cli/keys.ts', ['create', '--workspace', 'cli-spcae', '--role', 'reader'], env);
+      expect(await misspelt.exited).toBe(1);
+      expect(misspelt.output()).toContain('Did you mean "cli-space"?');
+      expect((await database.db.query("SELECT count(*)::int AS n FROM workspaces WHERE name = 'cli-spcae'")).rows[0].n).toBe(0);
+
+      const notAnId = runFromSources('service/cli/keys.ts', ['revoke', '--workspace', 'cli-space', '--id', 'nope'], env);
+      expect(await notAnId.exited).toBe(2);
+      expect(notAnId.output()).toContain('--id nope is not a key id');
+      expect(notAnId.output()).not.toMatch(/syntax|uuid:/i);
     } finally {
       await database.drop();
     }

@@ -8,7 +8,7 @@ import { listByScore } from '../../store/score-list';
 import type { AppDeps } from '../deps';
 import { badRequest, notFound } from '../problem';
 import { Reply, type RouteRegistry } from '../route';
-import { contactIdParams, contactIdSchema, cursorQuery, decodeCursor, encodeCursor, isoDateTime, jsonObject, limitQuery, repeatable } from '../schemas';
+import { boundedJsonObject, contactIdParams, contactIdSchema, cursorQuery, decodeCursor, encodeCursor, isoDateTime, jsonObject, limitQuery, MAX_OBJECT_BYTES, repeatable } from '../schemas';
 
 const optionalText = (max: number) => z.string().min(1).max(max).nullable().optional();
 
@@ -18,7 +18,7 @@ export const contactFieldsSchema = z.strictObject({
   accountId: optionalText(200).describe('The account (company) the contact belongs to'),
   ownerId: optionalText(200).describe('The team member who owns the relationship'),
   tags: z.array(z.string().min(1).max(100)).max(100).optional().describe('Replaces the stored tags when given'),
-  attributes: jsonObject.optional().describe('Merged into the stored attributes; a key set to null is removed'),
+  attributes: boundedJsonObject(MAX_OBJECT_BYTES).optional().describe('Merged into the stored attributes; a key set to null is removed (at most 64 KB in all once merged)'),
 });
 
 export const contactSchema = z
@@ -65,11 +65,11 @@ const MAX_BATCH = 10_000;
 // Cursor shapes are built once: constructing zod schemas per request costs more than the query.
 const sorts = ['id', 'lastInteractionAt', '-lastInteractionAt', 'score', '-score'] as const;
 type Sort = (typeof sorts)[number];
-const plainCursors = new Map(sorts.map((sort) => [sort, z.strictObject({ sort: z.literal(sort), id: z.string(), at: z.string().nullable().optional() })]));
+const plainCursors = new Map(sorts.map((sort) => [sort, z.strictObject({ sort: z.literal(sort), id: z.string(), at: isoDateTime.nullable().optional() })]));
 const scoredCursors = new Map(
   sorts.map((sort) => [
     sort,
-    z.strictObject({ sort: z.literal(sort), t: z.number(), id: z.string(), at: z.string().nullable().optional(), s: z.number().optional(), sign: z.number().optional(), key: z.number().optional(), raw: z.number().optional() }),
+    z.strictObject({ sort: z.literal(sort), t: z.number().min(0).max(8.64e15), id: z.string(), at: isoDateTime.nullable().optional(), s: z.number().optional(), sign: z.number().int().min(-1).max(1).optional(), key: z.number().optional(), raw: z.number().optional() }),
   ]),
 );
 

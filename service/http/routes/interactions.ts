@@ -7,12 +7,11 @@ import { liveVersions } from '../../store/profiles';
 import type { AppDeps } from '../deps';
 import { badRequest, notFound, type FieldError } from '../problem';
 import type { RouteRegistry } from '../route';
-import { contactIdParams, contactIdSchema, cursorQuery, decodeCursor, encodeCursor, isoDateTime, jsonObject, limitQuery } from '../schemas';
+import { boundedJsonObject, contactIdParams, contactIdSchema, cursorQuery, decodeCursor, encodeCursor, isoDateTime, jsonObject, limitQuery, MAX_OBJECT_BYTES } from '../schemas';
 
 export const MAX_INTERACTIONS_PER_BATCH = 10_000;
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 const EARLIEST = Date.UTC(1970, 0, 1);
-const MAX_PROPERTIES_BYTES = 32 * 1024;
 
 const optionalText = (max: number) => z.string().min(1).max(max).nullable().optional();
 
@@ -24,7 +23,7 @@ export const interactionInputSchema = z.strictObject({
   actorId: optionalText(200).describe('The team member involved'),
   channel: optionalText(100),
   direction: optionalText(50).describe('e.g. inbound or outbound'),
-  properties: jsonObject.nullable().optional(),
+  properties: boundedJsonObject(MAX_OBJECT_BYTES).nullable().optional(),
 });
 
 const interactionSchema = z
@@ -41,7 +40,7 @@ const interactionSchema = z
   })
   .meta({ id: 'Interaction' });
 
-const timelineCursor = z.strictObject({ at: z.string(), seq: z.number().int() });
+const timelineCursor = z.strictObject({ at: isoDateTime, seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 
 const earnedSchema = z.object({
   profileId: z.uuid(),
@@ -101,9 +100,6 @@ export function interactionRoutes(api: RouteRegistry, { db, clock, engine }: App
           errors.push({ path: `interactions.${index}.occurredAt`, message: 'more than 5 minutes in the future' });
         } else if (occurredAt && occurredAt.getTime() < EARLIEST) {
           errors.push({ path: `interactions.${index}.occurredAt`, message: 'before 1970-01-01' });
-        }
-        if (item.properties && JSON.stringify(item.properties).length > MAX_PROPERTIES_BYTES) {
-          errors.push({ path: `interactions.${index}.properties`, message: `larger than ${MAX_PROPERTIES_BYTES} bytes` });
         }
         return { ...item, occurredAt };
       });
