@@ -43,7 +43,10 @@ export function createApp(deps: AppDeps): App {
       },
       // Per-request loggers carry only the request id (serialising the whole request for every child logger costs CPU).
       quietReqLogger: true,
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      // 503 (the database is away) and a 4xx that carries an error (a value the database refused) are
+      // warnings; other 5xx are errors; other 4xx are the client's business.
+      customLogLevel: (_req, res, error) =>
+        res.statusCode === 503 || (error && res.statusCode < 500) ? 'warn' : error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     }),
   );
@@ -88,6 +91,6 @@ export function createApp(deps: AppDeps): App {
   app.use(router);
 
   app.use((req, _res, next) => next(problem(404, `No route ${req.method} ${req.path}.`)));
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler());
   return { app, routes };
 }

@@ -1,6 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod/v4';
-import type { Logger } from '../logger';
 import { isDatabaseUnavailable } from '../store/db';
 
 export type FieldError = { path: string; message: string };
@@ -84,11 +83,11 @@ export const databaseUnavailable = () =>
 /**
  * Last middleware: every error leaves as problem+json. An outage of the database is a 503 with
  * Retry-After; a value PostgreSQL refuses (SQLSTATE class 22, data exception) is the client's 400
- * (input validation should have caught it first; the warning says so). Anything else is a 500, logged
- * once by the request logger (pino-http reads res.err).
+ * (input validation should have caught it first; the warning says so). Anything else is a 500. Each
+ * is logged once, by the request logger (pino-http reads res.err).
  */
-export function errorHandler(logger: Logger) {
-  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+export function errorHandler() {
+  return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     if (res.headersSent) {
       res.end();
       return;
@@ -119,23 +118,23 @@ export function errorHandler(logger: Logger) {
       sendProblem(res, problem(parserError.status, parserError.message ?? 'Bad request'));
       return;
     }
-    if (isDatabaseUnavailable(error)) {
-      (req as Request & { log?: Logger }).log?.warn({ err: error }, 'database unavailable') ?? logger.warn({ err: error }, 'database unavailable');
-      sendProblem(res, databaseUnavailable());
-      return;
-    }
     const { code, constraint } = error as { code?: unknown; constraint?: unknown };
     const check = code === '23514' && typeof constraint === 'string' ? checkConstraints[constraint] : undefined;
     if (check) {
       sendProblem(res, badRequest(`Invalid request: ${check.message}.`, [check]));
       return;
     }
+    // The request logger (pino-http) writes one line per request, with res.err, at the level app.ts gives it.
+    (res as Response & { err?: Error }).err = error instanceof Error ? error : new Error(String(error));
+    if (isDatabaseUnavailable(error)) {
+      sendProblem(res, databaseUnavailable());
+      return;
+    }
     if (typeof code === 'string' && code.startsWith('22')) {
-      (req as Request & { log?: Logger }).log?.warn({ err: error }, 'the database refused a value that validation let through') ?? logger.warn({ err: error }, 'refused value');
+      // Input validation should have caught it: logged as a warning (a 4xx with an error attached).
       sendProblem(res, badRequest(`A value in this request cannot be stored: ${(error as Error).message}.`));
       return;
     }
-    (res as Response & { err?: Error }).err = error instanceof Error ? error : new Error(String(error));
     sendProblem(res, problem(500, 'Something went wrong on our side; the request id in the X-Request-Id header helps us find it.'));
   };
 }

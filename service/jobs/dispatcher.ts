@@ -152,9 +152,9 @@ export class Dispatcher {
     const now = this.deps.clock.now();
     const record = { at: now.toISOString(), status: result.status, error: result.error, ms: result.ms };
     let outcome: AttemptOutcome;
-    if (result.status !== null && result.status >= 200 && result.status < 300) {
+    if (result.error === null && result.status !== null && result.status >= 200 && result.status < 300) {
       outcome = { kind: 'delivered', status: result.status };
-    } else if (result.status === 410) {
+    } else if (result.error === null && result.status === 410) {
       outcome = { kind: 'gone', status: 410 };
     } else {
       const error = result.error ?? `receiver answered ${result.status}`;

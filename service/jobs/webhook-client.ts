@@ -15,13 +15,18 @@ import ipaddr from 'ipaddr.js';
 /**
  * Only public unicast addresses may receive webhooks: ipaddr.js classifies every special-purpose range
  * (loopback, private, link-local, carrier-grade NAT, documentation, multicast, and the IPv6 forms that
- * carry an IPv4 address inside: IPv4-mapped, NAT64, 6to4, Teredo, SIIT), and anything but "unicast"
- * is refused. An IPv4-mapped IPv6 address is judged by the IPv4 address it maps to.
+ * carry an IPv4 address inside: IPv4-compatible, IPv4-mapped, NAT64, 6to4, Teredo, SIIT), and anything
+ * but "unicast" is refused. An IPv4-mapped IPv6 address is judged by the IPv4 address it maps to.
  */
 export function isInternalAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return true;
   let parsed: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    // ::a.b.c.d (IPv4-compatible, deprecated; a URL writes it ::7f00:1), which ipaddr.js calls unicast.
+    if (v6.parts.slice(0, 6).every((part) => part === 0)) return true;
+    if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
+  }
   return parsed.range() !== 'unicast';
 }
 
@@ -101,9 +106,8 @@ export function postWebhook(request: WebhookRequest): Promise<SendResult> {
       req?.destroy();
       resolve({ status, error, ms: Date.now() - started });
     };
-    // Once the status line has arrived, running out of time or patience while reading the body
-    // still leaves the receiver's verdict.
-    const deadline = setTimeout(() => finish(status === null ? `no answer within ${request.timeoutMs} ms` : null), request.timeoutMs);
+    // An answer still arriving at the deadline does not count, whatever its status line said.
+    const deadline = setTimeout(() => finish(status === null ? `no answer within ${request.timeoutMs} ms` : `the answer did not complete within ${request.timeoutMs} ms`), request.timeoutMs);
     const onAbort = () => finish('aborted: the service is stopping');
     if (request.signal?.aborted) return onAbort();
     request.signal?.addEventListener('abort', onAbort);
@@ -133,10 +137,10 @@ export function postWebhook(request: WebhookRequest): Promise<SendResult> {
           if (read > MAX_ANSWER_BYTES) finish(null);
         });
         res.on('end', () => finish(null));
-        res.on('error', (error) => finish(status === null ? error.message : null));
+        res.on('error', (error) => finish(error.message));
       },
     );
-    req.on('error', (error) => finish(status === null ? error.message : null));
+    req.on('error', (error) => finish(error.message));
     req.end(request.body);
   });
 }

@@ -17,6 +17,7 @@ export type TestService = {
   clock: ManualClock;
   config: Config;
   app: ReturnType<typeof createApp>['app'];
+  routes: ReturnType<typeof createApp>['routes'];
   http: ReturnType<typeof supertest>;
   /** A new key with that role in that workspace (created when missing). */
   key(role: Role, workspace?: string): Promise<string>;
@@ -48,7 +49,7 @@ export async function startTestService(options: { clock?: Clock; config?: Partia
   const config: Config = { ...loadConfig({}), rateLimitPerSecond: 0, runWorkers: false, allowPrivateWebhookTargets: true, ...options.config };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const engine = new ScoringEngine(new CrossingDetector());
-  const { app } = createApp({ db: database.db, clock, logger, config, engine });
+  const { app, routes } = createApp({ db: database.db, clock, logger, config, engine });
   const worker = new JobWorker({ db: database.db, clock, logger, engine }, { batchSize: options.batchSize ?? 50 });
   const http = supertest(app);
 
@@ -71,6 +72,7 @@ export async function startTestService(options: { clock?: Clock; config?: Partia
     clock,
     config,
     app,
+    routes,
     http,
     engine,
     key,

@@ -1,3 +1,4 @@
+import { isInternalAddress } from '../../service/jobs/webhook-client';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { claimDeliveries } from '../../service/store/deliveries';
 import { DAY, pointsRule, publishProfile } from '../helpers/profiles';
@@ -424,11 +425,33 @@ describe('subscriptions API', () => {
     const strict = await startTestService({ config: { allowPrivateWebhookTargets: false } });
     try {
       const created = await strict.admin.post('/v1/profiles', document);
-      for (const url of ['http://127.0.0.1:5678/webhook/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://[::1]/x', 'http://169.254.169.254/latest']) {
+      const refused = [
+        'http://127.0.0.1:5678/webhook/x',
+        'http://localhost/x',
+        'http://10.1.2.3/x',
+        'http://[::1]/x',
+        'http://169.254.169.254/latest',
+        'http://0x7f.1/x',
+        'http://100.64.0.1/x',
+        // IPv6 forms that carry an internal IPv4 address: IPv4-compatible, NAT64, IPv4-mapped, SIIT, 6to4, Teredo.
+        'http://[::127.0.0.1]/x',
+        'http://[64:ff9b::a9fe:a9fe]/x',
+        'http://[::ffff:127.0.0.1]/x',
+        'http://[::ffff:0:a00:1]/x',
+        'http://[2002:a9fe:a9fe::]/x',
+        'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x',
+        'http://[fd00::1]/x',
+        'http://[fe80::1]/x',
+      ];
+      for (const url of refused) {
         const response = await strict.admin.post('/v1/subscriptions', { profileId: created.body.id, event: 'band.changed', url });
         expect(response.status).toBe(400);
         expect(response.body.errors[0]).toMatchObject({ path: 'url', message: expect.stringMatching(/ALLOW_PRIVATE_WEBHOOK_TARGETS|resolve/) });
       }
+      // A public address (not contacted here: the check is on the address alone).
+      expect(isInternalAddress('8.8.8.8')).toBe(false);
+      expect(isInternalAddress('2001:4860:4860::8888')).toBe(false);
+      expect(isInternalAddress('::ffff:8.8.8.8')).toBe(false);
     } finally {
       await strict.close();
     }

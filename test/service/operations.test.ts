@@ -25,7 +25,12 @@ describe('operations endpoints', () => {
     const { app } = createApp({ db, clock: new ManualClock(), logger: pino({ level: 'silent' }), config: { ...loadConfig({}), rateLimitPerSecond: 0 }, engine: new ScoringEngine() });
     const response = await supertest(app).get('/readyz');
     expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
     expect(response.body.detail).toMatch(/not reachable/);
+    const read = await supertest(app).get('/v1/me').set('Authorization', 'Bearer es_whatever');
+    expect(read.status).toBe(503);
+    expect(read.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(read.headers['retry-after']).toBe('5');
     await db.end();
   });
 

@@ -5,7 +5,9 @@ import { pendingMigrations } from '../../store/schema-status';
 import type { AppDeps } from '../deps';
 import type { HttpMetrics } from '../metrics';
 import { buildOpenApi } from '../openapi';
-import { problem } from '../problem';
+import { problem, UNAVAILABLE_RETRY_SECONDS } from '../problem';
+
+const retryAfter = { 'Retry-After': String(UNAVAILABLE_RETRY_SECONDS) };
 import type { RouteRegistry } from '../route';
 
 const docsPage = `<!doctype html>
@@ -54,9 +56,9 @@ export function operationRoutes(api: RouteRegistry, deps: AppDeps, metrics: Http
       try {
         pending = await pendingMigrations((sql) => deps.db.query(sql));
       } catch (error) {
-        throw problem(503, `The database is not reachable: ${(error as Error).message}`);
+        throw problem(503, `The database is not reachable: ${(error as Error).message}`, undefined, retryAfter);
       }
-      if (pending.length > 0) throw problem(503, `Migrations not applied yet: ${pending.join(', ')}`);
+      if (pending.length > 0) throw problem(503, `Migrations not applied yet: ${pending.join(', ')}`, undefined, retryAfter);
       return { status: 'ready' };
     },
   });
