@@ -266,7 +266,7 @@ async function crossingBenchmark(adminUrl: string): Promise<void> {
       const document = { ...pointsProfile(), name: `Crossings ${contacts}` };
       const now = Date.now();
       const profile = await insertProfile(db, workspace.id, document.name, document, new Date(now));
-      const version = await insertVersion(db, workspace.id, profile.id, document, new Date(now));
+      const version = await insertVersion(db, workspace.id, profile.id, document, new Date(now), 'bench');
       await switchLiveVersion(db, workspace.id, profile.id, version.id, new Date(now));
       await insertSubscription(db, workspace.id, { profileId: profile.id, event: 'score.dropped_below', threshold: 40, tags: null, url: 'http://127.0.0.1:9/unused', description: null, secret: 'bench' }, new Date(now - 1000));
       const model = new ScoreModel(compileProfile(document as unknown as ProfileDocument));

@@ -29,6 +29,11 @@ const listenHost = z
   })
   .transform((value) => value.replace(/^\[|\]$/g, ''));
 
+/** Defaults that code outside the configuration uses too (tests build dispatchers without a Config). */
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+export const DEFAULT_WEBHOOK_RETRY_HOURS = 24;
+export const DEFAULT_RETENTION_DAYS = 30;
+
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: listenHost.default('127.0.0.1'),
@@ -46,11 +51,11 @@ const environmentSchema = z.object({
   RUN_WORKERS: bool.default(true),
   PUBLIC_URL: z.url().optional(),
   ALLOW_PRIVATE_WEBHOOK_TARGETS: bool.default(false),
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-  WEBHOOK_RETRY_HOURS: z.coerce.number().min(24).max(24 * 30).default(24),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_WEBHOOK_TIMEOUT_MS),
+  WEBHOOK_RETRY_HOURS: z.coerce.number().min(24).max(24 * 30).default(DEFAULT_WEBHOOK_RETRY_HOURS),
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
-  RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
+  RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(DEFAULT_RETENTION_DAYS),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 

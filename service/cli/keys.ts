@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
+import { didYouMean } from '../names';
 import { createPool } from '../store/db';
 import { ensureWorkspace, findWorkspaceByName, insertApiKey, listApiKeys, listWorkspaceNames, revokeApiKey, type Role } from '../store/keys';
 import { openCliDatabase } from './database';
@@ -14,21 +15,9 @@ const roles: Role[] = ['admin', 'writer', 'reader'];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Levenshtein distance, to suggest the workspace a typo meant. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
 function noSuchWorkspace(name: string, existing: string[], creating: boolean): string {
-  const close = existing.filter((candidate) => distance(candidate.toLowerCase(), name.toLowerCase()) <= 2);
   return [
-    `No workspace named "${name}".${close.length > 0 ? ` Did you mean ${close.map((candidate) => `"${candidate}"`).join(' or ')}?` : ''}`,
+    `No workspace named "${name}".${didYouMean(name, existing)}`,
     existing.length > 0 ? `Workspaces: ${existing.join(', ')}.` : 'There is no workspace yet.',
     ...(creating ? [`To create "${name}", add --create-workspace.`] : []),
   ].join('\n');

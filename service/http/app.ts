@@ -7,12 +7,14 @@ import { pinoHttp } from 'pino-http';
 import { packageRoot } from '../config';
 import { authenticate } from './auth';
 import type { AppDeps } from './deps';
+import { consoleRouter } from './console';
 import { createHttpMetrics } from './metrics';
 import { errorHandler, problem, sendProblem } from './problem';
 import { RouteRegistry } from './route';
 import { accessRoutes } from './routes/access';
 import { contactRoutes } from './routes/contacts';
 import { interactionRoutes } from './routes/interactions';
+import { jobRoutes } from './routes/jobs';
 import { operationRoutes } from './routes/operations';
 import { profileRoutes } from './routes/profiles';
 import { relationshipRoutes } from './routes/relationships';
@@ -78,10 +80,12 @@ export function createApp(deps: AppDeps): App {
 
   const routes = new RouteRegistry();
   app.use(operationRoutes(routes, deps, metrics, version));
+  app.use(consoleRouter());
   accessRoutes(routes, deps);
   contactRoutes(routes, deps);
   interactionRoutes(routes, deps);
   profileRoutes(routes, deps);
+  jobRoutes(routes, deps);
   scoreRoutes(routes, deps);
   subscriptionRoutes(routes, deps);
   relationshipRoutes(routes, deps);

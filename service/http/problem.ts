@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod/v4';
+import { UseCaseError } from '../app/errors';
 import { isDatabaseUnavailable } from '../store/db';
 
 export type FieldError = { path: string; message: string };
@@ -12,6 +13,8 @@ export class Problem extends Error {
     readonly detail: string,
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
+    /** Extension members of the problem document (RFC 9457 §3.2). */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail);
   }
@@ -23,6 +26,7 @@ const titles: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  412: 'Precondition Failed',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
@@ -63,8 +67,15 @@ export function sendProblem(res: Response, value: Problem): void {
         status: value.status,
         detail: value.detail,
         ...(value.errors && value.errors.length > 0 ? { errors: value.errors } : {}),
+        ...value.extensions,
       }),
     );
+}
+
+const useCaseStatus = { not_found: 404, conflict: 409, invalid: 400, precondition_failed: 412 } as const;
+
+export function fromUseCase(error: UseCaseError): Problem {
+  return new Problem(useCaseStatus[error.kind], titles[useCaseStatus[error.kind]]!, error.message, error.fields, undefined, error.details);
 }
 
 type BodyParserError = { type?: string; status?: number; limit?: number; message?: string };
@@ -94,6 +105,10 @@ export function errorHandler() {
     }
     if (error instanceof Problem) {
       sendProblem(res, error);
+      return;
+    }
+    if (error instanceof UseCaseError) {
+      sendProblem(res, fromUseCase(error));
       return;
     }
     const parserError = error as BodyParserError;

@@ -32,6 +32,23 @@ export const cursorQuery = z.string().min(1).max(2000).optional().describe('The 
 export const repeatable = (item: z.ZodType<string>) =>
   z.union([item, z.array(item)]).transform((value) => (Array.isArray(value) ? value : [value]));
 
+export const optionalText = (max: number) => z.string().min(1).max(max).nullable().optional();
+
+/** One interaction as clients send it (recorded, or tried in a preview). */
+export const interactionInputSchema = z.strictObject({
+  id: z.string().min(1).max(200).optional().describe('Your idempotency key: a repeated id is a duplicate and changes nothing'),
+  contactId: contactIdSchema,
+  type: z.string().min(1).max(100).describe('e.g. email_open, meeting, call, form_submission, payment, dnd_on'),
+  occurredAt: isoDateTime.optional().describe('When it happened (default: now); at most 5 minutes in the future'),
+  actorId: optionalText(200).describe('The team member involved'),
+  channel: optionalText(100),
+  direction: optionalText(50).describe('e.g. inbound or outbound'),
+  properties: boundedJsonObject(MAX_OBJECT_BYTES).nullable().optional(),
+});
+
+/** A band as answers show it. */
+export const bandSchema = z.object({ name: z.string(), color: z.string() }).nullable().describe('The band the score is in (null outside every band)');
+
 export const problemSchema = z
   .object({
     type: z.string(),

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { ScoringEngine } from '../scoring/engine';
+import { contactIdsAfter, countContacts } from '../store/contacts';
 import { transaction, type Db } from '../store/db';
 import { finishJob, insertJob, recordProgress, type Job } from '../store/jobs';
 import { activeVersions, getVersion, markVersionFailed, switchLiveVersion, watchedVersion } from '../store/profiles';
@@ -43,19 +44,12 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
   const version = engine.activate((await watchedVersion(db, job.workspaceId, payload.versionId))!);
   let { done, cursor } = job;
   let total = job.total;
-  if (total === 0) {
-    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1', [job.workspaceId]);
-    total = rows[0]!.n;
-  }
+  if (total === 0) total = await countContacts(db, job.workspaceId);
   let batches = 0;
   const parallel = context.parallelBatches ?? 2;
   for (;;) {
-    const { rows } = await db.query<{ id: string }>(
-      'SELECT id FROM contacts WHERE workspace_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3',
-      [job.workspaceId, cursor, context.batchSize * parallel],
-    );
-    if (rows.length === 0) break;
-    const ids = rows.map((row) => row.id);
+    const ids = await contactIdsAfter(db, job.workspaceId, cursor, context.batchSize * parallel);
+    if (ids.length === 0) break;
     const next = ids[ids.length - 1]!;
     // Batches of disjoint contacts side by side, each in its own transaction: PostgreSQL and this
     // process then work at once. Progress is recorded once all have committed; a crash before that

@@ -7,8 +7,6 @@ import { WakeLoop } from './wake-loop';
 
 export type RetentionOptions = { retentionDays: number; intervalMs?: number; batchSize?: number };
 
-export const DEFAULT_RETENTION_DAYS = 30;
-
 /**
  * Forgets what is finished and old: deliveries that were delivered, failed or cancelled, and jobs that
  * succeeded or failed, once older than the retention period. Small batches, each its own statement, so

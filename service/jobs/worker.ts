@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import type { ScoringEngine } from '../scoring/engine';
 import { isDatabaseUnavailable, type Db } from '../store/db';
 import { claimJob, finishJob, releaseJob, type Job } from '../store/jobs';
+import { runImpactJob } from './impact';
 import { WakeLoop } from './wake-loop';
 import { JobLost, failPublishJob, runPublishJob, runPurgeJob, runRescheduleJob, type JobContext } from './publish';
 
@@ -24,6 +25,7 @@ const handlers: Record<string, (job: Job, context: JobContext) => Promise<'finis
   publish: runPublishJob,
   'purge-version': runPurgeJob,
   reschedule: runRescheduleJob,
+  impact: runImpactJob,
 };
 
 /** Runs background jobs claimed through the database; any number of instances can run one. */

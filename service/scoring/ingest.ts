@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { touchContactsForInteractions } from '../store/contacts';
 import { transaction, type Db } from '../store/db';
 import { insertInteractions, toInteractionRecord, type NewInteraction } from '../store/interactions';
+import { recordShapes, type Shape } from '../store/shapes';
 import type { ScoringEngine } from './engine';
+import { objectPaths } from './profile-warnings';
 
 export type InteractionInput = {
   id?: string;
@@ -33,7 +35,7 @@ export async function ingestInteractions(db: Db, engine: ScoringEngine, workspac
     direction: item.direction ?? null,
     properties: item.properties ?? null,
   }));
-  return transaction(db, async (client) => {
+  const result = await transaction(db, async (client) => {
     const inserted = await insertInteractions(client, workspaceId, rows, now);
     if (inserted.length > 0) {
       const latest = new Map<string, { contactId: string; occurredAt: Date; type: string }>();
@@ -46,4 +48,12 @@ export async function ingestInteractions(db: Db, engine: ScoringEngine, workspac
     }
     return { accepted: inserted.length, duplicates: items.length - inserted.length };
   });
+  // What the data looks like, for the profile editor's warnings (only what is new reaches the database).
+  const shapes = new Map<string, Shape>();
+  for (const row of rows) {
+    shapes.set(`t${row.type}`, { kind: 'type', value: row.type });
+    if (row.properties) for (const path of objectPaths(row.properties)) shapes.set(`p${path}`, { kind: 'property', value: path });
+  }
+  await recordShapes(db, workspaceId, [...shapes.values()]).catch(() => undefined);
+  return result;
 }

@@ -31,10 +31,14 @@ export type Insights = {
   averageScore: number | null;
   previousAverageScore: number | null;
   averageDelta: number | null;
+  /** Scores now in 20 equal buckets over the profile's range (or the scores' own span): the last bucket includes its upper edge. */
+  histogram: { from: number; to: number; count: number }[];
   risers: ContactMovement[];
   fallers: ContactMovement[];
   needsAttention: (ContactMovement & { reasons: string[] })[];
 };
+
+const HISTOGRAM_BUCKETS = 20;
 
 type Row = { contactId: string; scoreNow: number; scoreThen: number; vip?: boolean; crossed?: boolean };
 
@@ -50,6 +54,9 @@ export async function insights(db: Db, workspaceId: string, version: ActiveVersi
      WHERE d.workspace_id = $1 AND s.profile_id = ${param(version.profileId)}::uuid AND d.occurred_at > $3 AND d.occurred_at <= $4
        AND (d.type = 'score.dropped_below' OR (d.type = 'score.crossed' AND d.payload ->> 'direction' = 'down')))`;
   const attention = [lowest ? `p.score_now < ${param(lowest.max)}::float8` : 'false', `p.contact_id IN (SELECT contact_id FROM crossed)`].join(' OR ');
+  // Fixed edges for a histogram where the profile has them (a range; relationship scores are 0–100), else the data's.
+  const range = model.profile.range;
+  const bounds = range ? `SELECT ${param(range.min)}::float8 AS lo, ${param(range.max)}::float8 AS hi` : 'SELECT min(score_now) AS lo, greatest(max(score_now), min(score_now) + 1) AS hi FROM moves';
   const movement = (order: string, where: string) => `(SELECT coalesce(json_agg(json_build_object('contactId', contact_id, 'scoreNow', score_now, 'scoreThen', score_then)), '[]')
       FROM (SELECT contact_id, score_now, score_then FROM moves p WHERE ${where} ORDER BY ${order} LIMIT ${param(limit)}) x)`;
   const { rows } = await analyticalQuery(db, (client) => client.query<{
@@ -57,6 +64,7 @@ export async function insights(db: Db, workspaceId: string, version: ActiveVersi
     risers: Row[];
     fallers: Row[];
     attention: Row[];
+    histogram: { lo: number | null; hi: number | null; buckets: { bucket: number; n: number }[] };
   }>(
     // The period's scores kept in memory (only what the lists need); one pass over them for the
     // distribution, the count and both averages (grouped by the pair of band numbers), one for each
@@ -64,8 +72,13 @@ export async function insights(db: Db, workspaceId: string, version: ActiveVersi
     `WITH ${query.sql},
      moves AS MATERIALIZED (SELECT contact_id, score_now, score_then FROM period),
      crossed AS (${crossedDown}),
-     vip AS (SELECT id FROM contacts WHERE workspace_id = $1 AND tags @> ARRAY['vip'])
+     vip AS (SELECT id FROM contacts WHERE workspace_id = $1 AND tags @> ARRAY['vip']),
+     bounds AS (${bounds})
      SELECT
+       (SELECT json_build_object('lo', b.lo, 'hi', b.hi, 'buckets', coalesce((
+          SELECT json_agg(json_build_object('bucket', bucket, 'n', n) ORDER BY bucket) FROM (
+            SELECT least(greatest(width_bucket(score_now, b.lo, b.hi, ${HISTOGRAM_BUCKETS}), 1), ${HISTOGRAM_BUCKETS}) AS bucket, count(*)::int AS n
+              FROM moves GROUP BY 1) h), '[]')) FROM bounds b) AS histogram,
        (SELECT coalesce(json_agg(json_build_object('now', band_now, 'then', band_then, 'n', n, 'sumNow', sum_now, 'sumThen', sum_then)), '[]') FROM (
           SELECT ${bandNumberSql(model, 'score_now', param)} AS band_now, ${bandNumberSql(model, 'score_then', param)} AS band_then,
                  count(*)::int AS n, sum(score_now)::float8 AS sum_now, sum(score_then)::float8 AS sum_then
@@ -103,6 +116,16 @@ export async function insights(db: Db, workspaceId: string, version: ActiveVersi
   if (outside.count + outside.previousCount > 0 || bands.length === 0) distribution.push({ band: null, color: null, ...outside });
   const averageNow = contactCount === 0 ? null : result.groups.reduce((sum, group) => sum + group.sumNow, 0) / contactCount;
   const averageThen = contactCount === 0 ? null : result.groups.reduce((sum, group) => sum + group.sumThen, 0) / contactCount;
+  const { lo, hi } = result.histogram;
+  const width = lo === null || hi === null ? 0 : (hi - lo) / HISTOGRAM_BUCKETS;
+  const histogram =
+    lo === null || hi === null
+      ? []
+      : Array.from({ length: HISTOGRAM_BUCKETS }, (_, index) => ({
+          from: round2(lo + index * width),
+          to: round2(lo + (index + 1) * width),
+          count: result.histogram.buckets.find((bucket) => bucket.bucket === index + 1)?.n ?? 0,
+        }));
   return {
     profileId: version.profileId,
     version: version.version,
@@ -114,6 +137,7 @@ export async function insights(db: Db, workspaceId: string, version: ActiveVersi
     averageScore: averageNow === null ? null : round2(averageNow),
     previousAverageScore: averageThen === null ? null : round2(averageThen),
     averageDelta: averageNow === null || averageThen === null ? null : round2(averageNow - averageThen),
+    histogram,
     risers: result.risers.map(toMovement),
     fallers: result.fallers.map(toMovement),
     needsAttention: result.attention.map((row) => ({

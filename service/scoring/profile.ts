@@ -18,28 +18,37 @@ const limitSchema = z
     count: z.int().min(1).max(100_000).describe('At most this many matching interactions count…'),
     perDays: finite(0.0001, 36_500).describe('…per rolling window of this many days (fractions allowed)'),
   })
-  .describe('Anti-inflation limit');
+  .describe('Anti-inflation limit: at most `count` matching interactions count per rolling `perDays` days; the others are shown as `limited`');
 
-const pointsEvent = z.strictObject({
-  type: z.literal('points'),
-  params: z.strictObject({ points: finite(-1_000_000, 1_000_000), limit: limitSchema.optional() }),
-});
-const weightEvent = z.strictObject({
-  type: z.literal('weight'),
-  params: z.strictObject({ weight: finite(0, 10).describe('How much this activity counts (0–10)'), limit: limitSchema.optional() }),
-});
+const pointsEvent = z
+  .strictObject({
+    type: z.literal('points').describe('points profiles: each matching interaction adds `points` at its time (a state rule adds them while it holds)'),
+    params: z.strictObject({ points: finite(-1_000_000, 1_000_000).describe('Points per matching interaction (negative subtracts)'), limit: limitSchema.optional() }),
+  })
+  .describe('What a rule of a points profile earns');
+const weightEvent = z
+  .strictObject({
+    type: z.literal('weight').describe('relationship profiles: each matching interaction adds its weight to the raw strength R'),
+    params: z.strictObject({ weight: finite(0, 10).describe('How much this activity counts (0–10)'), limit: limitSchema.optional() }),
+  })
+  .describe('What a rule of a relationship profile earns');
 const suggestionEvent = z.strictObject({
   type: z.literal('suggestion'),
-  params: z.strictObject({ action: z.string().min(1).max(100), message: z.string().min(1).max(1000) }),
+  params: z.strictObject({
+    action: z.string().min(1).max(100).describe('A machine-readable next step, e.g. schedule_call'),
+    message: z.string().min(1).max(1000).describe('What to tell a person; may use {contact.name}, {contact.id}, {score}, {band} and {strongestMember}'),
+  }),
 });
 
-const conditionsSchema = z.record(z.string(), z.unknown()).describe('json-rules-engine conditions: { all | any: [...] }, { not: {...} } or { condition: "name" }');
+// A loose object rather than z.record: zod's record refuses objects with a `constructor` key. The
+// conditions' structure is checked by rules/conditions.ts, whose messages name the exact place.
+const conditionsSchema = z.looseObject({}).describe('json-rules-engine conditions: { "all": [...] }, { "any": [...] }, { "not": {...} } or { "condition": "name" }');
 
 const ruleSchema = z.strictObject({
-  name: z.string().min(1).max(200),
+  name: z.string().min(1).max(200).describe('Shown in explanations; unique within the profile'),
   conditions: conditionsSchema,
   event: z.discriminatedUnion('type', [pointsEvent, weightEvent]),
-  priority: z.int().min(1).max(1000).optional(),
+  priority: z.int().min(1).max(1000).optional().describe('json-rules-engine priority (higher runs first)'),
 });
 
 const suggestionSchema = z.strictObject({
@@ -49,26 +58,29 @@ const suggestionSchema = z.strictObject({
   priority: z.int().min(1).max(1000).optional(),
 });
 
-const bandSchema = z.strictObject({
-  name: z.string().min(1).max(100),
-  min: finite(-1e9, 1e9),
-  max: finite(-1e9, 1e9),
-  color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a color is #rrggbb'),
-});
+const bandSchema = z
+  .strictObject({
+    name: z.string().min(1).max(100).describe('e.g. Needs attention, Warm, Healthy'),
+    min: finite(-1e9, 1e9).describe('Lowest score in the band (inclusive)'),
+    max: finite(-1e9, 1e9).describe('Upper edge (exclusive, except for the top band, which includes the range maximum)'),
+    color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a color is #rrggbb').describe('#rrggbb, used in the console, charts and deliveries'),
+  })
+  .describe('A named score range; bands must not overlap or leave gaps, and with a range they cover it');
 
 export const profileDocumentSchema = z
   .strictObject({
-    name: z.string().min(1).max(200),
+    $schema: z.string().max(2000).optional().describe('The JSON Schema of profile documents (GET /v1/schemas/profile.json), for editors; ignored by the service'),
+    name: z.string().min(1).max(200).describe('The profile’s name'),
     description: z.string().max(2000).optional(),
-    kind: z.enum(['points', 'relationship', 'manual']),
-    rules: z.array(ruleSchema).max(200).optional(),
-    conditions: z.record(z.string(), z.unknown()).optional().describe('Named conditions that rules refer to with { condition: "name" }'),
-    decay: z.strictObject({ halfLifeDays: finite(0.0001, 36_500) }).optional(),
-    window: z.strictObject({ days: finite(0.0001, 36_500) }).optional(),
-    range: z.strictObject({ min: finite(-1e9, 1e9), max: finite(-1e9, 1e9) }).optional(),
+    kind: z.enum(['points', 'relationship', 'manual']).describe('points: rules add points; relationship: rules weigh interactions into a 0–100 strength; manual: adjustments only'),
+    rules: z.array(ruleSchema).max(200).optional().describe('json-rules-engine rules over the facts interaction and contact'),
+    conditions: z.looseObject({}).optional().describe('Named conditions that rules refer to with { "condition": "name" }'),
+    decay: z.strictObject({ halfLifeDays: finite(0.0001, 36_500).describe('A contribution is worth 0.5^(age / halfLifeDays) of its points') }).optional().describe('Exponential decay of contributions (relationship profiles: 30 days unless given)'),
+    window: z.strictObject({ days: finite(0.0001, 36_500).describe('Contributions older than this count no more') }).optional().describe('How far back contributions count (relationship profiles: 90 days unless given)'),
+    range: z.strictObject({ min: finite(-1e9, 1e9), max: finite(-1e9, 1e9) }).optional().describe('Clamps the final score (points and manual profiles)'),
     bands: z.array(bandSchema).max(20).optional(),
-    saturation: finite(0.0001, 1e6).optional().describe('relationship profiles: R at which the score reaches 63.2'),
-    suggestions: z.array(suggestionSchema).max(100).optional(),
+    saturation: finite(0.0001, 1e6).optional().describe('relationship profiles: R at which the score reaches 63.2 (default 20)'),
+    suggestions: z.array(suggestionSchema).max(100).optional().describe('Rules over score, previousScore, delta, band, daysSinceLastInteraction, lastInteractionType, interactionsLast30d and contact that suggest a next step'),
   })
   .meta({ id: 'ProfileDocument' });
 

@@ -1,5 +1,7 @@
 import type { Queryable } from './db';
-import { rawBoundConditions, rawExpression } from './score-sql';
+import { contactFilterConditions, rawBoundConditions, rawExpression, type ContactFilter } from './score-sql';
+
+export type { ContactFilter } from './score-sql';
 
 export type Contact = {
   id: string;
@@ -151,11 +153,6 @@ export async function getContacts(db: Queryable, workspaceId: string, ids: strin
 
 export type ContactSort = 'id' | 'lastInteractionAt' | '-lastInteractionAt';
 
-export type ContactFilter = {
-  tags?: string[];
-  accountId?: string;
-  ownerId?: string;
-};
 
 /** Position after which the next page starts: the sort value and the id of the last contact returned. */
 export type ContactPosition = { id: string; at?: string | null };
@@ -188,9 +185,7 @@ export async function listContacts(
     scoreColumn = `, ${rawExpression(score.decays, score.timeKey, param)} AS raw`;
     where.push(...rawBoundConditions(score.decays, score.bounds, param, score.timeKey));
   }
-  if (filter.tags && filter.tags.length > 0) where.push(`c.tags && ${param(filter.tags)}::text[]`);
-  if (filter.accountId !== undefined) where.push(`c.account_id = ${param(filter.accountId)}`);
-  if (filter.ownerId !== undefined) where.push(`c.owner_id = ${param(filter.ownerId)}`);
+  where.push(...contactFilterConditions(filter, param));
   const lastAt = `coalesce(c.last_interaction_at, '${NEVER}'::timestamptz)`;
   let order: string;
   if (sort === 'id') {
@@ -235,4 +230,15 @@ export async function lockContacts(db: Queryable, workspaceId: string, ids: read
     [workspaceId, ids],
   );
   return rows;
+}
+
+export async function countContacts(db: Queryable, workspaceId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1', [workspaceId]);
+  return rows[0]!.n;
+}
+
+/** The next `limit` contact ids after `after`, in id order (jobs that go through every contact). */
+export async function contactIdsAfter(db: Queryable, workspaceId: string, after: string | null, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM contacts WHERE workspace_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3', [workspaceId, after, limit]);
+  return rows.map((row) => row.id);
 }

@@ -21,7 +21,12 @@ export type Delivery = {
   attemptLog: AttemptRecord[];
   createdAt: Date;
   deliveredAt: Date | null;
+  /** Set by a redelivery: retries run for the full period from then. */
+  retrySince: Date | null;
 };
+
+/** A delivery leased for sending, with where it goes and what signs it. */
+export type ClaimedDelivery = Delivery & { url: string; secret: string };
 
 const columnNames: [string, string][] = [
   ['workspace_id', 'workspaceId'],
@@ -40,6 +45,7 @@ const columnNames: [string, string][] = [
   ['attempt_log', 'attemptLog'],
   ['created_at', 'createdAt'],
   ['delivered_at', 'deliveredAt'],
+  ['retry_since', 'retrySince'],
 ];
 const selectColumns = (alias: string) => columnNames.map(([column, name]) => `${alias}.${column} AS "${name}"`).join(', ');
 const columns = selectColumns('deliveries');
@@ -84,8 +90,8 @@ export async function claimDeliveries(
   limit: number,
   perSubscription: number = limit,
   inFlight: ReadonlyMap<string, number> = new Map(),
-): Promise<(Delivery & { url: string; secret: string })[]> {
-  const { rows } = await db.query<Delivery & { url: string; secret: string }>(
+): Promise<ClaimedDelivery[]> {
+  const { rows } = await db.query<ClaimedDelivery>(
     `WITH candidates AS (
        SELECT d.workspace_id, d.id, d.subscription_id, d.next_attempt_at, d.occurred_at, d.seq FROM deliveries d
         WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.locked_until IS NULL OR d.locked_until < $1)
@@ -174,4 +180,37 @@ export async function purgeFinishedDeliveries(db: Queryable, before: Date, limit
     [before, limit],
   );
   return rowCount ?? 0;
+}
+
+export async function getDelivery(db: Queryable, workspaceId: string, id: string): Promise<Delivery | undefined> {
+  const { rows } = await db.query<Delivery>(`SELECT ${columns} FROM deliveries WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
+  return rows[0];
+}
+
+/** Writes one delivery already leased to the caller, who sends it right away (a test event). */
+export async function insertLeasedDelivery(db: Queryable, workspaceId: string, delivery: NewDelivery, now: Date, leaseMs: number): Promise<ClaimedDelivery> {
+  const { rows } = await db.query<ClaimedDelivery>(
+    `INSERT INTO deliveries AS d (workspace_id, id, subscription_id, contact_id, type, occurred_at, payload, next_attempt_at, created_at, locked_until)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8::timestamptz + make_interval(secs => $9 / 1000.0))
+     RETURNING ${selectColumns('d')},
+       (SELECT url FROM subscriptions s WHERE s.workspace_id = d.workspace_id AND s.id = d.subscription_id) AS url,
+       (SELECT secret FROM subscriptions s WHERE s.workspace_id = d.workspace_id AND s.id = d.subscription_id) AS secret`,
+    [workspaceId, delivery.id, delivery.subscriptionId, delivery.contactId, delivery.type, new Date(delivery.occurredAt), JSON.stringify(delivery.payload), now, leaseMs],
+  );
+  return rows[0]!;
+}
+
+/**
+ * Sends a delivery again: back to pending, due now, retried for the full period from now. Refused
+ * (undefined) while an attempt of it is in flight. Wakes the dispatchers.
+ */
+export async function redeliver(db: Queryable, workspaceId: string, id: string, now: Date): Promise<Delivery | undefined> {
+  const { rows } = await db.query<Delivery>(
+    `UPDATE deliveries SET state = 'pending', next_attempt_at = $3, retry_since = $3, locked_until = NULL, delivered_at = NULL
+      WHERE workspace_id = $1 AND id = $2 AND (locked_until IS NULL OR locked_until < $3)
+      RETURNING ${columns}`,
+    [workspaceId, id, now],
+  );
+  if (rows[0]) await db.query(`SELECT pg_notify('engagement_score_deliveries', '')`);
+  return rows[0];
 }

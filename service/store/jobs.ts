@@ -15,13 +15,15 @@ export type Job = {
   lockedBy: string | null;
   lockedUntil: Date | null;
   error: string | null;
+  /** What a finished job computed (an impact report). */
+  result: unknown;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
 };
 
 const columns = `workspace_id AS "workspaceId", id, kind, state, payload, total, done, cursor, attempts, locked_by AS "lockedBy",
-  locked_until AS "lockedUntil", error, created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+  locked_until AS "lockedUntil", error, result, created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
 
 export async function insertJob(db: Queryable, workspaceId: string, kind: string, payload: Record<string, unknown>, now: Date): Promise<Job> {
   const { rows } = await db.query<Job>(
@@ -65,11 +67,11 @@ export async function recordProgress(db: Queryable, job: Pick<Job, 'workspaceId'
   return (rowCount ?? 0) > 0;
 }
 
-export async function finishJob(db: Queryable, job: Pick<Job, 'workspaceId' | 'id'>, workerId: string, state: 'succeeded' | 'failed', now: Date, error?: string): Promise<boolean> {
+export async function finishJob(db: Queryable, job: Pick<Job, 'workspaceId' | 'id'>, workerId: string, state: 'succeeded' | 'failed', now: Date, error?: string, result?: unknown): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE jobs SET state = $4, finished_at = $5, error = $6, locked_by = NULL, locked_until = NULL
+    `UPDATE jobs SET state = $4, finished_at = $5, error = $6, result = $7, locked_by = NULL, locked_until = NULL
       WHERE workspace_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'`,
-    [job.workspaceId, job.id, workerId, state, now, error ?? null],
+    [job.workspaceId, job.id, workerId, state, now, error ?? null, result === undefined ? null : JSON.stringify(result)],
   );
   return (rowCount ?? 0) > 0;
 }

@@ -4,6 +4,8 @@ export type ProfileRow = {
   id: string;
   name: string;
   draft: unknown;
+  /** Bumped by every change to the draft (the ETag of optimistic concurrency). */
+  revision: number;
   liveVersionId: number | null;
   archivedAt: Date | null;
   createdAt: Date;
@@ -20,11 +22,13 @@ export type VersionRow = {
   state: VersionState;
   createdAt: Date;
   publishedAt: Date | null;
+  publishedBy: string | null;
 };
 
-const profileColumns = `p.id, p.name, p.draft, p.live_version_id AS "liveVersionId", p.archived_at AS "archivedAt",
+const profileColumns = `p.id, p.name, p.draft, p.revision, p.live_version_id AS "liveVersionId", p.archived_at AS "archivedAt",
   p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
-const versionColumns = `v.id, v.profile_id AS "profileId", v.version, v.document, v.state, v.created_at AS "createdAt", v.published_at AS "publishedAt"`;
+const versionColumns = `v.id, v.profile_id AS "profileId", v.version, v.document, v.state, v.created_at AS "createdAt", v.published_at AS "publishedAt",
+  v.published_by AS "publishedBy"`;
 
 export async function insertProfile(db: Queryable, workspaceId: string, name: string, draft: unknown, now: Date): Promise<ProfileRow> {
   const { rows } = await db.query<ProfileRow>(
@@ -52,7 +56,7 @@ export async function listProfiles(db: Queryable, workspaceId: string, includeAr
 
 export async function updateDraft(db: Queryable, workspaceId: string, id: string, name: string, draft: unknown, now: Date): Promise<ProfileRow | undefined> {
   const { rows } = await db.query<ProfileRow>(
-    `UPDATE profiles p SET draft = $3, name = $4, updated_at = $5 WHERE p.workspace_id = $1 AND p.id = $2 RETURNING ${profileColumns}`,
+    `UPDATE profiles p SET draft = $3, name = $4, updated_at = $5, revision = p.revision + 1 WHERE p.workspace_id = $1 AND p.id = $2 RETURNING ${profileColumns}`,
     [workspaceId, id, JSON.stringify(draft), name, now],
   );
   return rows[0];
@@ -68,12 +72,12 @@ export async function archiveProfile(db: Queryable, workspaceId: string, id: str
   await db.query('UPDATE scores SET due_at = NULL WHERE workspace_id = $1 AND version_id = ANY($2::bigint[]) AND due_at IS NOT NULL', [workspaceId, rows.map((row) => row.id)]);
 }
 
-export async function insertVersion(db: Queryable, workspaceId: string, profileId: string, document: unknown, now: Date): Promise<VersionRow> {
+export async function insertVersion(db: Queryable, workspaceId: string, profileId: string, document: unknown, now: Date, publishedBy: string | null): Promise<VersionRow> {
   const { rows } = await db.query<VersionRow>(
-    `INSERT INTO profile_versions AS v (workspace_id, profile_id, version, document, state, created_at)
-     SELECT $1, $2, coalesce(max(version), 0) + 1, $3, 'publishing', $4 FROM profile_versions WHERE workspace_id = $1 AND profile_id = $2
+    `INSERT INTO profile_versions AS v (workspace_id, profile_id, version, document, state, created_at, published_by)
+     SELECT $1, $2, coalesce(max(version), 0) + 1, $3, 'publishing', $4, $5 FROM profile_versions WHERE workspace_id = $1 AND profile_id = $2
      RETURNING ${versionColumns}`,
-    [workspaceId, profileId, JSON.stringify(document), now],
+    [workspaceId, profileId, JSON.stringify(document), now, publishedBy],
   );
   return rows[0]!;
 }
@@ -81,6 +85,34 @@ export async function insertVersion(db: Queryable, workspaceId: string, profileI
 export async function getVersion(db: Queryable, workspaceId: string, id: number): Promise<VersionRow | undefined> {
   const { rows } = await db.query<VersionRow>(`SELECT ${versionColumns} FROM profile_versions v WHERE v.workspace_id = $1 AND v.id = $2`, [workspaceId, id]);
   return rows[0];
+}
+
+export async function getVersionByNumber(db: Queryable, workspaceId: string, profileId: string, version: number): Promise<VersionRow | undefined> {
+  const { rows } = await db.query<VersionRow>(`SELECT ${versionColumns} FROM profile_versions v WHERE v.workspace_id = $1 AND v.profile_id = $2 AND v.version = $3`, [workspaceId, profileId, version]);
+  return rows[0];
+}
+
+/** What the profile list and page show besides the profile itself: its live and publishing versions, and how many contacts the live one scores. */
+export type ProfileStatus = {
+  id: string;
+  live: { id: number; version: number; document: unknown; publishedAt: Date | null; publishedBy: string | null; contactsScored: number } | null;
+  publishing: { version: number; jobId: string | null } | null;
+};
+
+export async function profileStatuses(db: Queryable, workspaceId: string, profileIds: readonly string[]): Promise<Map<string, ProfileStatus>> {
+  const { rows } = await db.query<{ id: string; live: ProfileStatus['live'] & { publishedAt: string | null }; publishing: ProfileStatus['publishing'] }>(
+    `SELECT p.id,
+            (SELECT json_build_object('id', v.id, 'version', v.version, 'document', v.document, 'publishedAt', v.published_at, 'publishedBy', v.published_by,
+                                      'contactsScored', (SELECT count(*) FROM scores s WHERE s.workspace_id = v.workspace_id AND s.version_id = v.id))
+               FROM profile_versions v WHERE v.workspace_id = p.workspace_id AND v.id = p.live_version_id) AS live,
+            (SELECT json_build_object('version', v.version,
+                                      'jobId', (SELECT j.id FROM jobs j WHERE j.workspace_id = v.workspace_id AND j.kind = 'publish' AND j.payload ->> 'versionId' = v.id::text
+                                                 ORDER BY j.created_at DESC LIMIT 1))
+               FROM profile_versions v WHERE v.workspace_id = p.workspace_id AND v.profile_id = p.id AND v.state = 'publishing') AS publishing
+       FROM profiles p WHERE p.workspace_id = $1 AND p.id = ANY($2::uuid[])`,
+    [workspaceId, profileIds],
+  );
+  return new Map(rows.map((row) => [row.id, { id: row.id, live: row.live ? { ...row.live, publishedAt: row.live.publishedAt ? new Date(row.live.publishedAt) : null } : null, publishing: row.publishing }]));
 }
 
 export async function listVersions(db: Queryable, workspaceId: string, profileId: string): Promise<VersionRow[]> {
@@ -165,7 +197,7 @@ export async function profileWithLiveVersion(db: Queryable, workspaceId: string,
     name: 'profile-with-live-version',
     text: `SELECT ${profileColumns},
             (SELECT json_build_object('id', v.id, 'profileId', v.profile_id, 'version', v.version, 'document', v.document, 'state', v.state,
-                                      'createdAt', v.created_at, 'publishedAt', v.published_at, 'profileName', p.name, 'thresholds', ${watchedThresholds.replace(' AS thresholds', '')})
+                                      'createdAt', v.created_at, 'publishedAt', v.published_at, 'publishedBy', v.published_by, 'profileName', p.name, 'thresholds', ${watchedThresholds.replace(' AS thresholds', '')})
                FROM profile_versions v WHERE v.workspace_id = p.workspace_id AND v.id = p.live_version_id) AS live
        FROM profiles p WHERE p.workspace_id = $1 AND p.id = $2`,
     values: [workspaceId, profileId],

@@ -1,6 +1,6 @@
-import { contactColumns, type Contact, type ContactFilter } from './contacts';
+import { contactColumns, type Contact } from './contacts';
 import { prepared, type Queryable } from './db';
-import { parameters, rawBoundConditions, rawExpression } from './score-sql';
+import { contactFilterConditions, parameters, rawBoundConditions, rawExpression, type ContactFilter } from './score-sql';
 
 /**
  * Contacts filtered and ordered by their score in one version, exact at time `t`, from the anchors'
@@ -51,10 +51,7 @@ export function keyBound(d: number, timeKey: number, decays: boolean): KeyTuple 
  */
 async function firstPage(db: Queryable, query: ScoreQuery): Promise<ScoredContact[]> {
   const { values, param } = parameters([query.workspaceId, query.versionId]);
-  const shared: string[] = [];
-  if (query.filter.tags && query.filter.tags.length > 0) shared.push(`c.tags && ${param(query.filter.tags)}::text[]`);
-  if (query.filter.accountId !== undefined) shared.push(`c.account_id = ${param(query.filter.accountId)}`);
-  if (query.filter.ownerId !== undefined) shared.push(`c.owner_id = ${param(query.filter.ownerId)}`);
+  const shared = contactFilterConditions(query.filter, param);
   const direction = query.descending ? 'DESC' : 'ASC';
   const limit = param(query.limit);
   const { rows } = await db.query<ScoredContact>(
@@ -96,10 +93,7 @@ export async function listByScore(db: Queryable, query: ScoreQuery): Promise<Sco
     [query.workspaceId, query.versionId]),
   );
   const { values, param } = parameters([query.workspaceId, query.versionId]);
-  const shared: string[] = [];
-  if (query.filter.tags && query.filter.tags.length > 0) shared.push(`c.tags && ${param(query.filter.tags)}::text[]`);
-  if (query.filter.accountId !== undefined) shared.push(`c.account_id = ${param(query.filter.accountId)}`);
-  if (query.filter.ownerId !== undefined) shared.push(`c.owner_id = ${param(query.filter.ownerId)}`);
+  const shared = contactFilterConditions(query.filter, param);
   const direction = query.descending ? 'DESC' : 'ASC';
   const limit = param(query.limit);
   const select = `SELECT ${contactColumns}, sc.state_points AS s, sc.sign, sc.sort_key AS key, ${rawExpression(query.decays, query.timeKey, param)} AS raw

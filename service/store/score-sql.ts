@@ -27,3 +27,25 @@ export function parameters(initial: unknown[] = []): { values: unknown[]; param:
     },
   };
 }
+
+/** What contact lists filter by, besides the score. */
+export type ContactFilter = {
+  tags?: string[];
+  accountId?: string;
+  ownerId?: string;
+  /** The start of the contact's id or name, any case. */
+  search?: string;
+};
+
+/** The filter as conditions on the contacts table (alias `c`). */
+export function contactFilterConditions(filter: ContactFilter, param: Param): string[] {
+  const conditions: string[] = [];
+  if (filter.tags && filter.tags.length > 0) conditions.push(`c.tags && ${param(filter.tags)}::text[]`);
+  if (filter.accountId !== undefined) conditions.push(`c.account_id = ${param(filter.accountId)}`);
+  if (filter.ownerId !== undefined) conditions.push(`c.owner_id = ${param(filter.ownerId)}`);
+  if (filter.search !== undefined) {
+    const prefix = param(`${filter.search.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`);
+    conditions.push(`(lower(c.id) LIKE ${prefix} OR lower(c.name) LIKE ${prefix})`);
+  }
+  return conditions;
+}

@@ -215,6 +215,7 @@ describe('Relationship and Insight', () => {
       averageScore: 50,
       previousAverageScore: 55,
       averageDelta: -5,
+      histogram: [{ from: 40, to: 45, count: 1 }, { from: 45, to: 50, count: 1 }],
       risers: [],
       fallers: [{ contactId: 'crm-42', name: 'Ada', tags: ['vip'], score: 45, previousScore: 60, delta: -15, band: 'Warm' }],
       needsAttention: [],

@@ -177,9 +177,11 @@ export function profileAnswer(id: string, name: string, status: 'draft' | 'publi
     kind: 'points' as const,
     status,
     version: status === 'published' ? 1 : 0,
+    revision: 1,
     draft: document,
     published: status === 'published' ? document : null,
     publishing: null,
+    live: status === 'published' ? { version: 1, publishedAt: AT, publishedBy: 'admin key', contactsScored: 2 } : null,
     createdAt: AT,
     updatedAt: AT,
   };

@@ -200,6 +200,7 @@ describe('the examples run', () => {
         averageScore: 48.5,
         previousAverageScore: 52,
         averageDelta: -3.5,
+        histogram: [{ from: 30, to: 40, count: 1 }, { from: 50, to: 60, count: 2 }],
         risers: [{ contactId: 'crm-1', name: 'Bob', tags: [], score: 60, previousScore: 50, delta: 10, band: 'Warm' }],
         fallers: [{ contactId: 'crm-42', name: null, tags: ['vip'], score: 35, previousScore: 55, delta: -20, band: 'Cold' }],
         needsAttention: [{ contactId: 'crm-42', name: null, tags: ['vip'], score: 35, previousScore: 55, delta: -20, band: 'Cold', reasons: ['score under 40 (Cold)'] }],

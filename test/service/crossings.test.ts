@@ -457,3 +457,61 @@ describe('subscriptions API', () => {
     }
   });
 });
+
+describe('test events and redelivery', () => {
+  it('sends a signed sample of the subscription’s event type with test: true, logs it, and does not retry it', async () => {
+    const receiver = await startReceiver((_request, index) => (index === 0 ? 200 : 503));
+    try {
+      const subscription = await subscribe(receiver.url, { event: 'score.dropped_below', threshold: 40, tags: ['vip'] });
+      const sent = await agent.post(`/v1/subscriptions/${subscription.id}/test`).expect(200);
+      expect(sent.body).toMatchObject({ delivered: true, status: 200, error: null, delivery: { state: 'delivered', attempts: 1, type: 'score.dropped_below' } });
+      const [request] = receiver.received;
+      expect(verify(subscription.secret, request!.headers['x-engagement-signature'] as string, request!.rawBody)).toBe(true);
+      expect(request!.headers['x-engagement-event-id']).toBe(sent.body.delivery.id);
+      expect(request!.body).toMatchObject({
+        test: true,
+        type: 'score.dropped_below',
+        threshold: 40,
+        direction: 'down',
+        profile: { id: profileId, name: 'Engagement' },
+        contact: { id: 'sample-contact', name: 'Ada Lovelace', tags: ['vip'] },
+        band: { name: 'Needs attention' },
+        previousBand: { name: 'Warm' },
+      });
+      expect(request!.body.score as number).toBeLessThan(40);
+      expect(request!.body.previousScore as number).toBeGreaterThanOrEqual(40);
+
+      const failing = await agent.post(`/v1/subscriptions/${subscription.id}/test`).expect(200);
+      expect(failing.body).toMatchObject({ delivered: false, status: 503, delivery: { state: 'failed', attempts: 1, nextAttemptAt: null } });
+      const log = await agent.get(`/v1/subscriptions/${subscription.id}/deliveries`).expect(200);
+      expect(log.body.items.map((item: { state: string }) => item.state)).toEqual(['failed', 'delivered']);
+      expect((await agent.post('/v1/subscriptions/00000000-0000-4000-8000-000000000000/test')).status).toBe(404);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('redelivers a failed delivery: pending again, due now, retried for the full period from now', async () => {
+    const receiver = await startReceiver((_request, index) => (index === 0 ? 500 : 200));
+    try {
+      const subscription = await subscribe(receiver.url, { event: 'score.rose_above', threshold: 5, tags: ['redeliver'] });
+      const failed = await agent.post(`/v1/subscriptions/${subscription.id}/test`).expect(200);
+      expect(failed.body.delivery.state).toBe('failed');
+      service.clock.advance(2 * DAY);
+      const again = await agent.post(`/v1/deliveries/${failed.body.delivery.id}/redeliver`).expect(202);
+      expect(again.body).toMatchObject({ id: failed.body.delivery.id, state: 'pending', nextAttemptAt: service.clock.now().toISOString() });
+      await service.dispatcher().drain();
+      const log = await agent.get(`/v1/subscriptions/${subscription.id}/deliveries`).expect(200);
+      expect(log.body.items[0]).toMatchObject({ id: failed.body.delivery.id, state: 'delivered', attempts: 2 });
+      expect(receiver.received.map((request) => request.headers['x-engagement-event-id'])).toEqual([failed.body.delivery.id, failed.body.delivery.id]);
+
+      expect((await agent.post('/v1/deliveries/00000000-0000-4000-8000-000000000000/redeliver')).status).toBe(404);
+      const stranger = service.as(await service.key('admin', 'not-crossings'));
+      expect((await stranger.post(`/v1/deliveries/${failed.body.delivery.id}/redeliver`)).status).toBe(404);
+      await agent.delete(`/v1/subscriptions/${subscription.id}`).expect(204);
+      expect((await agent.post(`/v1/deliveries/${failed.body.delivery.id}/redeliver`)).status).toBe(409);
+    } finally {
+      await receiver.close();
+    }
+  });
+});

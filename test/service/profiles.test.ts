@@ -213,8 +213,9 @@ describe('preview', () => {
       {
         contactId: 'pv',
         draft: { score: 25, band: null, clamp: null, explanation: [{ rule: 'Call', kind: 'interaction', count: 1, points: 5 }, { rule: 'Meeting', kind: 'interaction', count: 1, points: 20 }] },
-        published: { version: 1, score: 5, band: null },
+        published: { version: 1, score: 5, band: null, explanation: [{ rule: 'Call', kind: 'interaction', count: 1, points: 5 }] },
         delta: 20,
+        bandChanged: false,
       },
     ]);
     expect((await service.database.db.query('SELECT count(*)::int AS n FROM score_ledger')).rows[0].n).toBe(ledgerBefore);

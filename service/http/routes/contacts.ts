@@ -2,7 +2,8 @@ import { z } from 'zod/v4';
 import { transaction } from '../../store/db';
 import { ScoreModel } from '../../scoring/math';
 import { bandJson, contactLedger } from '../../scoring/read';
-import { eraseContact, getContact, listContacts, upsertContacts, type Contact, type ContactSort } from '../../store/contacts';
+import { upsertAndRescore } from '../../app/contacts';
+import { eraseContact, getContact, listContacts, type Contact, type ContactSort } from '../../store/contacts';
 import { liveVersions, profileWithLiveVersion } from '../../store/profiles';
 import { listByScore } from '../../store/score-list';
 import type { AppDeps } from '../deps';
@@ -73,7 +74,8 @@ const scoredCursors = new Map(
   ]),
 );
 
-export function contactRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps): void {
+export function contactRoutes(api: RouteRegistry, deps: AppDeps): void {
+  const { db, clock, engine } = deps;
   async function liveVersionForFilter(workspaceId: string, profileId: string) {
     const found = await profileWithLiveVersion(db, workspaceId, profileId);
     if (!found || found.profile.archivedAt || !found.live) {
@@ -108,12 +110,7 @@ export function contactRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
     response: contactSchema,
     responseDescription: '200 when updated, 201 when created',
     handler: async ({ auth, params, body }) => {
-      const { contacts, createdIds } = await transaction(db, async (client) => {
-        const now = clock.now();
-        const result = await upsertContacts(client, auth.workspaceId, [{ id: params.contactId, ...body }], now);
-        await engine.onContactsChanged(client, auth.workspaceId, result.contacts, result.createdIds, now.getTime());
-        return result;
-      });
+      const { contacts, createdIds } = await upsertAndRescore(deps, auth.workspaceId, [{ id: params.contactId, ...body }]);
       const contact = contacts[0]!;
       return new Reply(createdIds.has(contact.id) ? 201 : 200, contactJson(contact));
     },
@@ -141,12 +138,7 @@ export function contactRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
         return first === undefined ? [] : [{ path: `contacts.${index}.id`, message: `duplicates contacts.${first}.id` }];
       });
       if (duplicates.length > 0) throw badRequest('A batch may name each contact once.', duplicates);
-      const { contacts, createdIds } = await transaction(db, async (client) => {
-        const now = clock.now();
-        const result = await upsertContacts(client, auth.workspaceId, body.contacts, now);
-        await engine.onContactsChanged(client, auth.workspaceId, result.contacts, result.createdIds, now.getTime());
-        return result;
-      });
+      const { contacts, createdIds } = await upsertAndRescore(deps, auth.workspaceId, body.contacts);
       return { created: createdIds.size, updated: contacts.length - createdIds.size };
     },
   });
@@ -187,6 +179,7 @@ export function contactRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
       'Keyset-paginated: follow `nextCursor` until it is null; pages stay stable while contacts are added. With `profileId`, every item carries its `score` and `band` in that profile, exact as of the request (later pages use the time of the first), and `minScore`/`maxScore` (inclusive) and `band` filter on the score as shown. Sorting by score is answered from an index; ties are broken by contact id in the same direction.',
     role: 'reader',
     query: z.strictObject({
+      q: z.string().min(1).max(200).optional().describe('Contacts whose id or name starts with this (any case)'),
       tag: repeatable(z.string().min(1).max(100)).optional().describe('Any of these tags (repeatable)'),
       accountId: z.string().min(1).max(200).optional(),
       ownerId: z.string().min(1).max(200).optional(),
@@ -200,7 +193,7 @@ export function contactRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
     }),
     response: z.object({ items: z.array(scoredContactSchema), nextCursor: z.string().nullable() }),
     handler: async ({ auth, query }) => {
-      const filter = { tags: query.tag, accountId: query.accountId, ownerId: query.ownerId };
+      const filter = { tags: query.tag, accountId: query.accountId, ownerId: query.ownerId, search: query.q };
       if (!query.profileId) {
         const needsProfile = (['minScore', 'maxScore', 'band'] as const).filter((name) => query[name] !== undefined);
         if (query.sort === 'score' || query.sort === '-score') needsProfile.push('sort' as never);

@@ -7,24 +7,11 @@ import { liveVersions } from '../../store/profiles';
 import type { AppDeps } from '../deps';
 import { badRequest, notFound, type FieldError } from '../problem';
 import type { RouteRegistry } from '../route';
-import { boundedJsonObject, contactIdParams, contactIdSchema, cursorQuery, decodeCursor, encodeCursor, isoDateTime, jsonObject, limitQuery, MAX_OBJECT_BYTES } from '../schemas';
+import { contactIdParams, cursorQuery, decodeCursor, encodeCursor, interactionInputSchema, isoDateTime, jsonObject, limitQuery } from '../schemas';
 
 export const MAX_INTERACTIONS_PER_BATCH = 10_000;
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 const EARLIEST = Date.UTC(1970, 0, 1);
-
-const optionalText = (max: number) => z.string().min(1).max(max).nullable().optional();
-
-export const interactionInputSchema = z.strictObject({
-  id: z.string().min(1).max(200).optional().describe('Your idempotency key: a repeated id is a duplicate and changes nothing'),
-  contactId: contactIdSchema,
-  type: z.string().min(1).max(100).describe('e.g. email_open, meeting, call, form_submission, payment, dnd_on'),
-  occurredAt: isoDateTime.optional().describe('When it happened (default: now); at most 5 minutes in the future'),
-  actorId: optionalText(200).describe('The team member involved'),
-  channel: optionalText(100),
-  direction: optionalText(50).describe('e.g. inbound or outbound'),
-  properties: boundedJsonObject(MAX_OBJECT_BYTES).nullable().optional(),
-});
 
 const interactionSchema = z
   .object({

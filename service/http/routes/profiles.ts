@@ -1,115 +1,96 @@
+import type { Request, Response } from 'express';
 import { z } from 'zod/v4';
-import type { ActiveVersion, ScoringEngine } from '../../scoring/engine';
-import { contactFact, type InteractionRecord } from '../../scoring/evaluate';
-import { ScoreModel } from '../../scoring/math';
-import { compileProfile, profileDocumentSchema, validateProfile, type ProfileDocument } from '../../scoring/profile';
-import { bandJson, contactLedger, explain } from '../../scoring/read';
-import { adjustmentsOf } from '../../store/adjustments';
-import { getContacts } from '../../store/contacts';
-import { transaction, type Queryable } from '../../store/db';
-import { interactionsOfContacts } from '../../store/interactions';
-import { activeJobFor, getJob, insertJob } from '../../store/jobs';
-import { archiveProfile, getProfile, getVersion, insertProfile, insertVersion, listProfiles, listVersions, profileWithLiveVersion, publishingVersion, updateDraft, type ProfileRow, type VersionRow } from '../../store/profiles';
+import { archiveProfile, createProfile, getProfile, listProfiles, listVersions, previewProfile, publishProfile, replaceDraft, restoreVersion, startImpact, validateDocument, type ProfileView } from '../../app/profiles';
+import { profileDocumentSchema } from '../../scoring/profile';
+import { profileJsonSchema } from '../../scoring/profile-schema';
 import type { AppDeps } from '../deps';
-import { badRequest, conflict, notFound } from '../problem';
+import { problem } from '../problem';
 import { Reply, type RouteRegistry } from '../route';
-import { contactIdSchema, isoDateTime, uuidParams } from '../schemas';
-import { interactionInputSchema } from './interactions';
+import { bandSchema, contactIdSchema, interactionInputSchema, isoDateTime, uuidParams } from '../schemas';
 
 const profileSchema = z
   .object({
     id: z.uuid(),
     name: z.string(),
     kind: z.enum(['points', 'relationship', 'manual']),
-    status: z.enum(['draft', 'published', 'archived']).describe('draft: never published; published: a version is live'),
+    status: z.enum(['draft', 'published', 'archived']).describe('draft: never published; published: a version is live; archived: deleted'),
     version: z.number().int().describe('The live version (0 before the first publish)'),
+    revision: z.number().int().describe('The draft’s revision, also the ETag; send it back in If-Match to refuse overwriting someone else’s change'),
     draft: profileDocumentSchema,
     published: profileDocumentSchema.nullable().describe('The live version’s document'),
     publishing: z.object({ version: z.number().int(), job: z.object({ id: z.uuid() }) }).nullable().describe('A publish in progress'),
+    live: z
+      .object({ version: z.number().int(), publishedAt: isoDateTime.nullable(), publishedBy: z.string().nullable().describe('The API key (its name) that published it'), contactsScored: z.number().int() })
+      .nullable()
+      .describe('The version reads are served from'),
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
   })
   .meta({ id: 'Profile' });
 
-const jobSchema = z
+const versionSchema = z
   .object({
-    id: z.uuid(),
-    kind: z.string(),
-    state: z.enum(['queued', 'running', 'succeeded', 'failed']),
-    total: z.number().int(),
-    done: z.number().int(),
+    version: z.number().int(),
+    state: z.enum(['publishing', 'live', 'retired', 'failed']),
     createdAt: isoDateTime,
-    startedAt: isoDateTime.nullable(),
-    finishedAt: isoDateTime.nullable(),
-    error: z.string().optional(),
+    publishedAt: isoDateTime.nullable(),
+    publishedBy: z.string().nullable(),
+    document: profileDocumentSchema,
   })
-  .meta({ id: 'Job' });
+  .meta({ id: 'ProfileVersion' });
 
-/** The profile as the API shows it. */
-export async function profileJson(db: Queryable, workspaceId: string, row: ProfileRow) {
-  const live = row.liveVersionId === null ? undefined : await getVersion(db, workspaceId, row.liveVersionId);
-  const publishing = await publishingVersion(db, workspaceId, row.id);
-  const job = publishing ? await activeJobFor(db, workspaceId, 'publish', 'versionId', String(publishing.id)) : undefined;
-  const draft = row.draft as ProfileDocument;
-  return {
-    id: row.id,
-    name: row.name,
-    kind: draft.kind,
-    status: row.archivedAt ? 'archived' : live ? 'published' : 'draft',
-    version: live?.version ?? 0,
-    draft,
-    published: (live?.document as ProfileDocument | undefined) ?? null,
-    publishing: publishing && job ? { version: publishing.version, job: { id: job.id } } : null,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
+const fieldProblemSchema = z.object({ path: z.string().describe('Dotted path into the document, e.g. rules.0.conditions.all.0.path'), message: z.string() });
 
-/** A profile of the workspace (404 otherwise). */
-export async function requireProfile(db: Queryable, workspaceId: string, id: string, lock = false): Promise<ProfileRow> {
-  const profile = await getProfile(db, workspaceId, id, lock);
-  if (!profile) throw notFound(`No profile ${id}.`);
-  return profile;
-}
-
-/** The version a profile's reads are served from: 404 for an unknown profile, 409 before its first publish has finished. */
-export async function requireLiveVersion(db: Queryable, engine: ScoringEngine, workspaceId: string, profileId: string): Promise<ActiveVersion> {
-  const found = await profileWithLiveVersion(db, workspaceId, profileId);
-  if (!found) throw notFound(`No profile ${profileId}.`);
-  const { profile, live } = found;
-  if (profile.archivedAt) throw conflict(`Profile ${profile.id} is archived.`);
-  if (!live) throw conflict(`Profile ${profile.id} has no published version yet: publish it first (POST /v1/profiles/${profile.id}/publish).`);
-  return engine.activate(live);
-}
-
-function checkedDocument(body: unknown): ProfileDocument {
-  const validation = validateProfile(body);
-  if (!validation.ok) throw badRequest(`The profile is not valid: ${validation.errors.length} problem(s), see errors.`, validation.errors);
-  return validation.document;
-}
-
-export function jobJson(job: Awaited<ReturnType<typeof getJob>> & object) {
-  return {
-    id: job.id,
-    kind: job.kind,
-    state: job.state,
-    total: job.total,
-    done: job.done,
-    createdAt: job.createdAt,
-    startedAt: job.startedAt,
-    finishedAt: job.finishedAt,
-    ...(job.error && job.state !== 'succeeded' ? { error: job.error } : {}),
-  };
-}
+const previewItemSchema = z
+  .object({
+    contactId: z.string(),
+    draft: z.object({ score: z.number(), band: bandSchema, explanation: z.array(z.record(z.string(), z.unknown())), clamp: z.unknown().nullable() }),
+    published: z.object({ version: z.number().int(), score: z.number(), band: bandSchema, explanation: z.array(z.record(z.string(), z.unknown())) }).nullable(),
+    delta: z.number().nullable(),
+    bandChanged: z.boolean().nullable(),
+  })
+  .meta({ id: 'PreviewItem' });
 
 const previewBody = z
   .strictObject({
-    contactIds: z.array(contactIdSchema).min(1).max(100).optional().describe('Score these stored contacts with the draft'),
+    document: z.looseObject({}).optional().describe('An unsaved profile document to try (default: the saved draft)'),
+    contactIds: z.array(contactIdSchema).min(1).max(100).optional().describe('Score these stored contacts'),
     interactions: z.array(interactionInputSchema).min(1).max(1000).optional().describe('Or score these interactions (nothing is stored)'),
   })
   .refine((body) => (body.contactIds ? 1 : 0) + (body.interactions ? 1 : 0) === 1, { message: 'give contactIds or interactions (one of them)', path: ['contactIds'] });
 
-export function profileRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps): void {
+const ifMatchDescription = 'Send `If-Match: "<revision>"` (the ETag of GET) to refuse the change with 412 when someone else saved the draft meanwhile.';
+
+/** The revision an `If-Match` header names (undefined: none, or `*`). */
+function ifMatch(req: Request): number | undefined {
+  const header = req.get('if-match');
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
+  if (!match) throw problem(412, `If-Match ${JSON.stringify(header)} names no revision of this profile; send the ETag of GET /v1/profiles/{id}, e.g. "3".`);
+  return Number(match[1]);
+}
+
+function withEtag(res: Response, view: ProfileView): ProfileView {
+  res.setHeader('ETag', `"${view.revision}"`);
+  return view;
+}
+
+const versionParams = z.strictObject({ id: z.uuid(), version: z.coerce.number().int().min(1).max(1_000_000) });
+
+export function profileRoutes(api: RouteRegistry, ctx: AppDeps): void {
+  const actor = (auth: { workspaceId: string; keyId: string; keyName: string | null }) => ({ workspaceId: auth.workspaceId, keyId: auth.keyId, keyName: auth.keyName });
+
+  api.add({
+    method: 'get',
+    path: '/v1/schemas/profile.json',
+    operationId: 'getProfileSchema',
+    tag: 'Profiles',
+    summary: 'The JSON Schema of profile documents (for editors; documents may name it in "$schema")',
+    role: 'public',
+    response: z.record(z.string(), z.unknown()),
+    handler: async ({ req }) => profileJsonSchema(`${ctx.config.publicUrl ?? `${req.protocol}://${req.get('host')}`}/v1/schemas/profile.json`),
+  });
+
   api.add({
     method: 'post',
     path: '/v1/profiles',
@@ -121,11 +102,33 @@ export function profileRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
     body: profileDocumentSchema,
     status: 201,
     response: profileSchema,
-    handler: async ({ auth, body }) => {
-      const document = checkedDocument(body);
-      const row = await insertProfile(db, auth.workspaceId, document.name, document, clock.now());
-      return new Reply(201, await profileJson(db, auth.workspaceId, row));
-    },
+    handler: async ({ auth, body, res }) => new Reply(201, withEtag(res, await createProfile(ctx, actor(auth), body))),
+  });
+
+  api.add({
+    method: 'post',
+    path: '/v1/profiles/validate',
+    operationId: 'validateProfile',
+    tag: 'Profiles',
+    summary: 'Check an unsaved profile document: errors with their paths, and warnings given this workspace’s data',
+    description: 'Always 200: `valid` says whether the document could be saved. Warnings (a path no stored interaction has had, an interaction type never recorded here) do not stop a save.',
+    role: 'reader',
+    body: z.unknown().describe('A profile document'),
+    response: z.object({ valid: z.boolean(), errors: z.array(fieldProblemSchema), warnings: z.array(fieldProblemSchema) }),
+    handler: async ({ auth, body }) => validateDocument(ctx, auth.workspaceId, body),
+  });
+
+  api.add({
+    method: 'post',
+    path: '/v1/profiles/preview',
+    operationId: 'previewDocument',
+    tag: 'Profiles',
+    summary: 'Try a profile document that is not saved anywhere on contacts or inline interactions',
+    role: 'reader',
+    body: previewBody.refine((body) => body.document !== undefined, { message: 'give the document to try', path: ['document'] }),
+    response: z.object({ items: z.array(previewItemSchema) }),
+    errors: [404],
+    handler: async ({ auth, body }) => previewProfile(ctx, auth.workspaceId, null, { ...body, interactions: body.interactions?.map((item) => ({ ...item, occurredAt: item.occurredAt ? new Date(item.occurredAt) : undefined })) }),
   });
 
   api.add({
@@ -135,12 +138,9 @@ export function profileRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
     tag: 'Profiles',
     summary: 'List profiles',
     role: 'reader',
-    query: z.strictObject({ includeArchived: z.enum(['true', 'false']).default('false') }),
+    query: z.strictObject({ includeArchived: z.enum(['true', 'false']).default('false').describe('Also list archived profiles') }),
     response: z.object({ items: z.array(profileSchema) }),
-    handler: async ({ auth, query }) => {
-      const rows = await listProfiles(db, auth.workspaceId, query.includeArchived === 'true');
-      return { items: await Promise.all(rows.map((row) => profileJson(db, auth.workspaceId, row))) };
-    },
+    handler: async ({ auth, query }) => ({ items: await listProfiles(ctx, auth.workspaceId, query.includeArchived === 'true') }),
   });
 
   api.add({
@@ -148,12 +148,12 @@ export function profileRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
     path: '/v1/profiles/:id',
     operationId: 'getProfile',
     tag: 'Profiles',
-    summary: 'Get a profile: its draft and its live version',
+    summary: 'Get a profile: its draft (with its revision as ETag) and its live version',
     role: 'reader',
     params: uuidParams,
     response: profileSchema,
     errors: [404],
-    handler: async ({ auth, params }) => profileJson(db, auth.workspaceId, await requireProfile(db, auth.workspaceId, params.id)),
+    handler: async ({ auth, params, res }) => withEtag(res, await getProfile(ctx, auth.workspaceId, params.id)),
   });
 
   api.add({
@@ -162,18 +162,13 @@ export function profileRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
     operationId: 'updateProfile',
     tag: 'Profiles',
     summary: 'Replace the draft (the live version is untouched until the next publish)',
+    description: ifMatchDescription,
     role: 'admin',
     params: uuidParams,
     body: profileDocumentSchema,
     response: profileSchema,
-    errors: [404, 409],
-    handler: async ({ auth, params, body }) => {
-      const document = checkedDocument(body);
-      const profile = await requireProfile(db, auth.workspaceId, params.id);
-      if (profile.archivedAt) throw conflict(`Profile ${params.id} is archived.`);
-      const row = await updateDraft(db, auth.workspaceId, params.id, document.name, document, clock.now());
-      return profileJson(db, auth.workspaceId, row!);
-    },
+    errors: [404, 409, 412],
+    handler: async ({ auth, params, body, req, res }) => withEtag(res, await replaceDraft(ctx, actor(auth), params.id, body, ifMatch(req))),
   });
 
   api.add({
@@ -185,13 +180,7 @@ export function profileRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
     role: 'admin',
     params: uuidParams,
     errors: [404],
-    handler: async ({ auth, params }) => {
-      await transaction(db, async (client) => {
-        await requireProfile(client, auth.workspaceId, params.id, true);
-        await archiveProfile(client, auth.workspaceId, params.id, clock.now());
-      });
-      return undefined;
-    },
+    handler: async ({ auth, params }) => archiveProfile(ctx, actor(auth), params.id),
   });
 
   api.add({
@@ -200,28 +189,14 @@ export function profileRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
     operationId: 'publishProfile',
     tag: 'Profiles',
     summary: 'Publish the draft as a new version, scoring every contact in the background',
-    description:
-      'Answers at once with the new version number and a job to follow at GET /v1/jobs/{id}. Reads keep serving the previous version until the job finishes, then switch in one step. Scores change silently unless `notify` is true.',
+    description: `Answers at once with the new version number and a job to follow at GET /v1/jobs/{id}. Reads keep serving the previous version until the job finishes, then switch in one step. Scores change silently unless \`notify\` is true. ${ifMatchDescription}`,
     role: 'admin',
     params: uuidParams,
     body: z.strictObject({ notify: z.boolean().default(false).describe('Deliver the threshold crossings the new version causes') }).default({ notify: false }),
     status: 202,
     response: z.object({ version: z.number().int(), job: z.object({ id: z.uuid() }) }),
-    errors: [404, 409],
-    handler: async ({ auth, params, body }) => {
-      const result = await transaction(db, async (client) => {
-        const profile = await requireProfile(client, auth.workspaceId, params.id, true);
-        if (profile.archivedAt) throw conflict(`Profile ${params.id} is archived.`);
-        const running = await publishingVersion(client, auth.workspaceId, params.id);
-        if (running) throw conflict(`Version ${running.version} of this profile is still being published; wait for its job to finish.`);
-        const document = checkedDocument(profile.draft);
-        const now = clock.now();
-        const version = await insertVersion(client, auth.workspaceId, params.id, document, now);
-        const job = await insertJob(client, auth.workspaceId, 'publish', { profileId: params.id, versionId: version.id, notify: body.notify }, now);
-        return { version: version.version, job: { id: job.id } };
-      });
-      return new Reply(202, result);
-    },
+    errors: [404, 409, 412],
+    handler: async ({ auth, params, body, req }) => new Reply(202, await publishProfile(ctx, actor(auth), params.id, { notify: body.notify, ifMatch: ifMatch(req) })),
   });
 
   api.add({
@@ -229,18 +204,26 @@ export function profileRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
     path: '/v1/profiles/:id/versions',
     operationId: 'listProfileVersions',
     tag: 'Profiles',
-    summary: 'Every published version, newest first',
+    summary: 'Every published version, newest first, with who published it',
     role: 'reader',
     params: uuidParams,
-    response: z.object({
-      items: z.array(z.object({ version: z.number().int(), state: z.enum(['publishing', 'live', 'retired', 'failed']), createdAt: isoDateTime, publishedAt: isoDateTime.nullable(), document: profileDocumentSchema })),
-    }),
+    response: z.object({ items: z.array(versionSchema) }),
     errors: [404],
-    handler: async ({ auth, params }) => {
-      await requireProfile(db, auth.workspaceId, params.id);
-      const versions = await listVersions(db, auth.workspaceId, params.id);
-      return { items: versions.map((version: VersionRow) => ({ version: version.version, state: version.state, createdAt: version.createdAt, publishedAt: version.publishedAt, document: version.document })) };
-    },
+    handler: async ({ auth, params }) => ({ items: await listVersions(ctx, auth.workspaceId, params.id) }),
+  });
+
+  api.add({
+    method: 'post',
+    path: '/v1/profiles/:id/versions/:version/restore',
+    operationId: 'restoreProfileVersion',
+    tag: 'Profiles',
+    summary: 'Make a version’s document the draft again (publish it to make it live)',
+    description: ifMatchDescription,
+    role: 'admin',
+    params: versionParams,
+    response: profileSchema,
+    errors: [404, 409, 412],
+    handler: async ({ auth, params, req, res }) => withEtag(res, await restoreVersion(ctx, actor(auth), params.id, params.version, ifMatch(req))),
   });
 
   api.add({
@@ -248,101 +231,29 @@ export function profileRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps
     path: '/v1/profiles/:id/preview',
     operationId: 'previewProfile',
     tag: 'Profiles',
-    summary: 'Test a record: score contacts (or inline interactions) with the draft, next to the published score',
-    description: 'Nothing is stored. Stored contacts are scored from all their interactions and adjustments; inline interactions are scored on their own under both the draft and the published version.',
+    summary: 'Test a record: score contacts (or inline interactions) with the draft — or an unsaved document — next to the published score',
+    description: 'Nothing is stored. Stored contacts are scored from all their interactions and adjustments; inline interactions are scored on their own under both the document and the published version.',
     role: 'reader',
     params: uuidParams,
     body: previewBody,
-    response: z.object({
-      items: z.array(
-        z.object({
-          contactId: z.string(),
-          draft: z.object({ score: z.number(), band: z.object({ name: z.string(), color: z.string() }).nullable(), explanation: z.array(z.record(z.string(), z.unknown())), clamp: z.unknown().nullable() }),
-          published: z.object({ version: z.number().int(), score: z.number(), band: z.object({ name: z.string(), color: z.string() }).nullable() }).nullable(),
-          delta: z.number().nullable(),
-        }),
-      ),
-    }),
+    response: z.object({ items: z.array(previewItemSchema) }),
     errors: [404],
-    handler: async ({ auth, params, body }) => {
-      const profile = await requireProfile(db, auth.workspaceId, params.id);
-      const draftProfile = compileProfile(checkedDocument(profile.draft));
-      const draft = { id: 0, profileId: profile.id, profileName: profile.name, version: 0, state: 'publishing' as const, profile: draftProfile, model: new ScoreModel(draftProfile), thresholds: [], levels: [] };
-      const live = profile.liveVersionId !== null && !profile.archivedAt ? await requireLiveVersion(db, engine, auth.workspaceId, profile.id) : undefined;
-      const now = clock.now().getTime();
-      const items = [];
-      if (body.contactIds) {
-        const contacts = await getContacts(db, auth.workspaceId, [...new Set(body.contactIds)]);
-        const missing = body.contactIds.filter((id) => !contacts.some((contact) => contact.id === id));
-        if (missing.length > 0) throw notFound(`No contact ${missing.join(', ')}.`);
-        const interactions = await interactionsOfContacts(db, auth.workspaceId, contacts.map((contact) => contact.id));
-        const adjustments = await adjustmentsOf(db, auth.workspaceId, profile.id, contacts.map((contact) => contact.id));
-        for (const contact of contacts) {
-          const entries = engine.entriesFromHistory(draft, contactFact(contact), interactions.filter((item) => item.contactId === contact.id), adjustments.filter((item) => item.contactId === contact.id), now);
-          const publishedEntries = live ? await contactLedger(db, auth.workspaceId, live.id, contact.id) : undefined;
-          items.push(await previewItem(db, auth.workspaceId, draft, live, contact.id, entries, publishedEntries, now));
-        }
-      } else {
-        const records = body.interactions!.map((item, index): InteractionRecord => ({
-          seq: index + 1,
-          id: item.id ?? `preview-${index}`,
-          contactId: item.contactId,
-          type: item.type,
-          occurredAt: item.occurredAt ? new Date(item.occurredAt).getTime() : now,
-          actorId: item.actorId ?? null,
-          channel: item.channel ?? null,
-          direction: item.direction ?? null,
-          properties: (item.properties as Record<string, unknown> | null | undefined) ?? null,
-        }));
-        const ids = [...new Set(records.map((record) => record.contactId))];
-        const stored = new Map((await getContacts(db, auth.workspaceId, ids)).map((contact) => [contact.id, contact]));
-        for (const id of ids) {
-          const contact = contactFact(stored.get(id) ?? { id, tags: [], attributes: {}, accountId: null, ownerId: null });
-          const own = records.filter((record) => record.contactId === id);
-          const entries = engine.entriesFromHistory(draft, contact, own, [], now);
-          const publishedEntries = live ? engine.entriesFromHistory(live, contact, own, [], now) : undefined;
-          items.push(await previewItem(db, auth.workspaceId, draft, live, id, entries, publishedEntries, now));
-        }
-      }
-      return { items };
-    },
+    handler: async ({ auth, params, body }) => previewProfile(ctx, auth.workspaceId, params.id, { ...body, interactions: body.interactions?.map((item) => ({ ...item, occurredAt: item.occurredAt ? new Date(item.occurredAt) : undefined })) }),
   });
 
   api.add({
-    method: 'get',
-    path: '/v1/jobs/:id',
-    operationId: 'getJob',
+    method: 'post',
+    path: '/v1/profiles/:id/impact',
+    operationId: 'profileImpact',
     tag: 'Profiles',
-    summary: 'Progress of a background job (a publish): done/total',
-    role: 'reader',
+    summary: 'Before publishing: how the draft (or an unsaved document) would move every contact, computed by a job',
+    description: 'Follow the job at GET /v1/jobs/{id}; once it succeeded its `result` holds the band distribution under the document and the live version, how many contacts change band, the moves between bands, and the biggest movers.',
+    role: 'admin',
     params: uuidParams,
-    response: jobSchema,
-    errors: [404],
-    handler: async ({ auth, params }) => {
-      const job = await getJob(db, auth.workspaceId, params.id);
-      if (!job) throw notFound(`No job ${params.id}.`);
-      return jobJson(job);
-    },
+    body: z.strictObject({ document: z.looseObject({}).optional().describe('Default: the saved draft') }).default({}),
+    status: 202,
+    response: z.object({ job: z.object({ id: z.uuid() }) }),
+    errors: [404, 409],
+    handler: async ({ auth, params, body }) => new Reply(202, await startImpact(ctx, actor(auth), params.id, body.document)),
   });
-}
-
-async function previewItem(
-  db: Queryable,
-  workspaceId: string,
-  draft: ActiveVersion,
-  live: ActiveVersion | undefined,
-  contactId: string,
-  entries: Parameters<typeof explain>[3],
-  publishedEntries: Parameters<typeof explain>[3] | undefined,
-  now: number,
-) {
-  const { raw, lines } = await explain(db, workspaceId, draft, entries, now);
-  const score = draft.model.report(raw);
-  const published = live && publishedEntries ? live.model.report(live.model.rawAt(publishedEntries, now)) : null;
-  return {
-    contactId,
-    draft: { score, band: bandJson(draft.model, score), explanation: lines, clamp: draft.model.clampOf(raw) },
-    published: live && published !== null ? { version: live.version, score: published, band: bandJson(live.model, published) } : null,
-    delta: published === null ? null : Math.round((score - published) * 100) / 100,
-  };
 }

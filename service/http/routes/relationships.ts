@@ -10,7 +10,7 @@ import type { AppDeps } from '../deps';
 import { badRequest, notFound } from '../problem';
 import { Reply, type RouteRegistry } from '../route';
 import { contactIdParams, cursorQuery, decodeCursor, encodeCursor, isoDateTime, limitQuery } from '../schemas';
-import { requireLiveVersion } from './profiles';
+import { requireLiveVersion } from '../../app/profiles';
 
 const bandSchema = z.object({ name: z.string(), color: z.string() }).nullable();
 
@@ -65,13 +65,14 @@ function memberJson(member: Member) {
 
 const memberCursor = z.strictObject({ actorId: z.string() });
 
-export function relationshipRoutes(api: RouteRegistry, { db, clock, engine }: AppDeps): void {
+export function relationshipRoutes(api: RouteRegistry, deps: AppDeps): void {
+  const { db, clock, engine } = deps;
   /** The profile asked for, or the workspace's oldest published relationship profile. */
   async function chosenVersion(workspaceId: string, profileId: string | undefined): Promise<ActiveVersion> {
-    if (profileId) return requireLiveVersion(db, engine, workspaceId, profileId);
+    if (profileId) return requireLiveVersion(deps, workspaceId, profileId);
     const relationship = (await liveVersions(db, workspaceId)).find((row) => (row.document as { kind: string }).kind === 'relationship');
     if (!relationship) throw badRequest('No published relationship profile: say which profile to use.', [{ path: 'profileId', message: 'required when no relationship profile is published' }]);
-    return requireLiveVersion(db, engine, workspaceId, relationship.profileId);
+    return requireLiveVersion(deps, workspaceId, relationship.profileId);
   }
 
   api.add({
@@ -184,13 +185,14 @@ export function relationshipRoutes(api: RouteRegistry, { db, clock, engine }: Ap
       averageScore: z.number().nullable(),
       previousAverageScore: z.number().nullable(),
       averageDelta: z.number().nullable(),
+      histogram: z.array(z.object({ from: z.number(), to: z.number(), count: z.number().int() })).describe('Scores now in 20 equal buckets over the profile’s range (or the scores’ span); the last includes its upper edge'),
       risers: z.array(contactMovementSchema),
       fallers: z.array(contactMovementSchema),
       needsAttention: z.array(contactMovementSchema.extend({ reasons: z.array(z.string()) })),
     }),
     errors: [404, 409],
     handler: async ({ auth, params, query }) => {
-      const version = await requireLiveVersion(db, engine, auth.workspaceId, params.id);
+      const version = await requireLiveVersion(deps, auth.workspaceId, params.id);
       await engine.refreshAllStale(db, auth.workspaceId, version, clock);
       return insights(db, auth.workspaceId, version, query.days, clock.now().getTime(), query.limit);
     },

@@ -8,7 +8,7 @@ import type { AppDeps } from '../deps';
 import { badRequest, notFound } from '../problem';
 import type { RouteRegistry } from '../route';
 import { contactIdSchema, isoDateTime } from '../schemas';
-import { requireLiveVersion } from './profiles';
+import { requireLiveVersion } from '../../app/profiles';
 
 const scoreParams = z.strictObject({ id: z.uuid(), contactId: contactIdSchema });
 
@@ -57,7 +57,7 @@ export function scoreRoutes(api: RouteRegistry, deps: AppDeps): void {
   const { db, clock, engine } = deps;
 
   async function scoreFor(workspaceId: string, profileId: string, contactId: string, t: number) {
-    const version = await requireLiveVersion(db, engine, workspaceId, profileId);
+    const version = await requireLiveVersion(deps, workspaceId, profileId);
     const answer = await readScore(db, workspaceId, version, contactId, t, { thresholds: version.thresholds });
     if (!answer) throw notFound(`No contact ${contactId}.`);
     return answer;
@@ -101,7 +101,7 @@ export function scoreRoutes(api: RouteRegistry, deps: AppDeps): void {
       const from = query.from ? new Date(query.from).getTime() : to - (query.interval === 'week' ? 26 : 30) * step;
       if (from > to) throw badRequest('from is after to.', [{ path: 'from', message: 'after to' }]);
       if ((to - from) / step > 1000) throw badRequest('At most 1000 points per series; narrow from–to or use interval=week.', [{ path: 'from', message: 'too far before to' }]);
-      const version = await requireLiveVersion(db, engine, auth.workspaceId, params.id);
+      const version = await requireLiveVersion(deps, auth.workspaceId, params.id);
       if (!(await getContact(db, auth.workspaceId, params.contactId))) throw notFound(`No contact ${params.contactId}.`);
       const entries = await contactLedger(db, auth.workspaceId, version.id, params.contactId);
       return { profileId: params.id, contactId: params.contactId, interval: query.interval, points: history(version.model, entries, from, to, step) };
@@ -122,7 +122,7 @@ export function scoreRoutes(api: RouteRegistry, deps: AppDeps): void {
     response: scoreSchema,
     errors: [404, 409],
     handler: async ({ auth, params, body }) => {
-      await requireLiveVersion(db, engine, auth.workspaceId, params.id);
+      await requireLiveVersion(deps, auth.workspaceId, params.id);
       const now = clock.now().getTime();
       await transaction(db, async (client) => {
         const [contact] = await lockContacts(client, auth.workspaceId, [params.contactId]);

@@ -1,15 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod/v4';
-import { refuseTarget } from '../../jobs/webhook-client';
-import { transaction } from '../../store/db';
+import { createSubscription, deleteSubscription, redeliverDelivery, requireSubscription, sendTestEvent } from '../../app/subscriptions';
 import { listDeliveries, type Delivery } from '../../store/deliveries';
-import { insertJob } from '../../store/jobs';
-import { endSubscription, getSubscription, insertSubscription, listSubscriptions, type Subscription } from '../../store/subscriptions';
+import { listSubscriptions, type Subscription } from '../../store/subscriptions';
 import type { AppDeps } from '../deps';
-import { badRequest, notFound } from '../problem';
 import { Reply, type RouteRegistry } from '../route';
 import { cursorQuery, decodeCursor, encodeCursor, isoDateTime, limitQuery, uuidParams } from '../schemas';
-import { requireProfile } from './profiles';
 
 const events = ['score.dropped_below', 'score.rose_above', 'score.crossed', 'band.changed'] as const;
 
@@ -43,6 +38,7 @@ const deliverySchema = z
     attemptLog: z.array(z.object({ at: isoDateTime, status: z.number().int().nullable(), error: z.string().nullable(), ms: z.number() })).describe('The last ten attempts'),
     createdAt: isoDateTime,
     deliveredAt: isoDateTime.nullable(),
+    subscriptionId: z.uuid(),
     payload: z.record(z.string(), z.unknown()),
   })
   .meta({ id: 'Delivery' });
@@ -66,6 +62,7 @@ function deliveryJson(delivery: Delivery) {
     attemptLog: delivery.attemptLog,
     createdAt: delivery.createdAt,
     deliveredAt: delivery.deliveredAt,
+    subscriptionId: delivery.subscriptionId,
     payload: delivery.payload,
   };
 }
@@ -86,7 +83,8 @@ const createBody = z
 
 const deliveryCursor = z.strictObject({ seq: z.number().int() });
 
-export function subscriptionRoutes(api: RouteRegistry, { db, clock, config }: AppDeps): void {
+export function subscriptionRoutes(api: RouteRegistry, ctx: AppDeps): void {
+  const { db } = ctx;
   api.add({
     method: 'post',
     path: '/v1/subscriptions',
@@ -101,30 +99,7 @@ export function subscriptionRoutes(api: RouteRegistry, { db, clock, config }: Ap
     response: subscriptionSchema.extend({ secret: z.string().describe('Signs every delivery; shown once') }),
     errors: [404],
     handler: async ({ auth, body }) => {
-      const refused = await refuseTarget(body.url, config.allowPrivateWebhookTargets);
-      if (refused) throw badRequest(`This URL cannot receive webhooks: ${refused}.`, [{ path: 'url', message: refused }]);
-      const now = clock.now();
-      const subscription = await transaction(db, async (client) => {
-        await requireProfile(client, auth.workspaceId, body.profileId);
-        const known = body.threshold === undefined ? true : (await listSubscriptions(client, auth.workspaceId, body.profileId)).some((existing) => existing.status === 'active' && existing.threshold === body.threshold);
-        const created = await insertSubscription(
-          client,
-          auth.workspaceId,
-          {
-            profileId: body.profileId,
-            event: body.event,
-            threshold: body.threshold ?? null,
-            tags: body.tags ?? null,
-            url: body.url,
-            description: body.description ?? null,
-            secret: `whsec_${randomBytes(32).toString('base64url')}`,
-          },
-          now,
-        );
-        // A level nobody watched before: every contact's next due time may come earlier now.
-        if (!known) await insertJob(client, auth.workspaceId, 'reschedule', { profileId: body.profileId }, now);
-        return created;
-      });
+      const subscription = await createSubscription(ctx, auth.workspaceId, body);
       return new Reply(201, { ...subscriptionJson(subscription), secret: subscription.secret });
     },
   });
@@ -136,7 +111,7 @@ export function subscriptionRoutes(api: RouteRegistry, { db, clock, config }: Ap
     tag: 'Subscriptions',
     summary: 'List subscriptions',
     role: 'admin',
-    query: z.strictObject({ profileId: z.uuid().optional() }),
+    query: z.strictObject({ profileId: z.uuid().optional().describe('Only this profile’s') }),
     response: z.object({ items: z.array(subscriptionSchema) }),
     handler: async ({ auth, query }) => ({ items: (await listSubscriptions(db, auth.workspaceId, query.profileId)).map(subscriptionJson) }),
   });
@@ -151,11 +126,7 @@ export function subscriptionRoutes(api: RouteRegistry, { db, clock, config }: Ap
     params: uuidParams,
     response: subscriptionSchema,
     errors: [404],
-    handler: async ({ auth, params }) => {
-      const subscription = await getSubscription(db, auth.workspaceId, params.id);
-      if (!subscription) throw notFound(`No subscription ${params.id}.`);
-      return subscriptionJson(subscription);
-    },
+    handler: async ({ auth, params }) => subscriptionJson(await requireSubscription(ctx, auth.workspaceId, params.id)),
   });
 
   api.add({
@@ -167,11 +138,29 @@ export function subscriptionRoutes(api: RouteRegistry, { db, clock, config }: Ap
     role: 'admin',
     params: uuidParams,
     errors: [404],
+    handler: async ({ auth, params }) => deleteSubscription(ctx, auth.workspaceId, params.id),
+  });
+
+  api.add({
+    method: 'post',
+    path: '/v1/subscriptions/:id/test',
+    operationId: 'testSubscription',
+    tag: 'Subscriptions',
+    summary: 'Send a signed sample delivery of the subscription’s event type now (test: true), and say what the receiver answered',
+    description: 'The sample has every field of a real delivery, with a made-up contact. It is signed like any delivery, appears in the delivery log, and is not retried.',
+    role: 'admin',
+    params: uuidParams,
+    response: z.object({
+      delivered: z.boolean().describe('The receiver answered 2xx in time'),
+      status: z.number().int().nullable().describe('The receiver’s HTTP status'),
+      error: z.string().nullable(),
+      ms: z.number(),
+      delivery: deliverySchema,
+    }),
+    errors: [404, 409],
     handler: async ({ auth, params }) => {
-      const subscription = await getSubscription(db, auth.workspaceId, params.id);
-      if (!subscription) throw notFound(`No subscription ${params.id}.`);
-      await transaction(db, (client) => endSubscription(client, auth.workspaceId, params.id, 'deleted', null, clock.now()));
-      return undefined;
+      const sent = await sendTestEvent(ctx, auth.workspaceId, params.id);
+      return { ...sent, delivery: deliveryJson(sent.delivery) };
     },
   });
 
@@ -188,11 +177,25 @@ export function subscriptionRoutes(api: RouteRegistry, { db, clock, config }: Ap
     errors: [404],
     handler: async ({ auth, params, query }) => {
       const after = decodeCursor(query.cursor, deliveryCursor);
-      if (!(await getSubscription(db, auth.workspaceId, params.id))) throw notFound(`No subscription ${params.id}.`);
+      await requireSubscription(ctx, auth.workspaceId, params.id);
       const rows = await listDeliveries(db, auth.workspaceId, params.id, query.limit + 1, after?.seq);
       const more = rows.length > query.limit;
       const page = more ? rows.slice(0, query.limit) : rows;
       return { items: page.map(deliveryJson), nextCursor: more ? encodeCursor({ seq: page[page.length - 1]!.seq }) : null };
     },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/v1/deliveries/:id/redeliver',
+    operationId: 'redeliverDelivery',
+    tag: 'Subscriptions',
+    summary: 'Send a delivery again (a failed or cancelled one, or repeat a delivered one), retried for the full period from now',
+    role: 'admin',
+    params: uuidParams,
+    status: 202,
+    response: deliverySchema,
+    errors: [404, 409],
+    handler: async ({ auth, params }) => new Reply(202, deliveryJson(await redeliverDelivery(ctx, auth.workspaceId, params.id))),
   });
 }
