@@ -1,13 +1,15 @@
 import type { ActiveVersion } from '../scoring/engine';
-import { contactFact, type InteractionRecord } from '../scoring/evaluate';
+import type { InteractionRecord } from '../model/interaction';
+import { contactFact } from '../scoring/evaluate';
 import { ScoreModel } from '../scoring/math';
 import { compileProfile, validateProfile, type ProfileDocument } from '../scoring/profile';
 import { profileWarnings, type ProfileWarning } from '../scoring/profile-warnings';
-import { bandJson, contactLedger, explain } from '../scoring/read';
+import { explain } from '../scoring/explanations';
 import { adjustmentsOf } from '../store/adjustments';
 import { getContacts } from '../store/contacts';
 import { transaction, type Queryable } from '../store/db';
 import { interactionsOfContacts } from '../store/interactions';
+import { contactLedger } from '../store/ledger';
 import { insertJob } from '../store/jobs';
 import {
   archiveProfile as archiveProfileRow,
@@ -259,8 +261,8 @@ async function previewItem(
   const score = draft.model.report(raw);
   const published = live && publishedEntries ? await explain(db, workspaceId, live, publishedEntries, now) : null;
   const publishedScore = published && live ? live.model.report(published.raw) : null;
-  const band = bandJson(draft.model, score);
-  const publishedBand = publishedScore !== null && live ? bandJson(live.model, publishedScore) : null;
+  const band = draft.model.bandView(score);
+  const publishedBand = publishedScore !== null && live ? live.model.bandView(publishedScore) : null;
   return {
     contactId,
     draft: { score, band, explanation: lines, clamp: draft.model.clampOf(raw) },

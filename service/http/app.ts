@@ -12,9 +12,12 @@ import { createHttpMetrics } from './metrics';
 import { errorHandler, problem, sendProblem } from './problem';
 import { RouteRegistry } from './route';
 import { accessRoutes } from './routes/access';
+import { accountRoutes } from './routes/accounts';
 import { contactRoutes } from './routes/contacts';
+import { insightRoutes } from './routes/insights';
 import { interactionRoutes } from './routes/interactions';
 import { jobRoutes } from './routes/jobs';
+import { memberRoutes } from './routes/members';
 import { operationRoutes } from './routes/operations';
 import { profileRoutes } from './routes/profiles';
 import { relationshipRoutes } from './routes/relationships';
@@ -89,6 +92,9 @@ export function createApp(deps: AppDeps): App {
   scoreRoutes(routes, deps);
   subscriptionRoutes(routes, deps);
   relationshipRoutes(routes, deps);
+  accountRoutes(routes, deps);
+  insightRoutes(routes, deps);
+  memberRoutes(routes, deps);
 
   const router = express.Router();
   routes.mount(router, authenticate(deps.db));

@@ -49,6 +49,23 @@ export const interactionInputSchema = z.strictObject({
 /** A band as answers show it. */
 export const bandSchema = z.object({ name: z.string(), color: z.string() }).nullable().describe('The band the score is in (null outside every band)');
 
+/** A team member's strength with a contact (or an account). */
+export const memberStrengthSchema = z
+  .object({
+    actorId: z.string(),
+    name: z.string().nullable(),
+    email: z.string().nullable(),
+    strength: z.number().describe('0–100: the profile’s formula applied to this member’s interactions alone'),
+    share: z.number().describe('Percent of the contact’s total interaction strength'),
+    interactions: z.number().int().describe('Interactions within the profile’s window (all time without one)'),
+    lastInteractionAt: isoDateTime.nullable(),
+  })
+  .meta({ id: 'MemberStrength' });
+
+export const relationshipProfileQuery = z.strictObject({
+  profileId: z.uuid().optional().describe('Default: the oldest published relationship profile'),
+});
+
 export const problemSchema = z
   .object({
     type: z.string(),
@@ -58,6 +75,13 @@ export const problemSchema = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem' });
+
+/** Rows fetched with one extra: the page, and — when there is more — the cursor after its last row. */
+export function keysetPage<T>(rows: T[], limit: number, position: (last: T) => unknown): { page: T[]; nextCursor: string | null } {
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  return { page, nextCursor: more ? encodeCursor(position(page[page.length - 1]!)) : null };
+}
 
 /** Cursors are opaque to clients: base64url JSON that the server validates when it comes back. */
 export function encodeCursor(position: unknown): string {

@@ -6,7 +6,7 @@ import { activeSubscriptions, type Subscription } from '../store/subscriptions';
 import type { ActiveVersion, ChangeCause, ChangeSink, ScoreChange } from './engine';
 import { contactFact } from './evaluate';
 import { DAY_MS, type ScoreModel } from './math';
-import { strongestMemberOf, suggest } from './read';
+import { strongestMemberOf, suggest } from './suggestions';
 
 /**
  * Threshold crossings (SPEC §6.4): whatever moved a score — an interaction, an adjustment, a contact

@@ -3,11 +3,14 @@ import { lockContacts, type Contact, type ContactFacts } from '../store/contacts
 import type { Clock } from '../clock';
 import { transaction, type Db, type Queryable } from '../store/db';
 import { interactionsOfContacts } from '../store/interactions';
-import { deleteLedgerOfContacts, fetchLedger, fetchRuleEntries, insertLedgerEntries, updateCounted, type LedgerEntry } from '../store/ledger';
+import { emptyAnchor, type Anchor } from '../model/anchor';
+import type { InteractionRecord } from '../model/interaction';
+import { EntryKind, type Entry, type LedgerEntry } from '../model/ledger';
+import { deleteLedgerOfContacts, fetchLedger, fetchRuleEntries, insertLedgerEntries, updateCounted } from '../store/ledger';
 import { activeVersions, type VersionRow } from '../store/profiles';
 import { deleteScoresOfContacts, loadAnchors, lockAnchorPage, staleContacts, writeAnchors, writeDueTimes, type AnchorWrite } from '../store/scores';
-import { contactFact, decideLimit, holdingStateRules, matchInteractions, type ContactFact, type InteractionRecord } from './evaluate';
-import { DAY_MS, EntryKind, ScoreModel, emptyAnchor, type Anchor, type Entry, type PathVisitor } from './math';
+import { contactFact, decideLimit, holdingStateRules, matchInteractions, type ContactFact } from './evaluate';
+import { DAY_MS, ScoreModel, type PathVisitor } from './math';
 import { compileProfile, type CompiledProfile, type ProfileDocument } from './profile';
 
 /** One piece of a score's path between two moments: a decay segment or a jump. */

@@ -1,22 +1,11 @@
 import type { Contact } from '../store/contacts';
-import type { LedgerEntry } from '../store/ledger';
-import { DAY_MS, EntryKind } from './math';
+import type { InteractionRecord } from '../model/interaction';
+import type { LedgerEntry } from '../model/ledger';
+import { EntryKind } from '../model/ledger';
+import { DAY_MS } from './math';
 import type { CompiledProfile, CompiledRule } from './profile';
 
 /** Turning interactions and contacts into ledger entries under one profile version. */
-
-/** What rules see as the `interaction` fact. */
-export type InteractionRecord = {
-  seq: number;
-  id: string;
-  contactId: string;
-  type: string;
-  occurredAt: number;
-  actorId: string | null;
-  channel: string | null;
-  direction: string | null;
-  properties: Record<string, unknown> | null;
-};
 
 export function interactionFact(interaction: InteractionRecord) {
   return {

@@ -1,3 +1,5 @@
+import type { Anchor, SortKey } from '../model/anchor';
+import { EntryKind, type Entry } from '../model/ledger';
 import type { Band, CompiledProfile } from './profile';
 
 /**
@@ -14,37 +16,10 @@ import type { Band, CompiledProfile } from './profile';
 
 export const DAY_MS = 86_400_000;
 
-export const EntryKind = { interaction: 0, state: 1, adjustment: 2 } as const;
-export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
-
-export type Entry = {
-  at: number;
-  kind: EntryKind;
-  /** Index of the rule in the profile; -1 for adjustments. */
-  rule: number;
-  points: number;
-  /** false for a match beyond its rule's limit: kept to re-decide limits, worth nothing. */
-  counted: boolean;
-  actorId?: string | null;
-};
-
-export type Anchor = {
-  s: number;
-  a: number;
-  tau: number;
-  /** When the anchor stops describing the score (an expiry or a future-dated entry); null = never. */
-  staleAt: number | null;
-};
-
-export const emptyAnchor = (tau: number): Anchor => ({ s: 0, a: 0, tau, staleAt: null });
-
 export function round2(value: number): number {
   const rounded = Math.round(value * 100) / 100;
   return Object.is(rounded, -0) ? 0 : rounded;
 }
-
-/** Keys that order contacts by score at any time without recomputation (see sortKeyOf). */
-export type SortKey = { sign: -1 | 0 | 1; key: number };
 
 export type LevelCrossing = { at: number; level: number; direction: 'down' | 'up' };
 
@@ -104,6 +79,12 @@ export class ScoreModel {
       if (score >= band.min && (score < band.max || (top && score <= band.max))) return band;
     }
     return null;
+  }
+
+  /** The band of a shown score as answers carry it: name and colour. */
+  bandView(score: number): { name: string; color: string } | null {
+    const band = this.bandOf(score);
+    return band ? { name: band.name, color: band.color } : null;
   }
 
   /**

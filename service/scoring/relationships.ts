@@ -1,9 +1,10 @@
 import type { Db, Queryable } from '../store/db';
-import { fetchLedger, type LedgerEntry } from '../store/ledger';
+import { EntryKind, type LedgerEntry } from '../model/ledger';
+import { fetchLedger } from '../store/ledger';
 import { membersById, type Member } from '../store/members';
 import { scoresInPeriod, analyticalQuery } from '../store/score-periods';
 import type { ActiveVersion } from './engine';
-import { DAY_MS, EntryKind, round2, type ScoreModel } from './math';
+import { DAY_MS, round2, type ScoreModel } from './math';
 
 /**
  * Who knows a contact (or an account) best: the profile's formula applied to each team member's

@@ -1,4 +1,4 @@
-import type { InteractionRecord } from '../scoring/evaluate';
+import type { InteractionRecord } from '../model/interaction';
 import type { Queryable } from './db';
 
 export type NewInteraction = {

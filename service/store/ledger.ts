@@ -1,18 +1,11 @@
-import type { Entry, EntryKind } from '../scoring/math';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { contactColumns, type Contact } from './contacts';
 import type { Queryable } from './db';
+import type { EntryKind, LedgerEntry } from '../model/ledger';
 
-/** A ledger row: an Entry of one contact, with what earned it. */
-export type LedgerEntry = Entry & {
-  contactId: string;
-  interactionSeq: number | null;
-  actorId: string | null;
-  adjustmentId: string | null;
-};
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -88,6 +81,11 @@ export async function fetchLedger(
     list.push(row);
   }
   return byContact;
+}
+
+/** Every entry of one contact under a version, in time order. */
+export async function contactLedger(db: Queryable, workspaceId: string, versionId: number, contactId: string): Promise<LedgerEntry[]> {
+  return (await fetchLedger(db, workspaceId, versionId, [{ contactId, since: null }])).get(contactId) ?? [];
 }
 
 /** The interaction entries of some (contact, rule) pairs from a time on, to re-decide a rule's limit. */
@@ -185,4 +183,26 @@ export async function contactScoreInputs(db: Queryable, workspaceId: string, ver
   if (!row) return undefined;
   const { entries, last, last30d, ...contact } = row;
   return { contact, entries, lastInteractionAt: last?.at ?? null, lastInteractionType: last?.type ?? null, interactionsLast30d: last30d };
+}
+
+export type EarnedRow = { seq: number; versionId: number; rule: number; points: number; counted: boolean };
+
+/** What some interactions of one contact earned under some versions: one row per (interaction, version, rule). */
+export async function earnedByInteractions(
+  db: Queryable,
+  workspaceId: string,
+  versionIds: readonly number[],
+  contactId: string,
+  interactions: readonly { seq: number; occurredAt: Date }[],
+): Promise<EarnedRow[]> {
+  if (interactions.length === 0 || versionIds.length === 0) return [];
+  const times = interactions.map((interaction) => interaction.occurredAt.getTime());
+  // The contact and the time span lead the index; the sequence numbers pick the rows.
+  const { rows } = await db.query<EarnedRow>(
+    `SELECT interaction_seq AS seq, version_id AS "versionId", rule, points, counted FROM score_ledger
+      WHERE workspace_id = $1 AND version_id = ANY($2::bigint[]) AND contact_id = $3 AND at BETWEEN $4 AND $5
+        AND interaction_seq = ANY($6::bigint[]) AND kind = 0`,
+    [workspaceId, versionIds, contactId, new Date(Math.min(...times)), new Date(Math.max(...times)), interactions.map((interaction) => interaction.seq)],
+  );
+  return rows;
 }

@@ -1,4 +1,3 @@
-import type { ScoreModel } from '../scoring/math';
 import { transaction, type Db, type Queryable } from './db';
 import { parameters, type Param } from './score-sql';
 
@@ -9,10 +8,17 @@ import { parameters, type Param } from './score-sql';
  * be current (callers refresh stale ones first).
  */
 
+/** What period queries need to know of how a version scores (a ScoreModel has all of it). */
+export type PeriodScoring = {
+  halfLifeMs: number | null;
+  windowMs: number | null;
+  profile: { kind: string; saturation: number; range: { min: number; max: number } | null; bands: readonly { min: number; max: number }[] };
+};
+
 export type PeriodSelection = { contactIds?: readonly string[]; accountId?: string };
 
 /** SQL for the shown score of a raw value, exactly as ScoreModel.report (clamp, curve, round half up). */
-export function reportSql(model: ScoreModel, raw: string, param: Param): string {
+export function reportSql(model: PeriodScoring, raw: string, param: Param): string {
   const { profile } = model;
   let value = raw;
   if (profile.kind === 'relationship') value = `(100 * (1 - exp(-(${raw}) / ${param(profile.saturation)}::float8)))`;
@@ -25,7 +31,7 @@ export function reportSql(model: ScoreModel, raw: string, param: Param): string 
  * lowest, n + 1 above the top (min inclusive, max exclusive, the top band includes its max). Bands
  * are contiguous (validated), so one width_bucket over their edges decides it.
  */
-export function bandNumberSql(model: ScoreModel, score: string, param: Param): string {
+export function bandNumberSql(model: PeriodScoring, score: string, param: Param): string {
   const bands = model.profile.bands;
   if (bands.length === 0) return 'NULL::int';
   const top = bands[bands.length - 1]!;
@@ -37,7 +43,7 @@ export function bandNumberSql(model: ScoreModel, score: string, param: Param): s
  * A query (CTE `period`) with one row per selected contact: contact_id, raw_now, raw_then,
  * score_now, score_then.
  */
-export function periodQuery(workspaceId: string, versionId: number, model: ScoreModel, now: number, then: number, selection: PeriodSelection = {}) {
+export function periodQuery(workspaceId: string, versionId: number, model: PeriodScoring, now: number, then: number, selection: PeriodSelection = {}) {
   const { values, param } = parameters([workspaceId, versionId, new Date(then).toISOString(), new Date(now).toISOString()]);
   const h = model.halfLifeMs;
   const w = model.windowMs;
@@ -98,7 +104,7 @@ export async function analyticalQuery<T>(db: Db, work: (client: Queryable) => Pr
 }
 
 /** Scores now and then of some contacts (an account's). */
-export async function scoresInPeriod(db: Queryable, workspaceId: string, versionId: number, model: ScoreModel, now: number, then: number, selection: PeriodSelection): Promise<PeriodRow[]> {
+export async function scoresInPeriod(db: Queryable, workspaceId: string, versionId: number, model: PeriodScoring, now: number, then: number, selection: PeriodSelection): Promise<PeriodRow[]> {
   const query = periodQuery(workspaceId, versionId, model, now, then, selection);
   const { rows } = await db.query<PeriodRow>(
     `WITH ${query.sql}

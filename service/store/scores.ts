@@ -1,4 +1,4 @@
-import type { Anchor, SortKey } from '../scoring/math';
+import type { Anchor, SortKey } from '../model/anchor';
 import { prepared, type Queryable } from './db';
 
 type AnchorRow = { contactId: string; s: number; a: number; tau: number; staleAt: number | null };

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { DAY_MS, EntryKind, ScoreModel, roundParts, type Entry } from '../../service/scoring/math';
+import { EntryKind, type Entry } from '../../service/model/ledger';
+import { DAY_MS, ScoreModel, roundParts } from '../../service/scoring/math';
 import { compileProfile, type ProfileDocument } from '../../service/scoring/profile';
 
 const rule = (name: string, points: number) => ({

@@ -1,18 +1,10 @@
 import { z } from 'zod/v4';
-import { DAY_MS } from '../../scoring/math';
-import { contactLedger, history, readScore } from '../../scoring/read';
-import { insertAdjustment } from '../../store/adjustments';
-import { getContact, lockContacts } from '../../store/contacts';
-import { transaction } from '../../store/db';
+import { adjustScore, scoreHistory, scoreOf } from '../../app/scores';
 import type { AppDeps } from '../deps';
-import { badRequest, notFound } from '../problem';
-import type { RouteRegistry } from '../route';
-import { contactIdSchema, isoDateTime } from '../schemas';
-import { requireLiveVersion } from '../../app/profiles';
+import { Reply, type RouteRegistry } from '../route';
+import { bandSchema, contactIdSchema, isoDateTime } from '../schemas';
 
 const scoreParams = z.strictObject({ id: z.uuid(), contactId: contactIdSchema });
-
-const bandSchema = z.object({ name: z.string(), color: z.string() }).nullable();
 
 export const scoreSchema = z
   .object({
@@ -53,16 +45,7 @@ const adjustmentBody = z
   })
   .refine((body) => (body.delta === undefined) !== (body.set === undefined), { message: 'give either delta or set', path: ['delta'] });
 
-export function scoreRoutes(api: RouteRegistry, deps: AppDeps): void {
-  const { db, clock, engine } = deps;
-
-  async function scoreFor(workspaceId: string, profileId: string, contactId: string, t: number) {
-    const version = await requireLiveVersion(deps, workspaceId, profileId);
-    const answer = await readScore(db, workspaceId, version, contactId, t, { thresholds: version.thresholds });
-    if (!answer) throw notFound(`No contact ${contactId}.`);
-    return answer;
-  }
-
+export function scoreRoutes(api: RouteRegistry, ctx: AppDeps): void {
   api.add({
     method: 'get',
     path: '/v1/profiles/:id/scores/:contactId',
@@ -74,10 +57,7 @@ export function scoreRoutes(api: RouteRegistry, deps: AppDeps): void {
     query: z.strictObject({ asOf: isoDateTime.optional().describe('The score at that moment (default: now)') }),
     response: scoreSchema,
     errors: [404, 409],
-    handler: async ({ auth, params, query }) => {
-      const t = query.asOf ? new Date(query.asOf).getTime() : clock.now().getTime();
-      return scoreFor(auth.workspaceId, params.id, params.contactId, t);
-    },
+    handler: async ({ auth, params, query }) => scoreOf(ctx, auth.workspaceId, params.id, params.contactId, query.asOf ? Date.parse(query.asOf) : ctx.clock.now().getTime()),
   });
 
   api.add({
@@ -91,21 +71,16 @@ export function scoreRoutes(api: RouteRegistry, deps: AppDeps): void {
     query: z.strictObject({
       from: isoDateTime.optional().describe('Default: 30 days (interval=day) or 26 weeks (interval=week) before `to`'),
       to: isoDateTime.optional().describe('Default: now'),
-      interval: z.enum(['day', 'week']).default('day'),
+      interval: z.enum(['day', 'week']).default('day').describe('One point per day or per week'),
     }),
     response: z.object({ profileId: z.uuid(), contactId: z.string(), interval: z.enum(['day', 'week']), points: z.array(z.object({ at: isoDateTime, score: z.number(), band: z.string().nullable() })) }),
     errors: [404, 409],
-    handler: async ({ auth, params, query }) => {
-      const step = query.interval === 'week' ? 7 * DAY_MS : DAY_MS;
-      const to = query.to ? new Date(query.to).getTime() : clock.now().getTime();
-      const from = query.from ? new Date(query.from).getTime() : to - (query.interval === 'week' ? 26 : 30) * step;
-      if (from > to) throw badRequest('from is after to.', [{ path: 'from', message: 'after to' }]);
-      if ((to - from) / step > 1000) throw badRequest('At most 1000 points per series; narrow from–to or use interval=week.', [{ path: 'from', message: 'too far before to' }]);
-      const version = await requireLiveVersion(deps, auth.workspaceId, params.id);
-      if (!(await getContact(db, auth.workspaceId, params.contactId))) throw notFound(`No contact ${params.contactId}.`);
-      const entries = await contactLedger(db, auth.workspaceId, version.id, params.contactId);
-      return { profileId: params.id, contactId: params.contactId, interval: query.interval, points: history(version.model, entries, from, to, step) };
-    },
+    handler: async ({ auth, params, query }) =>
+      scoreHistory(ctx, auth.workspaceId, params.id, params.contactId, {
+        from: query.from === undefined ? undefined : Date.parse(query.from),
+        to: query.to === undefined ? undefined : Date.parse(query.to),
+        interval: query.interval,
+      }),
   });
 
   api.add({
@@ -121,27 +96,6 @@ export function scoreRoutes(api: RouteRegistry, deps: AppDeps): void {
     status: 201,
     response: scoreSchema,
     errors: [404, 409],
-    handler: async ({ auth, params, body }) => {
-      await requireLiveVersion(deps, auth.workspaceId, params.id);
-      const now = clock.now().getTime();
-      await transaction(db, async (client) => {
-        const [contact] = await lockContacts(client, auth.workspaceId, [params.contactId]);
-        if (!contact) throw notFound(`No contact ${params.contactId}.`);
-        const versions = (await engine.activeVersions(client, auth.workspaceId)).filter((version) => version.profileId === params.id);
-        const mode = body.set === undefined ? 'delta' : 'set';
-        const adjustment = await insertAdjustment(client, auth.workspaceId, {
-          profileId: params.id,
-          contactId: params.contactId,
-          at: now,
-          mode,
-          value: (mode === 'set' ? body.set : body.delta)!,
-          reason: body.reason,
-          keyId: auth.keyId,
-          keyName: auth.keyName,
-        });
-        await engine.adjust(client, auth.workspaceId, versions, params.contactId, { id: adjustment.id, mode, value: adjustment.value }, now);
-      });
-      return scoreFor(auth.workspaceId, params.id, params.contactId, now);
-    },
+    handler: async ({ auth, params, body }) => new Reply(201, await adjustScore(ctx, auth, params.id, params.contactId, body)),
   });
 }

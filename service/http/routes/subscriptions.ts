@@ -4,7 +4,7 @@ import { listDeliveries, type Delivery } from '../../store/deliveries';
 import { listSubscriptions, type Subscription } from '../../store/subscriptions';
 import type { AppDeps } from '../deps';
 import { Reply, type RouteRegistry } from '../route';
-import { cursorQuery, decodeCursor, encodeCursor, isoDateTime, limitQuery, uuidParams } from '../schemas';
+import { cursorQuery, decodeCursor, isoDateTime, keysetPage, limitQuery, uuidParams } from '../schemas';
 
 const events = ['score.dropped_below', 'score.rose_above', 'score.crossed', 'band.changed'] as const;
 
@@ -178,10 +178,8 @@ export function subscriptionRoutes(api: RouteRegistry, ctx: AppDeps): void {
     handler: async ({ auth, params, query }) => {
       const after = decodeCursor(query.cursor, deliveryCursor);
       await requireSubscription(ctx, auth.workspaceId, params.id);
-      const rows = await listDeliveries(db, auth.workspaceId, params.id, query.limit + 1, after?.seq);
-      const more = rows.length > query.limit;
-      const page = more ? rows.slice(0, query.limit) : rows;
-      return { items: page.map(deliveryJson), nextCursor: more ? encodeCursor({ seq: page[page.length - 1]!.seq }) : null };
+      const { page, nextCursor } = keysetPage(await listDeliveries(db, auth.workspaceId, params.id, query.limit + 1, after?.seq), query.limit, (last) => ({ seq: last.seq }));
+      return { items: page.map(deliveryJson), nextCursor };
     },
   });
 

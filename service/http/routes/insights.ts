@@ -1,0 +1,52 @@
+import { z } from 'zod/v4';
+import { networkReview } from '../../app/relationships';
+import type { AppDeps } from '../deps';
+import type { RouteRegistry } from '../route';
+import { isoDateTime } from '../schemas';
+
+/** The network review of a profile (the weekly "how are our relationships doing"). */
+
+const contactMovementSchema = z
+  .object({
+    contactId: z.string(),
+    name: z.string().nullable(),
+    tags: z.array(z.string()),
+    score: z.number(),
+    previousScore: z.number().describe('The score at the start of the period'),
+    delta: z.number(),
+    band: z.string().nullable(),
+  })
+  .meta({ id: 'ContactMovement' });
+
+export function insightRoutes(api: RouteRegistry, ctx: AppDeps): void {
+  api.add({
+    method: 'get',
+    path: '/v1/profiles/:id/insights',
+    operationId: 'getInsights',
+    tag: 'Relationships',
+    summary: 'The network review: band distribution now and then, average and its change, risers, fallers, who needs attention',
+    description: '`needsAttention`: contacts under the lowest band’s upper edge, or that crossed a subscribed threshold downwards in the period — VIP-tagged first, then by how much they dropped.',
+    role: 'reader',
+    params: z.strictObject({ id: z.uuid() }),
+    query: z.strictObject({ days: z.coerce.number().int().min(1).max(365).default(7), limit: z.coerce.number().int().min(1).max(100).default(10) }),
+    response: z.object({
+      profileId: z.uuid(),
+      version: z.number().int(),
+      days: z.number().int(),
+      from: isoDateTime,
+      to: isoDateTime,
+      contacts: z.number().int(),
+      distribution: z.array(z.object({ band: z.string().nullable(), color: z.string().nullable(), count: z.number().int(), previousCount: z.number().int() })),
+      averageScore: z.number().nullable(),
+      previousAverageScore: z.number().nullable(),
+      averageDelta: z.number().nullable(),
+      histogram: z.array(z.object({ from: z.number(), to: z.number(), count: z.number().int() })).describe('Scores now in 20 equal buckets over the profile’s range (or the scores’ span); the last includes its upper edge'),
+      risers: z.array(contactMovementSchema),
+      fallers: z.array(contactMovementSchema),
+      needsAttention: z.array(contactMovementSchema.extend({ reasons: z.array(z.string()) })),
+    }),
+    errors: [404, 409],
+    handler: async ({ auth, params, query }) => networkReview(ctx, auth.workspaceId, params.id, query.days, query.limit),
+  });
+
+}

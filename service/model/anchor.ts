@@ -1,0 +1,16 @@
+/**
+ * A contact's score under one version as an anchor: raw(t) = s + a · 2^(−(t − τ)/h), exact until
+ * `staleAt` (see docs/scoring-math.md). Time is in milliseconds.
+ */
+export type Anchor = {
+  s: number;
+  a: number;
+  tau: number;
+  /** When the anchor stops describing the score (an expiry or a future-dated entry); null = never. */
+  staleAt: number | null;
+};
+
+export const emptyAnchor = (tau: number): Anchor => ({ s: 0, a: 0, tau, staleAt: null });
+
+/** Keys that order contacts by score at any time without recomputation (ScoreModel.sortKeyOf). */
+export type SortKey = { sign: -1 | 0 | 1; key: number };
