@@ -2,6 +2,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
 import { claimDeliveries, type ClaimedDelivery } from '../store/deliveries';
+import { Channel } from '../store/notifications';
 import { attemptDelivery, attemptSettings, type AttemptSettings } from './delivery-attempt';
 import { WakeLoop } from './wake-loop';
 
@@ -42,7 +43,7 @@ export class Dispatcher {
       pollMs: options.pollMs ?? 1000,
       stopGraceMs: options.stopGraceMs ?? 1000,
     };
-    this.loop = new WakeLoop({ db: deps.db, logger: deps.logger, channel: 'engagement_score_deliveries', pollMs: this.options.pollMs, name: 'dispatcher', drain: () => this.pump() });
+    this.loop = new WakeLoop({ db: deps.db, logger: deps.logger, channel: Channel.deliveries, pollMs: this.options.pollMs, name: 'dispatcher', drain: () => this.pump() });
   }
 
   /** Deliveries being sent right now. */

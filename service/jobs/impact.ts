@@ -9,7 +9,7 @@ import { interactionsOfContacts } from '../store/interactions';
 import { finishJob, recordProgress, type Job } from '../store/jobs';
 import { watchedVersion } from '../store/profiles';
 import { rawScoresOf } from '../store/score-list';
-import { JobLost, type JobContext } from './publish';
+import { JobLost, type JobContext } from './job-context';
 
 export type ImpactPayload = { profileId: string; document: ProfileDocument; liveVersionId: number | null };
 

@@ -1,30 +1,11 @@
-import type { Clock } from '../clock';
-import type { Logger } from '../logger';
-import type { ScoringEngine } from '../scoring/engine';
 import { contactIdsAfter, countContacts } from '../store/contacts';
 import { transaction, type Db } from '../store/db';
 import { finishJob, insertJob, recordProgress, type Job } from '../store/jobs';
-import { activeVersions, getVersion, markVersionFailed, switchLiveVersion, watchedVersion } from '../store/profiles';
+import { analyzeScoringTables } from '../store/maintenance';
+import { getVersion, markVersionFailed, switchLiveVersion, watchedVersion } from '../store/profiles';
+import { JobLost, type JobContext } from './job-context';
 
 export type PublishPayload = { profileId: string; versionId: number; notify: boolean };
-
-export type JobContext = {
-  db: Db;
-  clock: Clock;
-  logger: Logger;
-  engine: ScoringEngine;
-  workerId: string;
-  leaseMs: number;
-  batchSize: number;
-  /** How many batches of contacts a publish computes side by side (default 2, one per core here). */
-  parallelBatches?: number;
-  /** Test hook: stop as if the process died after this many batches (the lease stays taken). */
-  stopAfterBatches?: number;
-  /** True once the service is stopping: long jobs return 'stopped' at their next batch boundary. */
-  shouldStop?: () => boolean;
-};
-
-export class JobLost extends Error {}
 
 /**
  * Scores every contact of the workspace under a new version, in batches of contacts ordered by id.
@@ -91,7 +72,7 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
 }
 
 async function analyzeScoring(db: Db, logger: JobContext['logger']): Promise<void> {
-  await db.query('ANALYZE score_ledger, scores').catch((error: unknown) => logger.warn({ err: error }, 'could not refresh the statistics of the scoring tables'));
+  await analyzeScoringTables(db).catch((error: unknown) => logger.warn({ err: error }, 'could not refresh the statistics of the scoring tables'));
 }
 
 export async function failPublishJob(job: Job, context: JobContext, error: Error): Promise<void> {
@@ -102,36 +83,3 @@ export async function failPublishJob(job: Job, context: JobContext, error: Error
   });
 }
 
-/** Removes what a replaced version left behind, a chunk per transaction. */
-export async function runPurgeJob(job: Job, context: JobContext): Promise<'finished'> {
-  const versionId = (job.payload as { versionId: number }).versionId;
-  for (const table of ['score_ledger', 'scores']) {
-    for (;;) {
-      const { rowCount } = await context.db.query(
-        `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE workspace_id = $1 AND version_id = $2 LIMIT 20000))`,
-        [job.workspaceId, versionId],
-      );
-      if (!rowCount) break;
-    }
-  }
-  await finishJob(context.db, job, context.workerId, 'succeeded', context.clock.now());
-  return 'finished';
-}
-
-/**
- * After a subscription added a level to watch: recomputes every contact's due time under the
- * profile's active versions, a locked page per transaction.
- */
-export async function runRescheduleJob(job: Job, context: JobContext): Promise<'finished'> {
-  const { db, engine } = context;
-  const profileId = (job.payload as { profileId: string }).profileId;
-  const versions = (await activeVersions(db, job.workspaceId)).filter((row) => row.profileId === profileId).map((row) => engine.activate(row));
-  for (const version of versions) {
-    let after: string | null = null;
-    do {
-      after = await transaction(db, (client) => engine.reschedule(client, job.workspaceId, version, after, context.batchSize));
-    } while (after !== null);
-  }
-  await finishJob(db, job, context.workerId, 'succeeded', context.clock.now());
-  return 'finished';
-}

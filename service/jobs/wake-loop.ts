@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from '../logger';
 import { isDatabaseUnavailable, type Db } from '../store/db';
+import { listen, unlistenAll, type Channel } from '../store/notifications';
 
 /**
  * The loop of a background worker: runs `drain` every `pollMs`, and at once when PostgreSQL
@@ -22,7 +23,7 @@ export class WakeLoop {
   lastDrainAt: number | null = null;
   lastError: string | null = null;
 
-  constructor(private readonly options: { db: Db; logger: Logger; pollMs: number; name: string; drain: () => Promise<unknown>; channel?: string }) {}
+  constructor(private readonly options: { db: Db; logger: Logger; pollMs: number; name: string; drain: () => Promise<unknown>; channel?: Channel }) {}
 
   /** Whether notifications arrive right now (otherwise the loop only polls). */
   get listening(): boolean {
@@ -47,7 +48,8 @@ export class WakeLoop {
   }
 
   private listen(): Promise<void> {
-    if (!this.options.channel) return Promise.resolve();
+    const channel = this.options.channel;
+    if (!channel) return Promise.resolve();
     this.connecting ??= (async () => {
       let client: pg.PoolClient | undefined;
       try {
@@ -61,7 +63,7 @@ export class WakeLoop {
         client.on('error', lost);
         client.on('end', lost);
         client.on('notification', () => this.wake());
-        await client.query(`LISTEN ${this.options.channel!}`);
+        await listen(client, channel);
         if (this.stopped) {
           client.release(true);
           return;
@@ -110,7 +112,7 @@ export class WakeLoop {
     const listener = this.listener;
     this.listener = undefined;
     if (listener) {
-      await listener.query('UNLISTEN *').catch(() => undefined);
+      await unlistenAll(listener).catch(() => undefined);
       listener.release();
     }
   }

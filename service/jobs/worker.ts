@@ -4,10 +4,14 @@ import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { ScoringEngine } from '../scoring/engine';
 import { isDatabaseUnavailable, type Db } from '../store/db';
+import { Channel } from '../store/notifications';
 import { claimJob, finishJob, releaseJob, type Job } from '../store/jobs';
 import { runImpactJob } from './impact';
 import { WakeLoop } from './wake-loop';
-import { JobLost, failPublishJob, runPublishJob, runPurgeJob, runRescheduleJob, type JobContext } from './publish';
+import { JobLost, type JobContext } from './job-context';
+import { failPublishJob, runPublishJob } from './publish';
+import { runPurgeJob } from './purge-version';
+import { runRescheduleJob } from './reschedule';
 
 export type WorkerOptions = {
   workerId?: string;
@@ -46,7 +50,7 @@ export class JobWorker {
       parallelBatches: options.parallelBatches,
       shouldStop: () => this.loop.stopped,
     };
-    this.loop = new WakeLoop({ db: deps.db, logger: deps.logger, channel: 'engagement_score_jobs', pollMs: options.pollMs ?? 1000, name: 'job worker', drain: () => this.drain() });
+    this.loop = new WakeLoop({ db: deps.db, logger: deps.logger, channel: Channel.jobs, pollMs: options.pollMs ?? 1000, name: 'job worker', drain: () => this.drain() });
   }
 
   /** Claims and runs one job; false when none was waiting. */

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Contact } from '../store/contacts';
+import { contactCards, type ContactCard } from '../store/contacts';
 import type { Queryable } from '../store/db';
 import { insertDeliveries, type NewDelivery } from '../store/deliveries';
+import { interactionsInLast30Days } from '../store/interactions';
 import { activeSubscriptions, type Subscription } from '../store/subscriptions';
 import type { ActiveVersion, ChangeCause, ChangeSink, ScoreChange } from './engine';
 import { contactFact } from './evaluate';
-import { DAY_MS, type ScoreModel } from './math';
+import { DAY_MS, round2, type ScoreModel } from './math';
 import { strongestMemberOf, suggest } from './suggestions';
 
 /**
- * Threshold crossings (SPEC §6.4): whatever moved a score — an interaction, an adjustment, a contact
+ * Threshold crossings (docs/crossings.md): whatever moved a score — an interaction, an adjustment, a contact
  * change, a publish, or time alone — the path from the previous anchor to now is searched for
  * crossings of the levels subscriptions watch, each with the moment it really happened. Matching
  * subscriptions get a delivery in the outbox, in the same transaction as the change.
@@ -55,7 +56,8 @@ export function findCrossings(model: ScoreModel, change: ScoreChange, now: numbe
   return found;
 }
 
-type ContactInfo = Pick<Contact, 'id' | 'name' | 'email' | 'tags' | 'ownerId' | 'accountId' | 'attributes' | 'lastInteractionAt' | 'lastInteractionType'>;
+/** One moment at which a contact crossed levels (crossings at one instant make one band change). */
+type Instant = { contact: ContactCard; at: number; group: Crossing[] };
 
 export class CrossingDetector implements ChangeSink {
   async record(db: Queryable, workspaceId: string, version: ActiveVersion, changes: ScoreChange[], now: number, cause: ChangeCause): Promise<void> {
@@ -80,12 +82,21 @@ export class CrossingDetector implements ChangeSink {
       if (crossings.length > 0) crossingsByContact.set(change.contactId, crossings);
     }
     if (crossingsByContact.size === 0) return;
-    const contacts = await contactInfo(db, workspaceId, [...crossingsByContact.keys()]);
-    const deliveries: NewDelivery[] = [];
+    // Everything the deliveries need, in a few round trips for the whole batch: the contacts, and
+    // (when the profile has suggestions) their activity at each crossing moment.
+    const contacts = await contactCards(db, workspaceId, [...crossingsByContact.keys()]);
+    const instants: Instant[] = [];
     for (const [contactId, crossings] of crossingsByContact) {
       const contact = contacts.get(contactId);
       if (!contact) continue;
-      for (const event of await this.events(db, workspaceId, version, subscriptions, contact, crossings, shownByRaw, cause)) deliveries.push(event);
+      const byMoment = new Map<number, Crossing[]>();
+      for (const crossing of crossings) byMoment.set(crossing.at, [...(byMoment.get(crossing.at) ?? []), crossing]);
+      for (const [at, group] of [...byMoment].sort((x, y) => x[0] - y[0])) instants.push({ contact, at, group });
+    }
+    const recentCounts = version.profile.suggestions.length > 0 ? await interactionsInLast30Days(db, workspaceId, instants.map((instant) => ({ contactId: instant.contact.id, at: instant.at }))) : [];
+    const deliveries: NewDelivery[] = [];
+    for (const [index, instant] of instants.entries()) {
+      deliveries.push(...(await this.events(db, workspaceId, version, subscriptions, instant, recentCounts[index] ?? 0, shownByRaw, cause)));
     }
     await insertDeliveries(db, workspaceId, deliveries, new Date(now));
   }
@@ -95,97 +106,68 @@ export class CrossingDetector implements ChangeSink {
     workspaceId: string,
     version: ActiveVersion,
     subscriptions: Subscription[],
-    contact: ContactInfo,
-    crossings: Crossing[],
+    { contact, at, group }: Instant,
+    interactionsLast30d: number,
     shownByRaw: Map<number, number>,
     cause: ChangeCause,
   ): Promise<NewDelivery[]> {
     const { model } = version;
-    const deliveries: NewDelivery[] = [];
     const inSegment = (subscription: Subscription) => !subscription.tags || subscription.tags.length === 0 || subscription.tags.some((tag) => contact.tags.includes(tag));
-    const relevant = subscriptions.filter(inSegment);
-    if (relevant.length === 0) return deliveries;
+    const relevant = subscriptions.filter((subscription) => inSegment(subscription) && subscription.createdAt.getTime() <= at);
+    if (relevant.length === 0) return [];
     const band = (raw: number) => model.bandOf(model.report(raw));
-    const bandJson = (raw: number) => {
-      const found = band(raw);
-      return found ? { name: found.name, color: found.color } : null;
-    };
-    // Crossings at one instant (a jump over several levels) make one band change.
-    const instants = new Map<number, Crossing[]>();
-    for (const crossing of crossings) instants.set(crossing.at, [...(instants.get(crossing.at) ?? []), crossing]);
-    for (const [at, group] of [...instants].sort((x, y) => x[0] - y[0])) {
-      const first = group[0]!;
-      const last = group[group.length - 1]!;
-      const facts = await this.suggestionFacts(db, workspaceId, version, contact, at, model.report(last.after), model.report(first.previous));
-      const suggestions = await suggest(version, facts, strongestMemberOf(db, workspaceId, version, contact.id, at));
-      const payload = (subscription: Subscription, crossing: Crossing | null) => ({
-        type: subscription.event,
-        occurredAt: new Date(at).toISOString(),
-        profile: { id: version.profileId, name: version.profileName },
-        contact: { id: contact.id, name: contact.name, email: contact.email, tags: contact.tags, ownerId: contact.ownerId, accountId: contact.accountId },
-        score: model.report((crossing ?? last).after),
-        previousScore: model.report((crossing ?? first).previous),
-        threshold: crossing ? shownByRaw.get(crossing.level)! : null,
-        direction: crossing ? crossing.direction : last.after < first.before ? 'down' : 'up',
-        band: bandJson((crossing ?? last).after),
-        previousBand: bandJson((crossing ?? first).before),
-        cause,
-        suggestions,
-      });
-      for (const subscription of relevant) {
-        if (subscription.createdAt.getTime() > at) continue;
-        if (subscription.event === 'band.changed') {
-          const before = band(first.before);
-          const after = band(last.after);
-          if (before?.name === after?.name) continue;
-          deliveries.push(delivery(subscription, contact.id, at, payload(subscription, null)));
-          continue;
-        }
-        for (const crossing of group) {
-          if (model.rawThreshold(subscription.threshold!) !== crossing.level) continue;
-          const wanted = subscription.event === 'score.crossed' || (subscription.event === 'score.dropped_below' ? crossing.direction === 'down' : crossing.direction === 'up');
-          if (wanted) deliveries.push(delivery(subscription, contact.id, at, payload(subscription, crossing)));
-        }
+    const bandView = (raw: number) => model.bandView(model.report(raw));
+    const first = group[0]!;
+    const last = group[group.length - 1]!;
+    const facts = suggestionFacts(version, contact, at, model.report(last.after), model.report(first.previous), interactionsLast30d);
+    const suggestions = await suggest(version, facts, strongestMemberOf(db, workspaceId, version, contact.id, at));
+    const payload = (subscription: Subscription, crossing: Crossing | null) => ({
+      type: subscription.event,
+      occurredAt: new Date(at).toISOString(),
+      profile: { id: version.profileId, name: version.profileName },
+      contact: { id: contact.id, name: contact.name, email: contact.email, tags: contact.tags, ownerId: contact.ownerId, accountId: contact.accountId },
+      score: model.report((crossing ?? last).after),
+      previousScore: model.report((crossing ?? first).previous),
+      threshold: crossing ? shownByRaw.get(crossing.level)! : null,
+      direction: crossing ? crossing.direction : last.after < first.before ? 'down' : 'up',
+      band: bandView((crossing ?? last).after),
+      previousBand: bandView((crossing ?? first).before),
+      cause,
+      suggestions,
+    });
+    const deliveries: NewDelivery[] = [];
+    for (const subscription of relevant) {
+      if (subscription.event === 'band.changed') {
+        if (band(first.before)?.name === band(last.after)?.name) continue;
+        deliveries.push(delivery(subscription, contact.id, at, payload(subscription, null)));
+        continue;
+      }
+      for (const crossing of group) {
+        if (model.rawThreshold(subscription.threshold!) !== crossing.level) continue;
+        const wanted = subscription.event === 'score.crossed' || (subscription.event === 'score.dropped_below' ? crossing.direction === 'down' : crossing.direction === 'up');
+        if (wanted) deliveries.push(delivery(subscription, contact.id, at, payload(subscription, crossing)));
       }
     }
     return deliveries;
   }
+}
 
-  private async suggestionFacts(db: Queryable, workspaceId: string, version: ActiveVersion, contact: ContactInfo, at: number, score: number, previousScore: number) {
-    const lastAt = contact.lastInteractionAt ? Math.min(contact.lastInteractionAt.getTime(), at) : null;
-    let interactionsLast30d = 0;
-    if (version.profile.suggestions.length > 0) {
-      const { rows } = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM interactions WHERE workspace_id = $1 AND contact_id = $2 AND occurred_at <= $3 AND occurred_at > $3::timestamptz - interval '30 days'`,
-        [workspaceId, contact.id, new Date(at)],
-      );
-      interactionsLast30d = rows[0]!.n;
-    }
-    return {
-      score,
-      previousScore,
-      delta: Math.round((score - previousScore) * 100) / 100,
-      band: version.model.bandOf(score)?.name ?? null,
-      daysSinceLastInteraction: lastAt === null ? null : Math.round(((at - lastAt) / DAY_MS) * 100) / 100,
-      lastInteractionType: contact.lastInteractionType,
-      interactionsLast30d,
-      contact: contactFact(contact),
-      contactName: contact.name,
-    };
-  }
+function suggestionFacts(version: ActiveVersion, contact: ContactCard, at: number, score: number, previousScore: number, interactionsLast30d: number) {
+  const lastAt = contact.lastInteractionAt ? Math.min(contact.lastInteractionAt.getTime(), at) : null;
+  return {
+    score,
+    previousScore,
+    delta: round2(score - previousScore),
+    band: version.model.bandOf(score)?.name ?? null,
+    daysSinceLastInteraction: lastAt === null ? null : round2((at - lastAt) / DAY_MS),
+    lastInteractionType: contact.lastInteractionType,
+    interactionsLast30d,
+    contact: contactFact(contact),
+    contactName: contact.name,
+  };
 }
 
 function delivery(subscription: Subscription, contactId: string, at: number, body: Record<string, unknown>): NewDelivery {
   const id = randomUUID();
   return { id, subscriptionId: subscription.id, contactId, type: subscription.event, occurredAt: at, payload: { id, ...body } };
-}
-
-async function contactInfo(db: Queryable, workspaceId: string, ids: string[]): Promise<Map<string, ContactInfo>> {
-  const { rows } = await db.query<ContactInfo>(
-    `SELECT id, name, email, tags, owner_id AS "ownerId", account_id AS "accountId", attributes,
-            last_interaction_at AS "lastInteractionAt", last_interaction_type AS "lastInteractionType"
-       FROM contacts WHERE workspace_id = $1 AND id = ANY($2::text[])`,
-    [workspaceId, ids],
-  );
-  return new Map(rows.map((row) => [row.id, row]));
 }

@@ -6,7 +6,7 @@ import { interactionsOfContacts } from '../store/interactions';
 import { emptyAnchor, type Anchor } from '../model/anchor';
 import type { InteractionRecord } from '../model/interaction';
 import { EntryKind, type Entry, type LedgerEntry } from '../model/ledger';
-import { deleteLedgerOfContacts, fetchLedger, fetchRuleEntries, insertLedgerEntries, updateCounted } from '../store/ledger';
+import { deleteLedgerOfContacts, fetchLedger, fetchRuleEntries, heldStateRules, insertLedgerEntries, updateCounted } from '../store/ledger';
 import { activeVersions, type VersionRow } from '../store/profiles';
 import { deleteScoresOfContacts, loadAnchors, lockAnchorPage, staleContacts, writeAnchors, writeDueTimes, type AnchorWrite } from '../store/scores';
 import { contactFact, decideLimit, holdingStateRules, matchInteractions, type ContactFact } from './evaluate';
@@ -115,7 +115,7 @@ export class ScoringEngine {
     const versions = await this.activeVersions(db, workspaceId);
     for (const version of versions) {
       const existing = contacts.filter((contact) => !createdIds.has(contact.id));
-      const holding = version.profile.stateRules.length > 0 ? await this.currentStateRules(db, workspaceId, version.id, existing.map((contact) => contact.id)) : new Map<string, Map<number, number>>();
+      const holding = version.profile.stateRules.length > 0 ? await heldStateRules(db, workspaceId, version.id, existing.map((contact) => contact.id)) : new Map<string, Map<number, number>>();
       const changes = new Map<string, LedgerEntry[]>();
       for (const contact of contacts) {
         const now_holding = new Set(holdingStateRules(version.profile, contactFact(contact)).map((rule) => rule.index));
@@ -267,24 +267,6 @@ export class ScoringEngine {
 
   stateEntries(version: ActiveVersion, contact: ContactFact, now: number): LedgerEntry[] {
     return holdingStateRules(version.profile, contact).map((rule) => stateEntry(contact.id, rule.index, rule.points, now));
-  }
-
-  /** Per contact and state rule: the points it currently adds (0 when it does not hold). */
-  private async currentStateRules(db: Queryable, workspaceId: string, versionId: number, contactIds: string[]): Promise<Map<string, Map<number, number>>> {
-    const result = new Map<string, Map<number, number>>();
-    if (contactIds.length === 0) return result;
-    const { rows } = await db.query<{ contactId: string; rule: number; points: number }>(
-      `SELECT contact_id AS "contactId", rule, sum(points) AS points FROM score_ledger
-        WHERE workspace_id = $1 AND version_id = $2 AND contact_id = ANY($3::text[]) AND kind = 1
-        GROUP BY contact_id, rule`,
-      [workspaceId, versionId, contactIds],
-    );
-    for (const row of rows) {
-      let rules = result.get(row.contactId);
-      if (!rules) result.set(row.contactId, (rules = new Map()));
-      rules.set(row.rule, Math.abs(row.points) < 1e-9 ? 0 : row.points);
-    }
-    return result;
   }
 
   /** Decides limits of the new matches against what the ledger already holds for those contacts and rules. */

@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../store/db';
 import { EntryKind, type LedgerEntry } from '../model/ledger';
+import { actorActivity } from '../store/interactions';
 import { fetchLedger } from '../store/ledger';
 import { membersById, type Member } from '../store/members';
 import { scoresInPeriod, analyticalQuery } from '../store/score-periods';
@@ -45,16 +46,7 @@ type Activity = { actorId: string; interactions: number; lastAt: number | null }
 
 /** Interactions per team member with some contacts: within the profile's window (all time without one), and the last one. */
 async function activityOf(db: Queryable, workspaceId: string, contactIds: readonly string[], model: ScoreModel, t: number): Promise<Map<string, Map<string, Activity>>> {
-  const since = model.windowMs === null ? null : new Date(t - model.windowMs);
-  const { rows } = await db.query<{ contactId: string; actorId: string; interactions: number; lastAt: number | null }>(
-    `SELECT contact_id AS "contactId", actor_id AS "actorId",
-            count(*) FILTER (WHERE $4::timestamptz IS NULL OR occurred_at > $4)::int AS interactions,
-            (extract(epoch FROM max(occurred_at)) * 1000)::float8 AS "lastAt"
-       FROM interactions
-      WHERE workspace_id = $1 AND contact_id = ANY($2::text[]) AND actor_id IS NOT NULL AND occurred_at <= $3
-      GROUP BY contact_id, actor_id`,
-    [workspaceId, contactIds, new Date(t), since],
-  );
+  const rows = await actorActivity(db, workspaceId, contactIds, t, model.windowMs === null ? null : t - model.windowMs);
   const result = new Map<string, Map<string, Activity>>();
   for (const row of rows) {
     let byActor = result.get(row.contactId);

@@ -242,3 +242,16 @@ export async function contactIdsAfter(db: Queryable, workspaceId: string, after:
   const { rows } = await db.query<{ id: string }>('SELECT id FROM contacts WHERE workspace_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3', [workspaceId, after, limit]);
   return rows.map((row) => row.id);
 }
+
+/** What a crossing's delivery says about its contact. */
+export type ContactCard = Pick<Contact, 'id' | 'name' | 'email' | 'tags' | 'ownerId' | 'accountId' | 'attributes' | 'lastInteractionAt' | 'lastInteractionType'>;
+
+export async function contactCards(db: Queryable, workspaceId: string, ids: readonly string[]): Promise<Map<string, ContactCard>> {
+  const { rows } = await db.query<ContactCard>(
+    `SELECT id, name, email, tags, owner_id AS "ownerId", account_id AS "accountId", attributes,
+            last_interaction_at AS "lastInteractionAt", last_interaction_type AS "lastInteractionType"
+       FROM contacts WHERE workspace_id = $1 AND id = ANY($2::text[])`,
+    [workspaceId, ids],
+  );
+  return new Map(rows.map((row) => [row.id, row]));
+}

@@ -1,4 +1,5 @@
 import type { Queryable } from './db';
+import { Channel, notify } from './notifications';
 
 export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'cancelled';
 
@@ -70,7 +71,7 @@ export async function insertDeliveries(db: Queryable, workspaceId: string, deliv
       deliveries.map((delivery) => JSON.stringify(delivery.payload)),
     ],
   );
-  await db.query(`SELECT pg_notify('engagement_score_deliveries', '')`);
+  await notify(db, Channel.deliveries);
 }
 
 /** How far down the due list one claim looks for deliveries to send. */
@@ -211,6 +212,6 @@ export async function redeliver(db: Queryable, workspaceId: string, id: string, 
       RETURNING ${columns}`,
     [workspaceId, id, now],
   );
-  if (rows[0]) await db.query(`SELECT pg_notify('engagement_score_deliveries', '')`);
+  if (rows[0]) await notify(db, Channel.deliveries);
   return rows[0];
 }

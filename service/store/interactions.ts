@@ -91,3 +91,35 @@ export async function interactionsOfContacts(db: Queryable, workspaceId: string,
 export function toInteractionRecord(row: NewInteraction & { seq: number }): InteractionRecord {
   return { ...row, occurredAt: row.occurredAt.getTime() };
 }
+
+/** Interactions of each (contact, moment) in the 30 days up to that moment, in one round trip (suggestion facts). */
+export async function interactionsInLast30Days(db: Queryable, workspaceId: string, moments: readonly { contactId: string; at: number }[]): Promise<number[]> {
+  if (moments.length === 0) return [];
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT (SELECT count(*)::int FROM interactions i
+              WHERE i.workspace_id = $1 AND i.contact_id = m.contact_id AND i.occurred_at <= m.at AND i.occurred_at > m.at - interval '30 days') AS n
+       FROM unnest($2::text[], $3::timestamptz[]) WITH ORDINALITY AS m(contact_id, at, position)
+      ORDER BY m.position`,
+    [workspaceId, moments.map((moment) => moment.contactId), moments.map((moment) => new Date(moment.at).toISOString())],
+  );
+  return rows.map((row) => row.n);
+}
+
+export type ActorActivity = { contactId: string; actorId: string; interactions: number; lastAt: number | null };
+
+/**
+ * Per contact and team member (actorId): interactions up to t — counted from `since` on (all of them
+ * when null) — and the time of the last one.
+ */
+export async function actorActivity(db: Queryable, workspaceId: string, contactIds: readonly string[], t: number, since: number | null): Promise<ActorActivity[]> {
+  const { rows } = await db.query<ActorActivity>(
+    `SELECT contact_id AS "contactId", actor_id AS "actorId",
+            count(*) FILTER (WHERE $4::timestamptz IS NULL OR occurred_at > $4)::int AS interactions,
+            (extract(epoch FROM max(occurred_at)) * 1000)::float8 AS "lastAt"
+       FROM interactions
+      WHERE workspace_id = $1 AND contact_id = ANY($2::text[]) AND actor_id IS NOT NULL AND occurred_at <= $3
+      GROUP BY contact_id, actor_id`,
+    [workspaceId, contactIds, new Date(t), since === null ? null : new Date(since)],
+  );
+  return rows;
+}

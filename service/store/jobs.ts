@@ -1,4 +1,5 @@
 import type { Queryable } from './db';
+import { Channel, notify } from './notifications';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -30,7 +31,7 @@ export async function insertJob(db: Queryable, workspaceId: string, kind: string
     `INSERT INTO jobs (workspace_id, kind, payload, created_at) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
     [workspaceId, kind, JSON.stringify(payload), now],
   );
-  await db.query(`SELECT pg_notify('engagement_score_jobs', $1)`, [rows[0]!.id]);
+  await notify(db, Channel.jobs, rows[0]!.id);
   return rows[0]!;
 }
 

@@ -206,3 +206,21 @@ export async function earnedByInteractions(
   );
   return rows;
 }
+
+/** Per contact and state rule: the points it adds now (the sum of its ledger deltas; 0 when it does not hold). */
+export async function heldStateRules(db: Queryable, workspaceId: string, versionId: number, contactIds: readonly string[]): Promise<Map<string, Map<number, number>>> {
+  const result = new Map<string, Map<number, number>>();
+  if (contactIds.length === 0) return result;
+  const { rows } = await db.query<{ contactId: string; rule: number; points: number }>(
+    `SELECT contact_id AS "contactId", rule, sum(points) AS points FROM score_ledger
+      WHERE workspace_id = $1 AND version_id = $2 AND contact_id = ANY($3::text[]) AND kind = 1
+      GROUP BY contact_id, rule`,
+    [workspaceId, versionId, contactIds],
+  );
+  for (const row of rows) {
+    let rules = result.get(row.contactId);
+    if (!rules) result.set(row.contactId, (rules = new Map()));
+    rules.set(row.rule, Math.abs(row.points) < 1e-9 ? 0 : row.points);
+  }
+  return result;
+}
