@@ -27,7 +27,7 @@ import { api, runClient, startService, type RunningService } from './lib/service
 import { DAY, contactAt, contactId, interactionAt, type WorkloadShape } from './lib/workload';
 
 /**
- * `npm run bench`: measures SPEC §8 and writes bench/RESULTS.md. Every figure is reported next to a
+ * `npm run bench`: measures the targets of docs/performance.md and writes bench/RESULTS.md. Every figure is reported next to a
  * baseline measured in the same run (these machines are noisy), as a ratio. `--smoke` runs the same
  * harness on tiny data in seconds (CI runs it so the harness cannot rot) and writes elsewhere.
  */

@@ -3,7 +3,7 @@ import { EntryKind, type Entry } from '../model/ledger';
 import type { Band, CompiledProfile } from './profile';
 
 /**
- * Scores as functions of time (see ../shared/notes/scoring-math.md).
+ * Scores as functions of time (see docs/scoring-math.md).
  *
  * A contact's ledger holds entries (t, p): contributions from interaction rules and adjustments,
  * which decay by 2^(−age/halfLife) and are worth nothing once older than the window, and state

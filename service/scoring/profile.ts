@@ -2,7 +2,7 @@ import { z } from 'zod/v4';
 import { compileConditions, validateNamedConditions, validateTopLevel, type CompiledConditions, type ConditionProblem, type ValidationContext } from './rules/conditions';
 import { referenceValidationError } from './rules/reference';
 
-/** The profile document admins write (SPEC §6.1), its validation and its compiled form. */
+/** The profile document admins write (docs/profile-format.md), its validation and its compiled form. */
 
 export const RULE_FACTS = ['interaction', 'contact'] as const;
 export const SUGGESTION_FACTS = ['score', 'previousScore', 'delta', 'band', 'daysSinceLastInteraction', 'lastInteractionType', 'interactionsLast30d', 'contact'] as const;
