@@ -31,7 +31,9 @@ async function manifest() {
 
 /** SVG icons and codex (.node.json) files sit next to the compiled node that names them. */
 function copyAssets() {
-  return src(['nodes/**/*.svg', 'nodes/**/*.node.json', 'credentials/**/*.svg'], { cwd: root, base: root, encoding: false }).pipe(dest(distDir));
+  return src(['nodes/**/*.svg', 'nodes/**/*.node.json', 'credentials/**/*.svg'], { cwd: root, base: root, encoding: false }).pipe(
+    dest(distDir),
+  );
 }
 
 async function cleanPackage() {
@@ -40,7 +42,9 @@ async function cleanPackage() {
 
 /** Only what n8n loads: compiled JavaScript, icons and codex files (no source maps of sources not shipped). */
 function copyPackageFiles() {
-  return src(['nodes/**/*.{js,svg,json}', 'credentials/**/*.{js,svg}'], { cwd: distDir, base: distDir, encoding: false }).pipe(dest(path.join(packageDir, 'dist')));
+  return src(['nodes/**/*.{js,svg,json}', 'credentials/**/*.{js,svg}'], { cwd: distDir, base: distDir, encoding: false }).pipe(
+    dest(path.join(packageDir, 'dist')),
+  );
 }
 
 async function writePackageMetadata() {

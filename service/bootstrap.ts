@@ -14,7 +14,9 @@ export async function bootstrap(db: Db, config: Config, now: Date): Promise<Boot
     const workspace = await ensureWorkspace(client, config.defaultWorkspaceName);
     let firstAdminKey: string | undefined;
     if (workspace.created) {
-      firstAdminKey = (await insertApiKey(client, { workspaceId: workspace.id, role: 'admin', name: 'first admin key', origin: 'bootstrap' })).key;
+      firstAdminKey = (
+        await insertApiKey(client, { workspaceId: workspace.id, role: 'admin', name: 'first admin key', origin: 'bootstrap' })
+      ).key;
     }
     if (config.adminApiKey) await installEnvironmentKey(client, workspace.id, config.adminApiKey, now);
     return { workspace: { id: workspace.id, name: workspace.name }, firstAdminKey };

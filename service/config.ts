@@ -5,9 +5,7 @@ import { z } from 'zod/v4';
 /** Where the package lives (the folder holding package.json), whether run from `dist/` or from sources. */
 export const packageRoot = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 const BYTE_UNITS = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 } as const;
 
@@ -24,9 +22,14 @@ const byteSize = z.string().transform((value, context) => {
 const listenHost = z
   .string()
   .trim()
-  .refine((value) => net.isIP(value.replace(/^\[|\]$/g, '')) !== 0 || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(value), {
-    message: 'an IP address (127.0.0.1, 0.0.0.0, ::) or a host name (localhost)',
-  })
+  .refine(
+    (value) =>
+      net.isIP(value.replace(/^\[|\]$/g, '')) !== 0 ||
+      /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(value),
+    {
+      message: 'an IP address (127.0.0.1, 0.0.0.0, ::) or a host name (localhost)',
+    },
+  )
   .transform((value) => value.replace(/^\[|\]$/g, ''));
 
 /** Defaults that code outside the configuration uses too (tests build dispatchers without a Config). */
@@ -52,7 +55,11 @@ const environmentSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   ALLOW_PRIVATE_WEBHOOK_TARGETS: bool.default(false),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_WEBHOOK_TIMEOUT_MS),
-  WEBHOOK_RETRY_HOURS: z.coerce.number().min(24).max(24 * 30).default(DEFAULT_WEBHOOK_RETRY_HOURS),
+  WEBHOOK_RETRY_HOURS: z.coerce
+    .number()
+    .min(24)
+    .max(24 * 30)
+    .default(DEFAULT_WEBHOOK_RETRY_HOURS),
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(DEFAULT_RETENTION_DAYS),

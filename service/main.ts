@@ -87,7 +87,9 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   }
-  console.log(`Engagement Score is listening on ${base}\n  API docs:  ${base}/docs\n  try:       curl -H "Authorization: Bearer <key>" ${base}/v1/me`);
+  console.log(
+    `Engagement Score is listening on ${base}\n  API docs:  ${base}/docs\n  try:       curl -H "Authorization: Bearer <key>" ${base}/v1/me`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -98,7 +100,11 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal, inFlight: http.inFlight }, 'stopping: answering the requests in flight first');
     const cutOff = await http.close(config.shutdownTimeoutMs);
-    if (cutOff > 0) logger.warn({ requests: cutOff, timeoutMs: config.shutdownTimeoutMs }, 'requests still running at the shutdown deadline were cut off');
+    if (cutOff > 0)
+      logger.warn(
+        { requests: cutOff, timeoutMs: config.shutdownTimeoutMs },
+        'requests still running at the shutdown deadline were cut off',
+      );
     await Promise.all(workers.map((worker) => worker.stop()));
     await db.end();
     await embedded?.stop();
@@ -111,9 +117,13 @@ async function main(): Promise<void> {
 
 main().catch(async (error: unknown) => {
   const known = error instanceof ListenError || error instanceof EmbeddedStartError;
-  const reason = known ? (error as Error).message
-    : isDatabaseUnavailable(error) ? `the database is not reachable (${(error as Error).message}); check DATABASE_URL and that PostgreSQL is running`
-    : error instanceof Error ? error.message : String(error);
+  const reason = known
+    ? error.message
+    : isDatabaseUnavailable(error)
+      ? `the database is not reachable (${(error as Error).message}); check DATABASE_URL and that PostgreSQL is running`
+      : error instanceof Error
+        ? error.message
+        : String(error);
   console.error(`Engagement Score failed to start: ${reason}`);
   if (!known && !isDatabaseUnavailable(error) && error instanceof Error && error.stack) console.error(error.stack);
   await embedded?.stop().catch(() => undefined);

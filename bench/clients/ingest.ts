@@ -6,16 +6,28 @@ import { Progress } from '../lib/progress';
  * in flight, and prints { items, seconds, rate } as its last line. Bodies are prepared before the
  * clock starts, so the figure is the service's, not the generator's.
  */
-type Input = { baseUrl: string; key: string; shape: WorkloadShape; from: number; count: number; batchSize: number; concurrency: number; kind: 'interactions' | 'contacts' };
+type Input = {
+  baseUrl: string;
+  key: string;
+  shape: WorkloadShape;
+  from: number;
+  count: number;
+  batchSize: number;
+  concurrency: number;
+  kind: 'interactions' | 'contacts';
+};
 
 async function main() {
-  const input = JSON.parse(process.argv[2]!) as Input;
+  const input = JSON.parse(process.argv[2]) as Input;
   const bodies: { body: string; items: number }[] = [];
   const preparing = new Progress(`preparing ${input.kind}`, input.count);
   for (let offset = 0; offset < input.count; offset += input.batchSize) {
     const size = Math.min(input.batchSize, input.count - offset);
     if (input.kind === 'contacts') {
-      bodies.push({ body: JSON.stringify({ contacts: Array.from({ length: size }, (_, index) => contactAt(input.shape, input.from + offset + index)) }), items: size });
+      bodies.push({
+        body: JSON.stringify({ contacts: Array.from({ length: size }, (_, index) => contactAt(input.shape, input.from + offset + index)) }),
+        items: size,
+      });
     } else {
       bodies.push({ body: JSON.stringify({ interactions: interactionBatch(input.shape, input.from + offset, size) }), items: size });
     }
@@ -29,8 +41,12 @@ async function main() {
   const started = process.hrtime.bigint();
   const worker = async () => {
     while (next < bodies.length) {
-      const { body, items } = bodies[next++]!;
-      const response = await fetch(`${input.baseUrl}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${input.key}`, 'Content-Type': 'application/json' }, body });
+      const { body, items } = bodies[next++];
+      const response = await fetch(`${input.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${input.key}`, 'Content-Type': 'application/json' },
+        body,
+      });
       const text = await response.text();
       if (!response.ok) throw new Error(`POST ${path} answered ${response.status}: ${text.slice(0, 300)}`);
       const answer = JSON.parse(text) as { accepted?: number; created?: number; updated?: number };

@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 type Input = { baseUrl: string; key: string; paths: string[]; rate: number; seconds: number; connections: number };
 
 async function main() {
-  const input = JSON.parse(process.argv[2]!) as Input;
+  const input = JSON.parse(process.argv[2]) as Input;
   let index = 0;
   const result = await autocannon({
     url: input.baseUrl,

@@ -27,8 +27,14 @@ const ANALYZE_THRESHOLD = 50;
 export async function startAutovacuumStandIn(url: string, intervalMs = 20_000): Promise<AutovacuumStandIn> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const setting = (await client.query<{ autovacuum: string }>('SHOW autovacuum')).rows[0]!.autovacuum;
-  const state: AutovacuumStandIn = { active: setting !== 'on', passes: 0, seconds: 0, catchUp: async () => undefined, stop: async () => undefined };
+  const setting = (await client.query<{ autovacuum: string }>('SHOW autovacuum')).rows[0].autovacuum;
+  const state: AutovacuumStandIn = {
+    active: setting !== 'on',
+    passes: 0,
+    seconds: 0,
+    catchUp: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+  };
   if (!state.active) {
     await client.end();
     return state;
@@ -55,10 +61,10 @@ export async function startAutovacuumStandIn(url: string, intervalMs = 20_000): 
     state.seconds += Number(process.hrtime.bigint() - started) / 1e9;
   };
   const schedule = () => (running = running.then(pass).catch((error: unknown) => void (failure ??= error)));
-  const timer = setInterval(schedule, intervalMs);
+  const timer = setInterval(() => void schedule(), intervalMs);
   state.catchUp = async () => {
     await schedule();
-    if (failure) throw failure;
+    if (failure) throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
   };
   state.stop = async () => {
     stopped = true;
@@ -66,7 +72,8 @@ export async function startAutovacuumStandIn(url: string, intervalMs = 20_000): 
     await running;
     await client.end().catch(() => undefined);
     // Called from `finally` blocks: report, never throw over the error that may be on its way.
-    if (failure) process.stderr.write(`autovacuum stand-in failed: ${String(failure)}\n`);
+    if (failure)
+      process.stderr.write(`autovacuum stand-in failed: ${failure instanceof Error ? failure.message : JSON.stringify(failure)}\n`);
   };
   return state;
 }

@@ -11,7 +11,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 export function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)]!;
+  return items[Math.floor(random() * items.length)];
 }
 
 /** Picks by weight: [[value, weight], ...]. */
@@ -22,5 +22,5 @@ export function weighted<T>(random: () => number, table: readonly (readonly [T, 
     roll -= weight;
     if (roll <= 0) return value;
   }
-  return table[table.length - 1]![0];
+  return table[table.length - 1][0];
 }

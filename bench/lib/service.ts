@@ -20,12 +20,12 @@ export async function startService(env: Record<string, string>): Promise<Running
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
+      if (match) resolve(match[1]);
     });
     child.on('exit', (code) => reject(new Error(`the service exited (${code}) while starting:\n${output}`)));
   });
@@ -60,13 +60,17 @@ export async function api<T = unknown>(baseUrl: string, key: string, method: str
 /** Runs a compiled bench client in its own process and returns the JSON it prints last. */
 export function runClient<T>(script: string, input: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=4096', path.join(__dirname, '../clients', script), JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--max-old-space-size=4096', path.join(__dirname, '../clients', script), JSON.stringify(input)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`${script} exited with ${code}: ${output}`));
       const lines = output.trim().split('\n');
-      resolve(JSON.parse(lines[lines.length - 1]!) as T);
+      resolve(JSON.parse(lines[lines.length - 1]) as T);
     });
   });
 }

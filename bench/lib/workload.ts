@@ -25,7 +25,20 @@ const types = [
   ['note', 8],
 ] as const;
 
-const channels: Record<string, string> = { email_open: 'email', email_click: 'email', email: 'email', email_reply: 'email', sms_reply: 'sms', call: 'phone', meeting: 'in_person', appointment: 'calendar', form_submission: 'web', payment: 'billing', unsubscribe: 'email', note: 'crm' };
+const channels: Record<string, string> = {
+  email_open: 'email',
+  email_click: 'email',
+  email: 'email',
+  email_reply: 'email',
+  sms_reply: 'sms',
+  call: 'phone',
+  meeting: 'in_person',
+  appointment: 'calendar',
+  form_submission: 'web',
+  payment: 'billing',
+  unsubscribe: 'email',
+  note: 'crm',
+};
 
 export function contactId(index: number): string {
   return `c${String(index).padStart(7, '0')}`;
@@ -62,12 +75,15 @@ export function interactionAt(shape: WorkloadShape, index: number) {
     type,
     occurredAt: new Date(shape.end - age).toISOString(),
     actorId: `rep-${Math.floor(random() * 50)}`,
-    channel: channels[type]!,
+    channel: channels[type],
     direction: random() < 0.5 ? 'inbound' : 'outbound',
-    properties: type === 'payment' ? { amount: Math.round(random() * 3000) } : type === 'meeting' ? { minutes: 15 + Math.floor(random() * 60) } : {},
+    properties:
+      type === 'payment' ? { amount: Math.round(random() * 3000) } : type === 'meeting' ? { minutes: 15 + Math.floor(random() * 60) } : {},
   };
 }
 
 export function interactionBatch(shape: WorkloadShape, from: number, count: number) {
-  return Array.from({ length: Math.max(0, Math.min(count, shape.interactions - from)) }, (_, offset) => interactionAt(shape, from + offset));
+  return Array.from({ length: Math.max(0, Math.min(count, shape.interactions - from)) }, (_, offset) =>
+    interactionAt(shape, from + offset),
+  );
 }

@@ -28,8 +28,8 @@ export class EngagementScore implements INodeType {
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const items = this.getInputData();
-    const resource = this.getNodeParameter('resource', 0) as string;
-    const operationName = this.getNodeParameter('operation', 0) as string;
+    const resource = String(this.getNodeParameter('resource', 0));
+    const operationName = String(this.getNodeParameter('operation', 0));
     const operation = operations[resource]?.[operationName];
     if (!operation) throw new NodeOperationError(this.getNode(), `The operation "${operationName}" of "${resource}" is not supported`);
 

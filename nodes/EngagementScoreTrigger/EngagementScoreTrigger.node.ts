@@ -1,11 +1,4 @@
-import type {
-  IDataObject,
-  IHookFunctions,
-  INodeType,
-  INodeTypeDescription,
-  IWebhookFunctions,
-  IWebhookResponseData,
-} from 'n8n-workflow';
+import type { IDataObject, IHookFunctions, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { jsonParse, NodeConnectionTypes } from 'n8n-workflow';
 import { profileLocator, splitList } from '../EngagementScore/shared/fields';
 import { apiRequest, apiRequestIfFound, pathSegment, problemError, sendRequest } from '../EngagementScore/transport/request';
@@ -38,7 +31,8 @@ function wantedSubscription(context: IHookFunctions) {
   };
 }
 
-const sameTags = (a: string[] | null, b: string[] | null) => JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
+const sameTags = (a: string[] | null, b: string[] | null) =>
+  JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
 
 /** Deletes a subscription; one that is already gone counts as deleted. */
 async function deleteSubscription(context: IHookFunctions, id: string): Promise<void> {
@@ -84,7 +78,11 @@ export class EngagementScoreTrigger implements INodeType {
         options: [
           { name: 'Band Changed', value: 'band.changed', description: "When a contact's score moves into another band" },
           { name: 'Score Crossed', value: 'score.crossed', description: 'When a score crosses the threshold in either direction' },
-          { name: 'Score Dropped Below', value: 'score.dropped_below', description: 'When a score goes from at least the threshold to below it' },
+          {
+            name: 'Score Dropped Below',
+            value: 'score.dropped_below',
+            description: 'When a score goes from at least the threshold to below it',
+          },
           { name: 'Score Rose Above', value: 'score.rose_above', description: 'When a score goes from below the threshold to at least it' },
         ],
       },
@@ -105,7 +103,8 @@ export class EngagementScoreTrigger implements INodeType {
         type: 'string',
         default: '',
         placeholder: 'e.g. vip',
-        description: 'Only contacts with any of these tags, separated by commas (a segment, e.g. VIPs with their own threshold). Empty: every contact.',
+        description:
+          'Only contacts with any of these tags, separated by commas (a segment, e.g. VIPs with their own threshold). Empty: every contact.',
       },
     ],
   };
@@ -116,7 +115,10 @@ export class EngagementScoreTrigger implements INodeType {
       async checkExists(this: IHookFunctions): Promise<boolean> {
         const stored = this.getWorkflowStaticData('node') as StoredSubscription;
         if (!stored.subscriptionId || !stored.secret) return false;
-        const subscription = await apiRequestIfFound<Subscription>(this, { method: 'GET', path: `/v1/subscriptions/${pathSegment(stored.subscriptionId)}` });
+        const subscription = await apiRequestIfFound<Subscription>(this, {
+          method: 'GET',
+          path: `/v1/subscriptions/${pathSegment(stored.subscriptionId)}`,
+        });
         if (!subscription) return false;
         const wanted = wantedSubscription(this);
         return (
@@ -137,7 +139,7 @@ export class EngagementScoreTrigger implements INodeType {
         const body: IDataObject = {
           profileId: wanted.profileId,
           event: wanted.event,
-          url: this.getNodeWebhookUrl('default') as string,
+          url: this.getNodeWebhookUrl('default'),
           description: `n8n: ${this.getWorkflow().name ?? 'workflow'} / ${this.getNode().name}`.slice(0, 500),
         };
         if (wanted.threshold !== null) body.threshold = wanted.threshold;

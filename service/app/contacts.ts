@@ -1,7 +1,16 @@
 import type { ActiveVersion } from '../scoring/engine';
 import type { ScoreModel } from '../scoring/math';
 import { objectPaths } from '../scoring/profile-warnings';
-import { eraseContact as eraseContactRows, getContact, listContacts, upsertContacts, type Contact, type ContactChanges, type ContactFilter, type ContactSort } from '../store/contacts';
+import {
+  eraseContact as eraseContactRows,
+  getContact,
+  listContacts,
+  upsertContacts,
+  type Contact,
+  type ContactChanges,
+  type ContactFilter,
+  type ContactSort,
+} from '../store/contacts';
 import { transaction } from '../store/db';
 import { contactLedger } from '../store/ledger';
 import { liveVersions, profileWithLiveVersion } from '../store/profiles';
@@ -16,7 +25,11 @@ import { invalid, notFound } from './errors';
  * Creates or updates contacts, and rescores them where a change flips a state rule (or a contact is
  * new), in one transaction; then notes the attribute paths the editor's warnings know about.
  */
-export async function upsertAndRescore(ctx: AppContext, workspaceId: string, items: ContactChanges[]): Promise<{ contacts: Contact[]; createdIds: Set<string> }> {
+export async function upsertAndRescore(
+  ctx: AppContext,
+  workspaceId: string,
+  items: ContactChanges[],
+): Promise<{ contacts: Contact[]; createdIds: Set<string> }> {
   const result = await transaction(ctx.db, async (client) => {
     const now = ctx.clock.now();
     const upserted = await upsertContacts(client, workspaceId, items, now);
@@ -25,7 +38,11 @@ export async function upsertAndRescore(ctx: AppContext, workspaceId: string, ite
   });
   const paths = new Set<string>();
   for (const item of items) if (item.attributes) objectPaths(item.attributes, '', 0, paths);
-  await recordShapes(ctx.db, workspaceId, [...paths].map((value) => ({ kind: 'attribute', value }))).catch(() => undefined);
+  await recordShapes(
+    ctx.db,
+    workspaceId,
+    [...paths].map((value) => ({ kind: 'attribute', value })),
+  ).catch(() => undefined);
   return result;
 }
 
@@ -71,14 +88,26 @@ export type ContactQuery = {
 };
 
 /** Where a page ended (what a cursor carries): the sort, the time scores are computed at, and the last row's keys. */
-export type ListPosition = { sort: ListSort; t?: number; id: string; at?: string | null; s?: number; sign?: number; key?: number; raw?: number };
+export type ListPosition = {
+  sort: ListSort;
+  t?: number;
+  id: string;
+  at?: string | null;
+  s?: number;
+  sign?: number;
+  key?: number;
+  raw?: number;
+};
 
 export type ListedContact = Contact & { score?: number; band?: { name: string; color: string } | null };
 
 /** The published version a list filters by (a bad profileId is the request's field error, not a missing resource). */
 async function versionForList(ctx: AppContext, workspaceId: string, profileId: string): Promise<ActiveVersion> {
   const found = await profileWithLiveVersion(ctx.db, workspaceId, profileId);
-  if (!found || found.profile.archivedAt || !found.live) throw invalid('profileId names no published profile of this workspace.', [{ path: 'profileId', message: 'no published profile with this id' }]);
+  if (!found || found.profile.archivedAt || !found.live)
+    throw invalid('profileId names no published profile of this workspace.', [
+      { path: 'profileId', message: 'no published profile with this id' },
+    ]);
   return ctx.engine.activate(found.live);
 }
 
@@ -89,8 +118,11 @@ function scoreBounds(model: ScoreModel, minScore: number | undefined, maxScore: 
   if (bandName !== undefined) {
     const bands = model.profile.bands;
     const index = bands.findIndex((band) => band.name === bandName);
-    if (index === -1) throw invalid(`The profile has no band ${JSON.stringify(bandName)}.`, [{ path: 'band', message: `one of: ${bands.map((band) => band.name).join(', ') || '(the profile has no bands)'}` }]);
-    const band = bands[index]!;
+    if (index === -1)
+      throw invalid(`The profile has no band ${JSON.stringify(bandName)}.`, [
+        { path: 'band', message: `one of: ${bands.map((band) => band.name).join(', ') || '(the profile has no bands)'}` },
+      ]);
+    const band = bands[index];
     min = Math.max(min, model.rawThreshold(band.min));
     max = Math.min(max, index === bands.length - 1 ? model.rawAtMostBound(band.max) : model.rawThreshold(band.max));
   }
@@ -102,12 +134,21 @@ function scoreBounds(model: ScoreModel, minScore: number | undefined, maxScore: 
  * (exact at the time of the first page), sorted by id, last interaction or score (from the anchors'
  * index). Later pages continue from `after`.
  */
-export async function findContacts(ctx: AppContext, workspaceId: string, query: ContactQuery, after?: ListPosition): Promise<{ items: ListedContact[]; next: ListPosition | null }> {
+export async function findContacts(
+  ctx: AppContext,
+  workspaceId: string,
+  query: ContactQuery,
+  after?: ListPosition,
+): Promise<{ items: ListedContact[]; next: ListPosition | null }> {
   const { db } = ctx;
   if (!query.profileId) {
     const needsProfile: string[] = (['minScore', 'maxScore', 'band'] as const).filter((name) => query[name] !== undefined);
     if (query.sort === 'score' || query.sort === '-score') needsProfile.push('sort');
-    if (needsProfile.length > 0) throw invalid('Filtering or sorting by score needs a profileId.', needsProfile.map((name) => ({ path: name, message: 'needs profileId' })));
+    if (needsProfile.length > 0)
+      throw invalid(
+        'Filtering or sorting by score needs a profileId.',
+        needsProfile.map((name) => ({ path: name, message: 'needs profileId' })),
+      );
     const sort = (query.sort ?? 'id') as ContactSort;
     const page = await listContacts(db, workspaceId, query.filter, sort, query.limit, after);
     return { items: page.contacts, next: page.more && page.last ? { ...page.last, sort } : null };
@@ -138,7 +179,10 @@ export async function findContacts(ctx: AppContext, workspaceId: string, query: 
     const more = rows.length > query.limit;
     const page = more ? rows.slice(0, query.limit) : rows;
     const last = page[page.length - 1];
-    return { items: page.map(scored), next: more && last ? { sort, t, id: last.id, s: last.s, sign: last.sign, key: last.key, raw: last.raw } : null };
+    return {
+      items: page.map(scored),
+      next: more && last ? { sort, t, id: last.id, s: last.s, sign: last.sign, key: last.key, raw: last.raw } : null,
+    };
   }
   const page = await listContacts(db, workspaceId, query.filter, sort, query.limit, after ? { id: after.id, at: after.at } : undefined, {
     versionId: version.id,

@@ -19,4 +19,5 @@ export class UseCaseError extends Error {
 export const notFound = (message: string) => new UseCaseError('not_found', message);
 export const conflict = (message: string) => new UseCaseError('conflict', message);
 export const invalid = (message: string, fields: FieldProblem[]) => new UseCaseError('invalid', message, fields);
-export const preconditionFailed = (message: string, details?: Record<string, unknown>) => new UseCaseError('precondition_failed', message, undefined, details);
+export const preconditionFailed = (message: string, details?: Record<string, unknown>) =>
+  new UseCaseError('precondition_failed', message, undefined, details);

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { objectPaths } from '../scoring/profile-warnings';
 import { getContact, touchContactsForInteractions } from '../store/contacts';
 import { transaction } from '../store/db';
-import { insertInteractions, listContactInteractions, toInteractionRecord, type Interaction, type NewInteraction, type TimelinePosition } from '../store/interactions';
+import {
+  insertInteractions,
+  listContactInteractions,
+  toInteractionRecord,
+  type Interaction,
+  type NewInteraction,
+  type TimelinePosition,
+} from '../store/interactions';
 import { earnedByInteractions } from '../store/ledger';
 import { membersById } from '../store/members';
 import { liveVersions } from '../store/profiles';
@@ -66,7 +73,8 @@ export async function recordInteractions(ctx: AppContext, workspaceId: string, i
       const latest = new Map<string, { contactId: string; occurredAt: Date; type: string }>();
       for (const row of inserted) {
         const current = latest.get(row.contactId);
-        if (!current || row.occurredAt > current.occurredAt) latest.set(row.contactId, { contactId: row.contactId, occurredAt: row.occurredAt, type: row.type });
+        if (!current || row.occurredAt > current.occurredAt)
+          latest.set(row.contactId, { contactId: row.contactId, occurredAt: row.occurredAt, type: row.type });
       }
       const { contacts, createdIds } = await touchContactsForInteractions(client, workspaceId, [...latest.values()], now);
       await ctx.engine.onInteractions(client, workspaceId, inserted.map(toInteractionRecord), contacts, createdIds, now.getTime());
@@ -84,7 +92,13 @@ export async function recordInteractions(ctx: AppContext, workspaceId: string, i
 }
 
 /** One page of a contact's timeline, newest first: who each interaction was with and what it earned in each published profile. */
-export async function timeline(ctx: AppContext, workspaceId: string, contactId: string, limit: number, after: TimelinePosition | undefined) {
+export async function timeline(
+  ctx: AppContext,
+  workspaceId: string,
+  contactId: string,
+  limit: number,
+  after: TimelinePosition | undefined,
+) {
   if (!(await getContact(ctx.db, workspaceId, contactId))) throw notFound(`No contact ${contactId}.`);
   const page = await listContactInteractions(ctx.db, workspaceId, contactId, limit, after);
   return { items: await withEarnings(ctx, workspaceId, contactId, page.interactions), next: page.more && page.last ? page.last : null };
@@ -92,8 +106,16 @@ export async function timeline(ctx: AppContext, workspaceId: string, contactId: 
 
 async function withEarnings(ctx: AppContext, workspaceId: string, contactId: string, interactions: Interaction[]) {
   const versions = await liveVersions(ctx.db, workspaceId);
-  const rows = await earnedByInteractions(ctx.db, workspaceId, versions.map((version) => version.id), contactId, interactions);
-  const members = await membersById(ctx.db, workspaceId, [...new Set(interactions.flatMap((interaction) => (interaction.actorId ? [interaction.actorId] : [])))]);
+  const rows = await earnedByInteractions(
+    ctx.db,
+    workspaceId,
+    versions.map((version) => version.id),
+    contactId,
+    interactions,
+  );
+  const members = await membersById(ctx.db, workspaceId, [
+    ...new Set(interactions.flatMap((interaction) => (interaction.actorId ? [interaction.actorId] : []))),
+  ]);
   return interactions.map(({ seq, ...interaction }) => {
     const earned = versions.flatMap((version) => {
       const matches = rows.filter((row) => row.seq === seq && row.versionId === version.id);
@@ -104,11 +126,19 @@ async function withEarnings(ctx: AppContext, workspaceId: string, contactId: str
           profileId: version.profileId,
           profileName: version.profileName,
           points: matches.reduce((sum, match) => sum + (match.counted ? match.points : 0), 0),
-          rules: matches.map((match) => ({ rule: profile.rules[match.rule]?.name ?? String(match.rule), points: match.points, counted: match.counted })),
+          rules: matches.map((match) => ({
+            rule: profile.rules[match.rule]?.name ?? String(match.rule),
+            points: match.points,
+            counted: match.counted,
+          })),
         },
       ];
     });
     const member = interaction.actorId ? members.get(interaction.actorId) : undefined;
-    return { ...interaction, actor: interaction.actorId ? { id: interaction.actorId, name: member?.name ?? null, email: member?.email ?? null } : null, earned };
+    return {
+      ...interaction,
+      actor: interaction.actorId ? { id: interaction.actorId, name: member?.name ?? null, email: member?.email ?? null } : null,
+      earned,
+    };
   });
 }

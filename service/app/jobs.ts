@@ -7,7 +7,8 @@ export async function jobProgress(ctx: AppContext, workspaceId: string, id: stri
   const job = await getJob(ctx.db, workspaceId, id);
   if (!job) throw notFound(`No job ${id}.`);
   const elapsedSeconds = job.startedAt ? Math.max(0.001, (ctx.clock.now().getTime() - job.startedAt.getTime()) / 1000) : null;
-  const ratePerSecond = job.state === 'running' && elapsedSeconds !== null && job.done > 0 ? Math.round((job.done / elapsedSeconds) * 10) / 10 : null;
+  const ratePerSecond =
+    job.state === 'running' && elapsedSeconds !== null && job.done > 0 ? Math.round((job.done / elapsedSeconds) * 10) / 10 : null;
   return {
     id: job.id,
     kind: job.kind,

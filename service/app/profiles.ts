@@ -47,7 +47,9 @@ function profileView(row: ProfileRow, status: ProfileStatus | undefined) {
     draft,
     published: (live?.document as ProfileDocument | undefined) ?? null,
     publishing: status?.publishing?.jobId ? { version: status.publishing.version, job: { id: status.publishing.jobId } } : null,
-    live: live ? { version: live.version, publishedAt: live.publishedAt, publishedBy: live.publishedBy, contactsScored: live.contactsScored } : null,
+    live: live
+      ? { version: live.version, publishedAt: live.publishedAt, publishedBy: live.publishedBy, contactsScored: live.contactsScored }
+      : null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -70,7 +72,8 @@ export async function requireLiveVersion(ctx: AppContext, workspaceId: string, p
   if (!found) throw notFound(`No profile ${profileId}.`);
   const { profile, live } = found;
   if (profile.archivedAt) throw conflict(`Profile ${profile.id} is archived.`);
-  if (!live) throw conflict(`Profile ${profile.id} has no published version yet: publish it first (POST /v1/profiles/${profile.id}/publish).`);
+  if (!live)
+    throw conflict(`Profile ${profile.id} has no published version yet: publish it first (POST /v1/profiles/${profile.id}/publish).`);
   return ctx.engine.activate(live);
 }
 
@@ -80,7 +83,10 @@ export function checkedDocument(input: unknown, prefix = ''): ProfileDocument {
   if (!validation.ok) {
     throw invalid(
       `The profile is not valid: ${validation.errors.length} problem(s), see errors.`,
-      validation.errors.map((error) => ({ path: prefix ? (error.path === '(document)' ? prefix : `${prefix}.${error.path}`) : error.path, message: error.message })),
+      validation.errors.map((error) => ({
+        path: prefix ? (error.path === '(document)' ? prefix : `${prefix}.${error.path}`) : error.path,
+        message: error.message,
+      })),
     );
   }
   return validation.document;
@@ -89,7 +95,10 @@ export function checkedDocument(input: unknown, prefix = ''): ProfileDocument {
 /** `If-Match` against the draft's revision: a stale one is refused with the profile as it is now. */
 async function checkRevision(db: Queryable, workspaceId: string, row: ProfileRow, expected: number | undefined): Promise<void> {
   if (expected === undefined || expected === row.revision) return;
-  throw preconditionFailed(`The draft changed since you read it (your revision ${expected}, now ${row.revision}): someone else saved it meanwhile.`, { current: await viewOf(db, workspaceId, row) });
+  throw preconditionFailed(
+    `The draft changed since you read it (your revision ${expected}, now ${row.revision}): someone else saved it meanwhile.`,
+    { current: await viewOf(db, workspaceId, row) },
+  );
 }
 
 export async function getProfile(ctx: AppContext, workspaceId: string, id: string): Promise<ProfileView> {
@@ -98,7 +107,11 @@ export async function getProfile(ctx: AppContext, workspaceId: string, id: strin
 
 export async function listProfiles(ctx: AppContext, workspaceId: string, includeArchived: boolean): Promise<ProfileView[]> {
   const rows = await listProfileRows(ctx.db, workspaceId, includeArchived);
-  const statuses = await profileStatuses(ctx.db, workspaceId, rows.map((row) => row.id));
+  const statuses = await profileStatuses(
+    ctx.db,
+    workspaceId,
+    rows.map((row) => row.id),
+  );
   return rows.map((row) => profileView(row, statuses.get(row.id)));
 }
 
@@ -127,7 +140,12 @@ export async function archiveProfile(ctx: AppContext, actor: Actor, id: string):
 }
 
 /** Freezes the draft as a new version and queues the job that scores every contact with it. */
-export async function publishProfile(ctx: AppContext, actor: Actor, id: string, options: { notify: boolean; ifMatch?: number }): Promise<{ version: number; job: { id: string } }> {
+export async function publishProfile(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  options: { notify: boolean; ifMatch?: number },
+): Promise<{ version: number; job: { id: string } }> {
   return transaction(ctx.db, async (client) => {
     const profile = await requireProfile(client, actor.workspaceId, id, true);
     if (profile.archivedAt) throw conflict(`Profile ${id} is archived.`);
@@ -137,7 +155,13 @@ export async function publishProfile(ctx: AppContext, actor: Actor, id: string, 
     const document = checkedDocument(profile.draft);
     const now = ctx.clock.now();
     const version = await insertVersion(client, actor.workspaceId, id, document, now, actorName(actor));
-    const job = await insertJob(client, actor.workspaceId, 'publish', { profileId: id, versionId: version.id, notify: options.notify }, now);
+    const job = await insertJob(
+      client,
+      actor.workspaceId,
+      'publish',
+      { profileId: id, versionId: version.id, notify: options.notify },
+      now,
+    );
     return { version: version.version, job: { id: job.id } };
   });
 }
@@ -156,7 +180,13 @@ export async function listVersions(ctx: AppContext, workspaceId: string, id: str
 }
 
 /** Makes a version's document the draft again (the live version is untouched until the next publish). */
-export async function restoreVersion(ctx: AppContext, actor: Actor, id: string, versionNumber: number, ifMatch?: number): Promise<ProfileView> {
+export async function restoreVersion(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  versionNumber: number,
+  ifMatch?: number,
+): Promise<ProfileView> {
   return transaction(ctx.db, async (client) => {
     const profile = await requireProfile(client, actor.workspaceId, id, true);
     if (profile.archivedAt) throw conflict(`Profile ${id} is archived.`);
@@ -194,7 +224,17 @@ export type PreviewRequest = {
 
 function draftVersion(document: ProfileDocument, profile: { id: string; name: string } | null): ActiveVersion {
   const compiled = compileProfile(document);
-  return { id: 0, profileId: profile?.id ?? '', profileName: profile?.name ?? document.name, version: 0, state: 'publishing', profile: compiled, model: new ScoreModel(compiled), thresholds: [], levels: [] };
+  return {
+    id: 0,
+    profileId: profile?.id ?? '',
+    profileName: profile?.name ?? document.name,
+    version: 0,
+    state: 'publishing',
+    profile: compiled,
+    model: new ScoreModel(compiled),
+    thresholds: [],
+    levels: [],
+  };
 }
 
 /**
@@ -204,10 +244,12 @@ function draftVersion(document: ProfileDocument, profile: { id: string; name: st
 export async function previewProfile(ctx: AppContext, workspaceId: string, profileId: string | null, request: PreviewRequest) {
   const { db, engine } = ctx;
   const profile = profileId === null ? null : await requireProfile(db, workspaceId, profileId);
-  const document = request.document !== undefined ? checkedDocument(request.document, 'document') : profile ? checkedDocument(profile.draft) : undefined;
+  const document =
+    request.document !== undefined ? checkedDocument(request.document, 'document') : profile ? checkedDocument(profile.draft) : undefined;
   if (!document) throw invalid('Give the document to preview.', [{ path: 'document', message: 'required without a profile' }]);
   const draft = draftVersion(document, profile);
-  const live = profile && profile.liveVersionId !== null && !profile.archivedAt ? await requireLiveVersion(ctx, workspaceId, profile.id) : undefined;
+  const live =
+    profile && profile.liveVersionId !== null && !profile.archivedAt ? await requireLiveVersion(ctx, workspaceId, profile.id) : undefined;
   const now = ctx.clock.now().getTime();
   const items = [];
   if (request.contactIds) {
@@ -218,7 +260,13 @@ export async function previewProfile(ctx: AppContext, workspaceId: string, profi
     const interactions = await interactionsOfContacts(db, workspaceId, ids);
     const adjustments = profile ? await adjustmentsOf(db, workspaceId, profile.id, ids) : [];
     for (const contact of contacts) {
-      const entries = engine.entriesFromHistory(draft, contactFact(contact), interactions.filter((item) => item.contactId === contact.id), adjustments.filter((item) => item.contactId === contact.id), now);
+      const entries = engine.entriesFromHistory(
+        draft,
+        contactFact(contact),
+        interactions.filter((item) => item.contactId === contact.id),
+        adjustments.filter((item) => item.contactId === contact.id),
+        now,
+      );
       const publishedEntries = live ? await contactLedger(db, workspaceId, live.id, contact.id) : undefined;
       items.push(await previewItem(db, workspaceId, draft, live, contact.id, entries, publishedEntries, now));
     }
@@ -266,7 +314,10 @@ async function previewItem(
   return {
     contactId,
     draft: { score, band, explanation: lines, clamp: draft.model.clampOf(raw) },
-    published: live && published && publishedScore !== null ? { version: live.version, score: publishedScore, band: publishedBand, explanation: published.lines } : null,
+    published:
+      live && published && publishedScore !== null
+        ? { version: live.version, score: publishedScore, band: publishedBand, explanation: published.lines }
+        : null,
     delta: publishedScore === null ? null : Math.round((score - publishedScore) * 100) / 100,
     bandChanged: publishedScore === null ? null : (band?.name ?? null) !== (publishedBand?.name ?? null),
   };
@@ -277,6 +328,12 @@ export async function startImpact(ctx: AppContext, actor: Actor, id: string, doc
   const profile = await requireProfile(ctx.db, actor.workspaceId, id);
   if (profile.archivedAt) throw conflict(`Profile ${id} is archived.`);
   const checked = document !== undefined ? checkedDocument(document, 'document') : checkedDocument(profile.draft);
-  const job = await insertJob(ctx.db, actor.workspaceId, 'impact', { profileId: id, document: checked, liveVersionId: profile.liveVersionId }, ctx.clock.now());
+  const job = await insertJob(
+    ctx.db,
+    actor.workspaceId,
+    'impact',
+    { profileId: id, document: checked, liveVersionId: profile.liveVersionId },
+    ctx.clock.now(),
+  );
   return { job: { id: job.id } };
 }

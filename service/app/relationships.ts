@@ -14,7 +14,10 @@ import { requireLiveVersion } from './profiles';
 async function relationshipVersion(ctx: AppContext, workspaceId: string, profileId: string | undefined): Promise<ActiveVersion> {
   if (profileId) return requireLiveVersion(ctx, workspaceId, profileId);
   const relationship = (await liveVersions(ctx.db, workspaceId)).find((row) => (row.document as { kind: string }).kind === 'relationship');
-  if (!relationship) throw invalid('No published relationship profile: say which profile to use.', [{ path: 'profileId', message: 'required when no relationship profile is published' }]);
+  if (!relationship)
+    throw invalid('No published relationship profile: say which profile to use.', [
+      { path: 'profileId', message: 'required when no relationship profile is published' },
+    ]);
   return requireLiveVersion(ctx, workspaceId, relationship.profileId);
 }
 

@@ -21,12 +21,21 @@ export async function scoreOf(ctx: AppContext, workspaceId: string, profileId: s
 /** At most this many points per series. */
 const MAX_POINTS = 1000;
 
-export async function scoreHistory(ctx: AppContext, workspaceId: string, profileId: string, contactId: string, range: { from?: number; to?: number; interval: 'day' | 'week' }) {
+export async function scoreHistory(
+  ctx: AppContext,
+  workspaceId: string,
+  profileId: string,
+  contactId: string,
+  range: { from?: number; to?: number; interval: 'day' | 'week' },
+) {
   const step = range.interval === 'week' ? 7 * DAY_MS : DAY_MS;
   const to = range.to ?? ctx.clock.now().getTime();
   const from = range.from ?? to - (range.interval === 'week' ? 26 : 30) * step;
   if (from > to) throw invalid('from is after to.', [{ path: 'from', message: 'after to' }]);
-  if ((to - from) / step > MAX_POINTS) throw invalid(`At most ${MAX_POINTS} points per series; narrow from–to or use interval=week.`, [{ path: 'from', message: 'too far before to' }]);
+  if ((to - from) / step > MAX_POINTS)
+    throw invalid(`At most ${MAX_POINTS} points per series; narrow from–to or use interval=week.`, [
+      { path: 'from', message: 'too far before to' },
+    ]);
   const version = await requireLiveVersion(ctx, workspaceId, profileId);
   if (!(await getContact(ctx.db, workspaceId, contactId))) throw notFound(`No contact ${contactId}.`);
   const entries = await contactLedger(ctx.db, workspaceId, version.id, contactId);
@@ -37,7 +46,13 @@ export async function scoreHistory(ctx: AppContext, workspaceId: string, profile
  * Adds to, subtracts from or sets a contact's score in one profile, with a reason: an entry of the
  * ledger made now (under the live version and one being published), answered with the new score.
  */
-export async function adjustScore(ctx: AppContext, actor: Actor, profileId: string, contactId: string, change: { delta?: number; set?: number; reason: string }): Promise<ScoreAnswer> {
+export async function adjustScore(
+  ctx: AppContext,
+  actor: Actor,
+  profileId: string,
+  contactId: string,
+  change: { delta?: number; set?: number; reason: string },
+): Promise<ScoreAnswer> {
   await requireLiveVersion(ctx, actor.workspaceId, profileId);
   const now = ctx.clock.now().getTime();
   await transaction(ctx.db, async (client) => {

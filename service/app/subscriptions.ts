@@ -7,14 +7,28 @@ import { transaction } from '../store/db';
 import { getDelivery, insertLeasedDelivery, redeliver, type Delivery } from '../store/deliveries';
 import { insertJob } from '../store/jobs';
 import { getVersion } from '../store/profiles';
-import { endSubscription, getSubscription, insertSubscription, listSubscriptions, type Subscription, type SubscriptionEvent } from '../store/subscriptions';
+import {
+  endSubscription,
+  getSubscription,
+  insertSubscription,
+  listSubscriptions,
+  type Subscription,
+  type SubscriptionEvent,
+} from '../store/subscriptions';
 import type { AppContext } from './context';
 import { conflict, invalid, notFound } from './errors';
 import { requireProfile } from './profiles';
 
 /** Threshold triggers: subscribing a URL, test events, redelivering. */
 
-export type NewSubscription = { profileId: string; event: SubscriptionEvent; threshold?: number; tags?: string[]; url: string; description?: string };
+export type NewSubscription = {
+  profileId: string;
+  event: SubscriptionEvent;
+  threshold?: number;
+  tags?: string[];
+  url: string;
+  description?: string;
+};
 
 export async function createSubscription(ctx: AppContext, workspaceId: string, input: NewSubscription): Promise<Subscription> {
   const refused = await refuseTarget(input.url, ctx.config.allowPrivateWebhookTargets);
@@ -22,7 +36,11 @@ export async function createSubscription(ctx: AppContext, workspaceId: string, i
   const now = ctx.clock.now();
   return transaction(ctx.db, async (client) => {
     await requireProfile(client, workspaceId, input.profileId);
-    const watched = input.threshold === undefined || (await listSubscriptions(client, workspaceId, input.profileId)).some((existing) => existing.status === 'active' && existing.threshold === input.threshold);
+    const watched =
+      input.threshold === undefined ||
+      (await listSubscriptions(client, workspaceId, input.profileId)).some(
+        (existing) => existing.status === 'active' && existing.threshold === input.threshold,
+      );
     const created = await insertSubscription(
       client,
       workspaceId,
@@ -55,7 +73,14 @@ export async function deleteSubscription(ctx: AppContext, workspaceId: string, i
 }
 
 /** A made-up contact for test events: every field a real delivery has, none of a real person's data. */
-const SAMPLE_CONTACT = { id: 'sample-contact', name: 'Ada Lovelace', email: 'ada@example.com', tags: ['vip'], ownerId: 'rep-1', accountId: 'analytical-engines' };
+const SAMPLE_CONTACT = {
+  id: 'sample-contact',
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  tags: ['vip'],
+  ownerId: 'rep-1',
+  accountId: 'analytical-engines',
+};
 
 /** A delivery body of the subscription's event type, as a real crossing of its threshold would look, with `test: true`. */
 function samplePayload(subscription: Subscription, profile: { id: string; name: string; document: ProfileDocument }, at: Date) {
@@ -109,7 +134,10 @@ function samplePayload(subscription: Subscription, profile: { id: string; name: 
  */
 export async function sendTestEvent(ctx: AppContext, workspaceId: string, subscriptionId: string) {
   const subscription = await requireSubscription(ctx, workspaceId, subscriptionId);
-  if (subscription.status !== 'active') throw conflict(`Subscription ${subscriptionId} is ${subscription.status}${subscription.statusReason ? ` (${subscription.statusReason})` : ''}.`);
+  if (subscription.status !== 'active')
+    throw conflict(
+      `Subscription ${subscriptionId} is ${subscription.status}${subscription.statusReason ? ` (${subscription.statusReason})` : ''}.`,
+    );
   const profile = await requireProfile(ctx.db, workspaceId, subscription.profileId);
   const live = profile.liveVersionId === null ? undefined : await getVersion(ctx.db, workspaceId, profile.liveVersionId);
   const document = (live?.document ?? profile.draft) as ProfileDocument;
@@ -117,7 +145,13 @@ export async function sendTestEvent(ctx: AppContext, workspaceId: string, subscr
   const id = randomUUID();
   const payload = { id, ...samplePayload(subscription, { id: profile.id, name: profile.name, document }, now) };
   const settings = attemptSettings({ timeoutMs: ctx.config.webhookTimeoutMs, allowPrivateTargets: ctx.config.allowPrivateWebhookTargets });
-  const delivery = await insertLeasedDelivery(ctx.db, workspaceId, { id, subscriptionId, contactId: SAMPLE_CONTACT.id, type: subscription.event, occurredAt: now.getTime(), payload }, now, settings.timeoutMs * 2 + 5000);
+  const delivery = await insertLeasedDelivery(
+    ctx.db,
+    workspaceId,
+    { id, subscriptionId, contactId: SAMPLE_CONTACT.id, type: subscription.event, occurredAt: now.getTime(), payload },
+    now,
+    settings.timeoutMs * 2 + 5000,
+  );
   const { outcome, result } = await attemptDelivery(ctx, settings, delivery, undefined, { retry: false });
   return {
     delivered: outcome !== 'aborted' && outcome.kind === 'delivered',
@@ -133,7 +167,8 @@ export async function redeliverDelivery(ctx: AppContext, workspaceId: string, id
   const delivery = await getDelivery(ctx.db, workspaceId, id);
   if (!delivery) throw notFound(`No delivery ${id}.`);
   const subscription = await getSubscription(ctx.db, workspaceId, delivery.subscriptionId);
-  if (!subscription || subscription.status !== 'active') throw conflict(`The subscription of delivery ${id} is ${subscription?.status ?? 'deleted'}: nothing can be sent to it.`);
+  if (!subscription || subscription.status !== 'active')
+    throw conflict(`The subscription of delivery ${id} is ${subscription?.status ?? 'deleted'}: nothing can be sent to it.`);
   const updated = await redeliver(ctx.db, workspaceId, id, ctx.clock.now());
   if (!updated) throw conflict(`Delivery ${id} is being sent right now; try again when this attempt is over.`);
   return updated;

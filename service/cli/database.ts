@@ -9,10 +9,10 @@ import { migrate } from '../store/migrate';
  */
 export async function openCliDatabase(config: Config): Promise<{ url: string; applied: string[]; close(): Promise<void> }> {
   if (config.databaseUrl) {
-    return { url: config.databaseUrl, applied: await migrate(config.databaseUrl), close: async () => undefined };
+    return { url: config.databaseUrl, applied: await migrate(config.databaseUrl), close: () => Promise.resolve() };
   }
   const running = await findRunningEmbedded(config.dataDir);
-  if (running) return { url: running, applied: await migrate(running), close: async () => undefined };
+  if (running) return { url: running, applied: await migrate(running), close: () => Promise.resolve() };
   const embedded = await startEmbedded({ dataDir: config.dataDir });
   try {
     return { url: embedded.url, applied: await migrate(embedded.url), close: () => embedded.stop() };

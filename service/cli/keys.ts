@@ -2,7 +2,15 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { didYouMean } from '../names';
 import { createPool } from '../store/db';
-import { ensureWorkspace, findWorkspaceByName, insertApiKey, listApiKeys, listWorkspaceNames, revokeApiKey, type Role } from '../store/keys';
+import {
+  ensureWorkspace,
+  findWorkspaceByName,
+  insertApiKey,
+  listApiKeys,
+  listWorkspaceNames,
+  revokeApiKey,
+  type Role,
+} from '../store/keys';
 import { openCliDatabase } from './database';
 
 const usage = `Usage:
@@ -27,7 +35,14 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { workspace: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' }, 'create-workspace': { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      workspace: { type: 'string' },
+      role: { type: 'string' },
+      name: { type: 'string' },
+      id: { type: 'string' },
+      'create-workspace': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
   });
   const command = positionals[0];
   if (values.help || !command || !['create', 'list', 'revoke'].includes(command)) {
@@ -61,8 +76,15 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
       const workspace = await ensureWorkspace(db, values.workspace);
-      const key = await insertApiKey(db, { workspaceId: workspace.id, role: values.role as Role, name: values.name ?? null, origin: 'cli' });
-      console.log(`${workspace.created ? 'Created' : 'Using'} workspace "${workspace.name}" (${workspace.id}); new ${key.role} key ${key.id}:`);
+      const key = await insertApiKey(db, {
+        workspaceId: workspace.id,
+        role: values.role as Role,
+        name: values.name ?? null,
+        origin: 'cli',
+      });
+      console.log(
+        `${workspace.created ? 'Created' : 'Using'} workspace "${workspace.name}" (${workspace.id}); new ${key.role} key ${key.id}:`,
+      );
       console.log(key.key);
       return 0;
     }

@@ -51,7 +51,13 @@ export function createApp(deps: AppDeps): App {
       // 503 (the database is away) and a 4xx that carries an error (a value the database refused) are
       // warnings; other 5xx are errors; other 4xx are the client's business.
       customLogLevel: (_req, res, error) =>
-        res.statusCode === 503 || (error && res.statusCode < 500) ? 'warn' : error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
+        res.statusCode === 503 || (error && res.statusCode < 500)
+          ? 'warn'
+          : error || res.statusCode >= 500
+            ? 'error'
+            : res.statusCode >= 400
+              ? 'info'
+              : 'debug',
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     }),
   );
@@ -73,7 +79,15 @@ export function createApp(deps: AppDeps): App {
           return authorization ? createHash('sha256').update(authorization).digest('base64url') : ipKeyGenerator(req.ip ?? 'unknown');
         },
         handler: (_req, res) => {
-          sendProblem(res, problem(429, `More than ${deps.config.rateLimitPerSecond} requests per second with this API key; retry after a second.`, undefined, { 'Retry-After': '1' }));
+          sendProblem(
+            res,
+            problem(
+              429,
+              `More than ${deps.config.rateLimitPerSecond} requests per second with this API key; retry after a second.`,
+              undefined,
+              { 'Retry-After': '1' },
+            ),
+          );
         },
       }),
     );

@@ -16,7 +16,7 @@ export function authenticate(db: Db): RequestHandler {
         next(problem(401, 'Send an API key as "Authorization: Bearer <key>".', undefined, challenge));
         return;
       }
-      const found = await lookupApiKey(db, match[1]!);
+      const found = await lookupApiKey(db, match[1]);
       if (!found) {
         next(problem(401, 'The API key is unknown or has been revoked.', undefined, challenge));
         return;

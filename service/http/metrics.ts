@@ -23,7 +23,8 @@ export function createHttpMetrics(): HttpMetrics {
   const middleware: RequestHandler = (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      const matched = req.route as { path?: string } | undefined;
+      const route = matched?.path ? `${req.baseUrl}${matched.path}` : 'unmatched';
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       requests.inc({ method: req.method, route, status: String(res.statusCode) });
       duration.observe({ method: req.method, route }, seconds);

@@ -56,7 +56,10 @@ export function buildOpenApi(routes: RouteDefinition[], info: { version: string;
     if (route.params || route.query || route.body) errorStatuses.add(400);
     if (route.body) errorStatuses.add(413);
     for (const code of [...errorStatuses].sort()) {
-      responses[String(code)] = { description: errorDescriptions[code] ?? 'Error', content: { 'application/problem+json': { schema: problemRef } } };
+      responses[String(code)] = {
+        description: errorDescriptions[code] ?? 'Error',
+        content: { 'application/problem+json': { schema: problemRef } },
+      };
     }
     paths[path] ??= {};
     paths[path][route.method] = {
@@ -66,7 +69,9 @@ export function buildOpenApi(routes: RouteDefinition[], info: { version: string;
       tags: [route.tag],
       ...(route.role === 'public' ? { security: [] } : { 'x-required-role': route.role }),
       parameters: [...parameters(route.params, 'path', components), ...parameters(route.query, 'query', components)],
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: convert(route.body, 'input', components) } } } } : {}),
+      ...(route.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: convert(route.body, 'input', components) } } } }
+        : {}),
       responses,
     };
   }
@@ -80,7 +85,10 @@ export function buildOpenApi(routes: RouteDefinition[], info: { version: string;
     ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
     security: [{ bearer: [] }],
     paths,
-    components: { schemas: components, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer <key>' } } },
+    components: {
+      schemas: components,
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer <key>' } },
+    },
   };
   // zod names shared schemas under $defs; OpenAPI keeps them under components.
   return JSON.parse(JSON.stringify(document).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;

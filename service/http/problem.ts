@@ -48,7 +48,10 @@ export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
   return error.issues.map((issue) => {
     const parts = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
-      return { path: [...(prefix ? [prefix] : []), ...parts, issue.keys.join(',')].join('.'), message: `unknown field(s): ${issue.keys.join(', ')}` };
+      return {
+        path: [...(prefix ? [prefix] : []), ...parts, issue.keys.join(',')].join('.'),
+        message: `unknown field(s): ${issue.keys.join(', ')}`,
+      };
     }
     const path = [...(prefix ? [prefix] : []), ...parts].join('.') || prefix || '(root)';
     return { path, message: issue.message };
@@ -75,21 +78,26 @@ export function sendProblem(res: Response, value: Problem): void {
 const useCaseStatus = { not_found: 404, conflict: 409, invalid: 400, precondition_failed: 412 } as const;
 
 export function fromUseCase(error: UseCaseError): Problem {
-  return new Problem(useCaseStatus[error.kind], titles[useCaseStatus[error.kind]]!, error.message, error.fields, undefined, error.details);
+  return new Problem(useCaseStatus[error.kind], titles[useCaseStatus[error.kind]], error.message, error.fields, undefined, error.details);
 }
 
 type BodyParserError = { type?: string; status?: number; limit?: number; message?: string };
 
 /** CHECK constraints that stand for a rule about input, with the field each one is about. */
 const checkConstraints: Record<string, FieldError> = {
-  contacts_attributes_size: { path: 'attributes', message: 'the contact’s attributes would be larger than 64 KB once merged with the stored ones' },
+  contacts_attributes_size: {
+    path: 'attributes',
+    message: 'the contact’s attributes would be larger than 64 KB once merged with the stored ones',
+  },
 };
 
 /** Seconds a client should wait before retrying while the database is unavailable. */
 export const UNAVAILABLE_RETRY_SECONDS = 5;
 
 export const databaseUnavailable = () =>
-  problem(503, 'The database is unavailable right now; nothing was changed by this request. Retry in a few seconds.', undefined, { 'Retry-After': String(UNAVAILABLE_RETRY_SECONDS) });
+  problem(503, 'The database is unavailable right now; nothing was changed by this request. Retry in a few seconds.', undefined, {
+    'Retry-After': String(UNAVAILABLE_RETRY_SECONDS),
+  });
 
 /**
  * Last middleware: every error leaves as problem+json. An outage of the database is a 503 with
@@ -114,7 +122,12 @@ export function errorHandler() {
     const parserError = error as BodyParserError;
     switch (parserError?.type) {
       case 'entity.parse.failed':
-        sendProblem(res, badRequest(`The request body is not valid JSON: ${parserError.message ?? 'parse error'}`, [{ path: '(body)', message: 'invalid JSON' }]));
+        sendProblem(
+          res,
+          badRequest(`The request body is not valid JSON: ${parserError.message ?? 'parse error'}`, [
+            { path: '(body)', message: 'invalid JSON' },
+          ]),
+        );
         return;
       case 'entity.too.large':
         sendProblem(res, problem(413, `The request body is larger than the limit of ${parserError.limit} bytes.`));

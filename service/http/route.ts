@@ -27,7 +27,11 @@ export type HandlerInput<P, Q, B> = {
   res: Response;
 };
 
-export type RouteDefinition<P extends AnySchema | undefined = AnySchema | undefined, Q extends AnySchema | undefined = AnySchema | undefined, B extends AnySchema | undefined = AnySchema | undefined> = {
+export type RouteDefinition<
+  P extends AnySchema | undefined = AnySchema | undefined,
+  Q extends AnySchema | undefined = AnySchema | undefined,
+  B extends AnySchema | undefined = AnySchema | undefined,
+> = {
   method: 'get' | 'post' | 'put' | 'delete';
   /** Express-style path, e.g. `/v1/contacts/:contactId`. */
   path: string;
@@ -46,15 +50,17 @@ export type RouteDefinition<P extends AnySchema | undefined = AnySchema | undefi
   responseDescription?: string;
   /** Extra documented error statuses besides the ones every authenticated route has. */
   errors?: number[];
-  handler: (input: HandlerInput<P, Q, B>) => Promise<unknown>;
+  handler: (input: HandlerInput<P, Q, B>) => unknown;
 };
 
 /** Every route is declared once: the same definition validates requests and generates /openapi.json. */
 export class RouteRegistry {
   readonly routes: RouteDefinition[] = [];
 
-  add<P extends AnySchema | undefined, Q extends AnySchema | undefined, B extends AnySchema | undefined>(definition: RouteDefinition<P, Q, B>): void {
-    this.routes.push(definition as unknown as RouteDefinition);
+  add<P extends AnySchema | undefined, Q extends AnySchema | undefined, B extends AnySchema | undefined>(
+    definition: RouteDefinition<P, Q, B>,
+  ): void {
+    this.routes.push(definition);
   }
 
   mount(router: Router, authenticate: RequestHandler): void {
@@ -101,14 +107,20 @@ function validateAndRun(route: RouteDefinition): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const unstorable = [...unstorableInput(req.params), ...unstorableInput(req.query), ...unstorableInput(req.body)];
-      if (unstorable.length > 0) throw badRequest(`The request holds ${unstorable.length === 1 ? 'a value' : 'values'} that cannot be accepted, see errors.`, unstorable);
+      if (unstorable.length > 0)
+        throw badRequest(
+          `The request holds ${unstorable.length === 1 ? 'a value' : 'values'} that cannot be accepted, see errors.`,
+          unstorable,
+        );
       const params = parseOrThrow(route.params, req.params, 'path parameters');
       const query = parseOrThrow(route.query, req.query, 'query parameters');
       if (route.body && req.body === undefined && !route.body.safeParse(undefined).success) {
-        throw badRequest('This operation needs a JSON request body (Content-Type: application/json).', [{ path: '(body)', message: 'missing' }]);
+        throw badRequest('This operation needs a JSON request body (Content-Type: application/json).', [
+          { path: '(body)', message: 'missing' },
+        ]);
       }
       const body = parseOrThrow(route.body, req.body, 'request body');
-      const result = await route.handler({ params, query, body, auth: (req as AuthenticatedRequest).auth, req, res } as HandlerInput<unknown, unknown, unknown>);
+      const result = await route.handler({ params, query, body, auth: (req as AuthenticatedRequest).auth, req, res });
       if (res.headersSent) return;
       if (result instanceof Reply) {
         res.status(result.status).json(result.body);

@@ -17,7 +17,9 @@ export const jsonObject = z.looseObject({}).describe('Any JSON object');
 /** A JSON object of at most `maxBytes` once serialised (what a request may add to one stored row). */
 export const boundedJsonObject = (maxBytes: number) =>
   jsonObject
-    .refine((value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= maxBytes, { message: `larger than ${maxBytes / 1024} KB once serialised as JSON` })
+    .refine((value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= maxBytes, {
+      message: `larger than ${maxBytes / 1024} KB once serialised as JSON`,
+    })
     .describe(`Any JSON object of at most ${maxBytes / 1024} KB`);
 
 /** Properties of one interaction, attributes given in one contact upsert. */
@@ -47,7 +49,10 @@ export const interactionInputSchema = z.strictObject({
 });
 
 /** A band as answers show it. */
-export const bandSchema = z.object({ name: z.string(), color: z.string() }).nullable().describe('The band the score is in (null outside every band)');
+export const bandSchema = z
+  .object({ name: z.string(), color: z.string() })
+  .nullable()
+  .describe('The band the score is in (null outside every band)');
 
 /** A team member's strength with a contact (or an account). */
 export const memberStrengthSchema = z
@@ -80,7 +85,7 @@ export const problemSchema = z
 export function keysetPage<T>(rows: T[], limit: number, position: (last: T) => unknown): { page: T[]; nextCursor: string | null } {
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
-  return { page, nextCursor: more ? encodeCursor(position(page[page.length - 1]!)) : null };
+  return { page, nextCursor: more ? encodeCursor(position(page[page.length - 1])) : null };
 }
 
 /** Cursors are opaque to clients: base64url JSON that the server validates when it comes back. */

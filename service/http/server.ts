@@ -68,17 +68,23 @@ export async function startHttpServer(app: express.Express, port: number, host: 
       status,
       detail: tooLarge ? 'The request line and headers are larger than 16 KB.' : 'The request is not valid HTTP.',
     });
-    socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException) => {
       const where = `${host}:${port}`;
       const reason =
-        error.code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use (another instance?); stop it or set PORT to another port`
-        : error.code === 'EACCES' ? `not allowed to listen on ${where} (ports below 1024 need privileges); set PORT above 1023`
-        : error.code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine; set HOST to one of its addresses, 0.0.0.0 or ::`
-        : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' ? `the host name ${host} does not resolve; set HOST to an address`
-        : `could not listen on ${where}: ${error.message}`;
+        error.code === 'EADDRINUSE'
+          ? `port ${port} on ${host} is already in use (another instance?); stop it or set PORT to another port`
+          : error.code === 'EACCES'
+            ? `not allowed to listen on ${where} (ports below 1024 need privileges); set PORT above 1023`
+            : error.code === 'EADDRNOTAVAIL'
+              ? `${host} is not an address of this machine; set HOST to one of its addresses, 0.0.0.0 or ::`
+              : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN'
+                ? `the host name ${host} does not resolve; set HOST to an address`
+                : `could not listen on ${where}: ${error.message}`;
       reject(new ListenError(reason));
     };
     server.once('error', failed);

@@ -10,6 +10,8 @@ import type { FieldError } from './problem';
 
 export const MAX_DEPTH = 32;
 const MAX_REPORTED = 20;
+// eslint-disable-next-line no-control-regex -- a NUL is exactly what must not reach a path in an answer
+const UNPRINTABLE_IN_PATH = /[\u0000\ud800-\udfff]/g;
 
 function textProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'contains a NUL character (\\u0000), which cannot be stored';
@@ -37,13 +39,14 @@ export function unstorableInput(value: unknown, root: string[] = []): FieldError
       continue;
     }
     if (Array.isArray(current)) {
-      for (let index = current.length - 1; index >= 0; index--) stack.push({ value: current[index], path: [...path, String(index)], depth: depth + 1 });
+      for (let index = current.length - 1; index >= 0; index--)
+        stack.push({ value: current[index], path: [...path, String(index)], depth: depth + 1 });
       continue;
     }
     for (const key of Object.keys(current).reverse()) {
       const keyProblem = key === '__proto__' ? 'the key __proto__ is not allowed' : textProblem(key);
       if (keyProblem) {
-        report([...path, key.replace(/[\u0000\ud800-\udfff]/g, '?')], keyProblem.startsWith('the key') ? keyProblem : `this key ${keyProblem}`);
+        report([...path, key.replace(UNPRINTABLE_IN_PATH, '?')], keyProblem.startsWith('the key') ? keyProblem : `this key ${keyProblem}`);
         continue;
       }
       stack.push({ value: (current as Record<string, unknown>)[key], path: [...path, key], depth: depth + 1 });

@@ -95,7 +95,14 @@ export async function attemptDelivery(
   await transaction(deps.db, async (client) => {
     await recordAttempt(client, delivery, outcome, record, now);
     if (outcome.kind === 'gone') {
-      await endSubscription(client, delivery.workspaceId, delivery.subscriptionId, 'disabled', `the receiver answered 410 Gone at ${now.toISOString()}`, now);
+      await endSubscription(
+        client,
+        delivery.workspaceId,
+        delivery.subscriptionId,
+        'disabled',
+        `the receiver answered 410 Gone at ${now.toISOString()}`,
+        now,
+      );
     }
   });
   const log = deps.logger.child({ delivery: delivery.id, subscription: delivery.subscriptionId, attempt: delivery.attempts + 1 });

@@ -34,7 +34,10 @@ export class Dispatcher {
   private readonly inFlight = new Map<string, InFlight>();
   private stopping = false;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; logger: Logger }, options: DispatcherOptions = {}) {
+  constructor(
+    private readonly deps: { db: Db; clock: Clock; logger: Logger },
+    options: DispatcherOptions = {},
+  ) {
     this.options = {
       ...attemptSettings(options),
       concurrency: options.concurrency ?? 64,
@@ -43,7 +46,14 @@ export class Dispatcher {
       pollMs: options.pollMs ?? 1000,
       stopGraceMs: options.stopGraceMs ?? 1000,
     };
-    this.loop = new WakeLoop({ db: deps.db, logger: deps.logger, channel: Channel.deliveries, pollMs: this.options.pollMs, name: 'dispatcher', drain: () => this.pump() });
+    this.loop = new WakeLoop({
+      db: deps.db,
+      logger: deps.logger,
+      channel: Channel.deliveries,
+      pollMs: this.options.pollMs,
+      name: 'dispatcher',
+      drain: () => this.pump(),
+    });
   }
 
   /** Deliveries being sent right now. */
@@ -62,9 +72,17 @@ export class Dispatcher {
       const room = Math.min(this.options.concurrency - this.inFlight.size, this.options.batchSize);
       if (room <= 0) break;
       const sendingBySubscription = new Map<string, number>();
-      for (const { delivery } of this.inFlight.values()) sendingBySubscription.set(delivery.subscriptionId, (sendingBySubscription.get(delivery.subscriptionId) ?? 0) + 1);
+      for (const { delivery } of this.inFlight.values())
+        sendingBySubscription.set(delivery.subscriptionId, (sendingBySubscription.get(delivery.subscriptionId) ?? 0) + 1);
       // The lease outlasts the attempt's deadline, so nobody else picks the delivery up meanwhile.
-      const claimed = await claimDeliveries(this.deps.db, this.deps.clock.now(), this.options.timeoutMs * 2 + 5000, room, this.options.perSubscription, sendingBySubscription);
+      const claimed = await claimDeliveries(
+        this.deps.db,
+        this.deps.clock.now(),
+        this.options.timeoutMs * 2 + 5000,
+        room,
+        this.options.perSubscription,
+        sendingBySubscription,
+      );
       for (const delivery of claimed) this.send(delivery);
       claimedTotal += claimed.length;
       if (claimed.length < room) break;

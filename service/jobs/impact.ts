@@ -13,7 +13,15 @@ import { JobLost, type JobContext } from './job-context';
 
 export type ImpactPayload = { profileId: string; document: ProfileDocument; liveVersionId: number | null };
 
-type Mover = { contactId: string; name: string | null; live: number | null; draft: number; delta: number; liveBand: string | null; draftBand: string | null };
+type Mover = {
+  contactId: string;
+  name: string | null;
+  live: number | null;
+  draft: number;
+  delta: number;
+  liveBand: string | null;
+  draftBand: string | null;
+};
 
 export type ImpactReport = {
   at: string;
@@ -70,12 +78,20 @@ export async function runImpactJob(job: Job, context: JobContext): Promise<'fini
       getContacts(db, job.workspaceId, ids),
       interactionsOfContacts(db, job.workspaceId, ids),
       adjustmentsOf(db, job.workspaceId, payload.profileId, ids),
-      live ? rawScoresOf(db, job.workspaceId, live.id, live.model.decays, live.model.timeKey(now), ids) : Promise.resolve(new Map<string, number>()),
+      live
+        ? rawScoresOf(db, job.workspaceId, live.id, live.model.decays, live.model.timeKey(now), ids)
+        : Promise.resolve(new Map<string, number>()),
     ]);
     const interactionsBy = groupBy(interactions, (interaction) => interaction.contactId);
     const adjustmentsBy = groupBy(adjustments, (adjustment) => adjustment.contactId);
     for (const contact of contacts) {
-      const entries = engine.entriesFromHistory(draft, contactFact(contact), interactionsBy.get(contact.id) ?? [], adjustmentsBy.get(contact.id) ?? [], now);
+      const entries = engine.entriesFromHistory(
+        draft,
+        contactFact(contact),
+        interactionsBy.get(contact.id) ?? [],
+        adjustmentsBy.get(contact.id) ?? [],
+        now,
+      );
       const draftScore = draft.model.report(draft.model.rawAt(entries, now));
       const liveScore = live ? live.model.report(liveRaw.get(contact.id) ?? 0) : null;
       const draftBand = bandsOf(draft.model, draftScore);
@@ -103,7 +119,14 @@ export async function runImpactJob(job: Job, context: JobContext): Promise<'fini
     }
     done += contacts.length;
     cursor = ids[ids.length - 1]!;
-    const owned = await recordProgress(db, job, context.workerId, { done, total: Math.max(total, done), cursor }, clock.now(), context.leaseMs);
+    const owned = await recordProgress(
+      db,
+      job,
+      context.workerId,
+      { done, total: Math.max(total, done), cursor },
+      clock.now(),
+      context.leaseMs,
+    );
     if (!owned) throw new JobLost(`job ${job.id} was taken over by another worker`);
   }
   movers.sort((x, y) => y.delta - x.delta);
@@ -122,7 +145,10 @@ export async function runImpactJob(job: Job, context: JobContext): Promise<'fini
     averageLive: live && done > 0 ? Math.round((sumLive / done) * 100) / 100 : null,
     averageDraft: done > 0 ? Math.round((sumDraft / done) * 100) / 100 : 0,
     risers: movers.filter((mover) => mover.delta > 0).slice(0, TOP),
-    fallers: movers.filter((mover) => mover.delta < 0).reverse().slice(0, TOP),
+    fallers: movers
+      .filter((mover) => mover.delta < 0)
+      .reverse()
+      .slice(0, TOP),
   };
   await finishJob(db, job, context.workerId, 'succeeded', clock.now(), undefined, report);
   return 'finished';

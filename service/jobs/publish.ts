@@ -19,7 +19,14 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
   const payload = job.payload as PublishPayload;
   const versionRow = await getVersion(db, job.workspaceId, payload.versionId);
   if (!versionRow || versionRow.state !== 'publishing') {
-    await finishJob(db, job, context.workerId, 'failed', clock.now(), `version ${payload.versionId} is no longer being published (profile archived or replaced)`);
+    await finishJob(
+      db,
+      job,
+      context.workerId,
+      'failed',
+      clock.now(),
+      `version ${payload.versionId} is no longer being published (profile archived or replaced)`,
+    );
     return 'finished';
   }
   const version = engine.activate((await watchedVersion(db, job.workspaceId, payload.versionId))!);
@@ -31,13 +38,24 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
   for (;;) {
     const ids = await contactIdsAfter(db, job.workspaceId, cursor, context.batchSize * parallel);
     if (ids.length === 0) break;
-    const next = ids[ids.length - 1]!;
+    const next = ids[ids.length - 1];
     // Batches of disjoint contacts side by side, each in its own transaction: PostgreSQL and this
     // process then work at once. Progress is recorded once all have committed; a crash before that
     // only redoes them (a batch replaces what it wrote before).
-    const chunks = Array.from({ length: Math.ceil(ids.length / context.batchSize) }, (_, index) => ids.slice(index * context.batchSize, (index + 1) * context.batchSize));
-    await Promise.all(chunks.map((chunk) => transaction(db, (client) => engine.recompute(client, job.workspaceId, version, chunk, clock.now().getTime()))));
-    const owned = await recordProgress(db, job, context.workerId, { done: done + ids.length, total: Math.max(total, done + ids.length), cursor: next }, clock.now(), context.leaseMs);
+    const chunks = Array.from({ length: Math.ceil(ids.length / context.batchSize) }, (_, index) =>
+      ids.slice(index * context.batchSize, (index + 1) * context.batchSize),
+    );
+    await Promise.all(
+      chunks.map((chunk) => transaction(db, (client) => engine.recompute(client, job.workspaceId, version, chunk, clock.now().getTime()))),
+    );
+    const owned = await recordProgress(
+      db,
+      job,
+      context.workerId,
+      { done: done + ids.length, total: Math.max(total, done + ids.length), cursor: next },
+      clock.now(),
+      context.leaseMs,
+    );
     if (!owned) throw new JobLost(`job ${job.id} was taken over by another worker`);
     // The planner must learn early that this version's ledger is no longer empty, or it keeps choosing
     // plans (for ingest too) that read the whole version: statistics after the first round and at a quarter.
@@ -56,7 +74,10 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
     const previous = await switchLiveVersion(client, job.workspaceId, payload.profileId, payload.versionId, now);
     if (previous !== null) {
       if (payload.notify) {
-        const [currentRow, previousRow] = [await watchedVersion(client, job.workspaceId, payload.versionId), await watchedVersion(client, job.workspaceId, previous)];
+        const [currentRow, previousRow] = [
+          await watchedVersion(client, job.workspaceId, payload.versionId),
+          await watchedVersion(client, job.workspaceId, previous),
+        ];
         await engine.notifyPublish(client, job.workspaceId, engine.activate(currentRow!), engine.activate(previousRow!), now.getTime());
       }
       await insertJob(client, job.workspaceId, 'purge-version', { versionId: previous }, now);
@@ -67,12 +88,17 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
   // A publish rewrites the ledger and the anchors of a whole workspace: refresh the planner's statistics
   // now rather than when autovacuum gets to it, so reads plan with the new sizes.
   await analyzeScoring(db, context.logger);
-  context.logger.info({ job: job.id, version: versionRow.version, profile: payload.profileId, contacts: done }, 'profile version published');
+  context.logger.info(
+    { job: job.id, version: versionRow.version, profile: payload.profileId, contacts: done },
+    'profile version published',
+  );
   return 'finished';
 }
 
 async function analyzeScoring(db: Db, logger: JobContext['logger']): Promise<void> {
-  await analyzeScoringTables(db).catch((error: unknown) => logger.warn({ err: error }, 'could not refresh the statistics of the scoring tables'));
+  await analyzeScoringTables(db).catch((error: unknown) =>
+    logger.warn({ err: error }, 'could not refresh the statistics of the scoring tables'),
+  );
 }
 
 export async function failPublishJob(job: Job, context: JobContext, error: Error): Promise<void> {
@@ -82,4 +108,3 @@ export async function failPublishJob(job: Job, context: JobContext, error: Error
     await finishJob(client, job, context.workerId, 'failed', context.clock.now(), error.message);
   });
 }
-

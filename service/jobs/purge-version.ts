@@ -13,4 +13,3 @@ export async function runPurgeJob(job: Job, context: JobContext): Promise<'finis
   await finishJob(context.db, job, context.workerId, 'succeeded', context.clock.now());
   return 'finished';
 }
-

@@ -10,7 +10,9 @@ import type { JobContext } from './job-context';
 export async function runRescheduleJob(job: Job, context: JobContext): Promise<'finished'> {
   const { db, engine } = context;
   const profileId = (job.payload as { profileId: string }).profileId;
-  const versions = (await activeVersions(db, job.workspaceId)).filter((row) => row.profileId === profileId).map((row) => engine.activate(row));
+  const versions = (await activeVersions(db, job.workspaceId))
+    .filter((row) => row.profileId === profileId)
+    .map((row) => engine.activate(row));
   for (const version of versions) {
     let after: string | null = null;
     do {

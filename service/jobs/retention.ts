@@ -16,9 +16,18 @@ export class RetentionSweeper {
   private readonly loop: WakeLoop;
   private readonly batchSize: number;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; logger: Logger }, private readonly options: RetentionOptions) {
+  constructor(
+    private readonly deps: { db: Db; clock: Clock; logger: Logger },
+    private readonly options: RetentionOptions,
+  ) {
     this.batchSize = options.batchSize ?? 1000;
-    this.loop = new WakeLoop({ db: deps.db, logger: deps.logger, pollMs: options.intervalMs ?? 3_600_000, name: 'retention', drain: () => this.runOnce() });
+    this.loop = new WakeLoop({
+      db: deps.db,
+      logger: deps.logger,
+      pollMs: options.intervalMs ?? 3_600_000,
+      name: 'retention',
+      drain: () => this.runOnce(),
+    });
   }
 
   get loopState(): WakeLoop {
@@ -29,14 +38,18 @@ export class RetentionSweeper {
   async runOnce(): Promise<{ deliveries: number; jobs: number }> {
     const before = new Date(this.deps.clock.now().getTime() - this.options.retentionDays * 86_400_000);
     const purged = { deliveries: 0, jobs: 0 };
-    for (const [kind, purge] of [['deliveries', purgeFinishedDeliveries], ['jobs', purgeFinishedJobs]] as const) {
+    for (const [kind, purge] of [
+      ['deliveries', purgeFinishedDeliveries],
+      ['jobs', purgeFinishedJobs],
+    ] as const) {
       for (;;) {
         const count = await purge(this.deps.db, before, this.batchSize);
         purged[kind] += count;
         if (count < this.batchSize || this.loop.stopped) break;
       }
     }
-    if (purged.deliveries + purged.jobs > 0) this.deps.logger.info({ ...purged, before: before.toISOString() }, 'purged finished deliveries and jobs past their retention');
+    if (purged.deliveries + purged.jobs > 0)
+      this.deps.logger.info({ ...purged, before: before.toISOString() }, 'purged finished deliveries and jobs past their retention');
     return purged;
   }
 

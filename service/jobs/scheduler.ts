@@ -18,9 +18,18 @@ export class CrossingScheduler {
   private readonly batchSize: number;
   private readonly loop: WakeLoop;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; logger: Logger; engine: ScoringEngine }, options: SchedulerOptions = {}) {
+  constructor(
+    private readonly deps: { db: Db; clock: Clock; logger: Logger; engine: ScoringEngine },
+    options: SchedulerOptions = {},
+  ) {
     this.batchSize = options.batchSize ?? 500;
-    this.loop = new WakeLoop({ db: deps.db, logger: deps.logger, pollMs: options.intervalMs ?? 5000, name: 'crossing scheduler', drain: () => this.drain() });
+    this.loop = new WakeLoop({
+      db: deps.db,
+      logger: deps.logger,
+      pollMs: options.intervalMs ?? 5000,
+      name: 'crossing scheduler',
+      drain: () => this.drain(),
+    });
   }
 
   get loopState(): WakeLoop {

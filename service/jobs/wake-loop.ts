@@ -23,7 +23,9 @@ export class WakeLoop {
   lastDrainAt: number | null = null;
   lastError: string | null = null;
 
-  constructor(private readonly options: { db: Db; logger: Logger; pollMs: number; name: string; drain: () => Promise<unknown>; channel?: Channel }) {}
+  constructor(
+    private readonly options: { db: Db; logger: Logger; pollMs: number; name: string; drain: () => Promise<unknown>; channel?: Channel },
+  ) {}
 
   /** Whether notifications arrive right now (otherwise the loop only polls). */
   get listening(): boolean {
@@ -58,7 +60,8 @@ export class WakeLoop {
           if (this.listener !== client) return;
           this.listener = undefined;
           client!.release(true);
-          if (!this.stopped) this.options.logger.warn(`${this.options.name}: the notification connection was lost; polling until it is back`);
+          if (!this.stopped)
+            this.options.logger.warn(`${this.options.name}: the notification connection was lost; polling until it is back`);
         };
         client.on('error', lost);
         client.on('end', lost);

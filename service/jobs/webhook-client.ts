@@ -48,7 +48,8 @@ export async function refuseTarget(url: string, allowPrivate: boolean): Promise<
   } catch {
     return `the host ${host} does not resolve`;
   }
-  if (addresses.some(isInternalAddress)) return `${host} is a loopback, private or internal address (set ALLOW_PRIVATE_WEBHOOK_TARGETS=true to allow it)`;
+  if (addresses.some(isInternalAddress))
+    return `${host} is a loopback, private or internal address (set ALLOW_PRIVATE_WEBHOOK_TARGETS=true to allow it)`;
   return undefined;
 }
 
@@ -64,11 +65,12 @@ function guardedLookup(allowPrivate: boolean): net.LookupFunction {
   return (hostname, options, callback) => {
     dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0);
-      const list = addresses as dns.LookupAddress[];
+      const list = addresses;
       const usable = allowPrivate ? list : list.filter((entry) => !isInternalAddress(entry.address));
-      if (usable.length === 0) return callback(Object.assign(new Error(`${hostname} resolves to an internal address`), { code: 'EINTERNAL' }), '', 0);
+      if (usable.length === 0)
+        return callback(Object.assign(new Error(`${hostname} resolves to an internal address`), { code: 'EINTERNAL' }), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, usable);
-      return callback(null, usable[0]!.address, usable[0]!.family);
+      return callback(null, usable[0].address, usable[0].family);
     });
   };
 }
@@ -107,7 +109,11 @@ export function postWebhook(request: WebhookRequest): Promise<SendResult> {
       resolve({ status, error, ms: Date.now() - started });
     };
     // An answer still arriving at the deadline does not count, whatever its status line said.
-    const deadline = setTimeout(() => finish(status === null ? `no answer within ${request.timeoutMs} ms` : `the answer did not complete within ${request.timeoutMs} ms`), request.timeoutMs);
+    const deadline = setTimeout(
+      () =>
+        finish(status === null ? `no answer within ${request.timeoutMs} ms` : `the answer did not complete within ${request.timeoutMs} ms`),
+      request.timeoutMs,
+    );
     const onAbort = () => finish('aborted: the service is stopping');
     if (request.signal?.aborted) return onAbort();
     request.signal?.addEventListener('abort', onAbort);

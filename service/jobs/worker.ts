@@ -50,7 +50,14 @@ export class JobWorker {
       parallelBatches: options.parallelBatches,
       shouldStop: () => this.loop.stopped,
     };
-    this.loop = new WakeLoop({ db: deps.db, logger: deps.logger, channel: Channel.jobs, pollMs: options.pollMs ?? 1000, name: 'job worker', drain: () => this.drain() });
+    this.loop = new WakeLoop({
+      db: deps.db,
+      logger: deps.logger,
+      channel: Channel.jobs,
+      pollMs: options.pollMs ?? 1000,
+      name: 'job worker',
+      drain: () => this.drain(),
+    });
   }
 
   /** Claims and runs one job; false when none was waiting. */
@@ -64,9 +71,10 @@ export class JobWorker {
     if (!job) return false;
     const log = this.context.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
     try {
-      const result = await handlers[job.kind]!(job, this.context);
+      const result = await handlers[job.kind](job, this.context);
       // Stopped between batches because the service is stopping: another instance (or the next start) resumes it.
-      if (result === 'stopped' && this.loop.stopped) await releaseJob(this.context.db, job, this.workerId, 'interrupted: the service stopped', false);
+      if (result === 'stopped' && this.loop.stopped)
+        await releaseJob(this.context.db, job, this.workerId, 'interrupted: the service stopped', false);
     } catch (error) {
       if (error instanceof JobLost) {
         log.warn(error.message);

@@ -60,7 +60,14 @@ export function findCrossings(model: ScoreModel, change: ScoreChange, now: numbe
 type Instant = { contact: ContactCard; at: number; group: Crossing[] };
 
 export class CrossingDetector implements ChangeSink {
-  async record(db: Queryable, workspaceId: string, version: ActiveVersion, changes: ScoreChange[], now: number, cause: ChangeCause): Promise<void> {
+  async record(
+    db: Queryable,
+    workspaceId: string,
+    version: ActiveVersion,
+    changes: ScoreChange[],
+    now: number,
+    cause: ChangeCause,
+  ): Promise<void> {
     // Only the version reads are served from speaks for the profile; a publish in progress stays silent.
     if (version.state !== 'live' || changes.length === 0) return;
     if (version.thresholds.length === 0 && version.profile.bands.length === 0) return;
@@ -93,10 +100,19 @@ export class CrossingDetector implements ChangeSink {
       for (const crossing of crossings) byMoment.set(crossing.at, [...(byMoment.get(crossing.at) ?? []), crossing]);
       for (const [at, group] of [...byMoment].sort((x, y) => x[0] - y[0])) instants.push({ contact, at, group });
     }
-    const recentCounts = version.profile.suggestions.length > 0 ? await interactionsInLast30Days(db, workspaceId, instants.map((instant) => ({ contactId: instant.contact.id, at: instant.at }))) : [];
+    const recentCounts =
+      version.profile.suggestions.length > 0
+        ? await interactionsInLast30Days(
+            db,
+            workspaceId,
+            instants.map((instant) => ({ contactId: instant.contact.id, at: instant.at })),
+          )
+        : [];
     const deliveries: NewDelivery[] = [];
     for (const [index, instant] of instants.entries()) {
-      deliveries.push(...(await this.events(db, workspaceId, version, subscriptions, instant, recentCounts[index] ?? 0, shownByRaw, cause)));
+      deliveries.push(
+        ...(await this.events(db, workspaceId, version, subscriptions, instant, recentCounts[index] ?? 0, shownByRaw, cause)),
+      );
     }
     await insertDeliveries(db, workspaceId, deliveries, new Date(now));
   }
@@ -112,20 +128,28 @@ export class CrossingDetector implements ChangeSink {
     cause: ChangeCause,
   ): Promise<NewDelivery[]> {
     const { model } = version;
-    const inSegment = (subscription: Subscription) => !subscription.tags || subscription.tags.length === 0 || subscription.tags.some((tag) => contact.tags.includes(tag));
+    const inSegment = (subscription: Subscription) =>
+      !subscription.tags || subscription.tags.length === 0 || subscription.tags.some((tag) => contact.tags.includes(tag));
     const relevant = subscriptions.filter((subscription) => inSegment(subscription) && subscription.createdAt.getTime() <= at);
     if (relevant.length === 0) return [];
     const band = (raw: number) => model.bandOf(model.report(raw));
     const bandView = (raw: number) => model.bandView(model.report(raw));
-    const first = group[0]!;
-    const last = group[group.length - 1]!;
+    const first = group[0];
+    const last = group[group.length - 1];
     const facts = suggestionFacts(version, contact, at, model.report(last.after), model.report(first.previous), interactionsLast30d);
     const suggestions = await suggest(version, facts, strongestMemberOf(db, workspaceId, version, contact.id, at));
     const payload = (subscription: Subscription, crossing: Crossing | null) => ({
       type: subscription.event,
       occurredAt: new Date(at).toISOString(),
       profile: { id: version.profileId, name: version.profileName },
-      contact: { id: contact.id, name: contact.name, email: contact.email, tags: contact.tags, ownerId: contact.ownerId, accountId: contact.accountId },
+      contact: {
+        id: contact.id,
+        name: contact.name,
+        email: contact.email,
+        tags: contact.tags,
+        ownerId: contact.ownerId,
+        accountId: contact.accountId,
+      },
       score: model.report((crossing ?? last).after),
       previousScore: model.report((crossing ?? first).previous),
       threshold: crossing ? shownByRaw.get(crossing.level)! : null,
@@ -144,7 +168,9 @@ export class CrossingDetector implements ChangeSink {
       }
       for (const crossing of group) {
         if (model.rawThreshold(subscription.threshold!) !== crossing.level) continue;
-        const wanted = subscription.event === 'score.crossed' || (subscription.event === 'score.dropped_below' ? crossing.direction === 'down' : crossing.direction === 'up');
+        const wanted =
+          subscription.event === 'score.crossed' ||
+          (subscription.event === 'score.dropped_below' ? crossing.direction === 'down' : crossing.direction === 'up');
         if (wanted) deliveries.push(delivery(subscription, contact.id, at, payload(subscription, crossing)));
       }
     }
@@ -152,7 +178,14 @@ export class CrossingDetector implements ChangeSink {
   }
 }
 
-function suggestionFacts(version: ActiveVersion, contact: ContactCard, at: number, score: number, previousScore: number, interactionsLast30d: number) {
+function suggestionFacts(
+  version: ActiveVersion,
+  contact: ContactCard,
+  at: number,
+  score: number,
+  previousScore: number,
+  interactionsLast30d: number,
+) {
   const lastAt = contact.lastInteractionAt ? Math.min(contact.lastInteractionAt.getTime(), at) : null;
   return {
     score,

@@ -8,13 +8,22 @@ import type { InteractionRecord } from '../model/interaction';
 import { EntryKind, type Entry, type LedgerEntry } from '../model/ledger';
 import { deleteLedgerOfContacts, fetchLedger, fetchRuleEntries, heldStateRules, insertLedgerEntries, updateCounted } from '../store/ledger';
 import { activeVersions, type VersionRow } from '../store/profiles';
-import { deleteScoresOfContacts, loadAnchors, lockAnchorPage, staleContacts, writeAnchors, writeDueTimes, type AnchorWrite } from '../store/scores';
+import {
+  deleteScoresOfContacts,
+  loadAnchors,
+  lockAnchorPage,
+  staleContacts,
+  writeAnchors,
+  writeDueTimes,
+  type AnchorWrite,
+} from '../store/scores';
 import { contactFact, decideLimit, holdingStateRules, matchInteractions, type ContactFact } from './evaluate';
 import { DAY_MS, ScoreModel, type PathVisitor } from './math';
 import { compileProfile, type CompiledProfile, type ProfileDocument } from './profile';
 
 /** One piece of a score's path between two moments: a decay segment or a jump. */
-export type PathPiece = { type: 'segment'; from: number; to: number; s: number; a: number } | { type: 'jump'; at: number; before: number; after: number };
+export type PathPiece =
+  { type: 'segment'; from: number; to: number; s: number; a: number } | { type: 'jump'; at: number; before: number; after: number };
 
 /** How one contact's score moved in one version, for whoever reacts to crossings. */
 export type ScoreChange = {
@@ -32,10 +41,17 @@ export type ChangeCause = 'interaction' | 'contact' | 'adjustment' | 'time' | 'p
 
 /** Receives every score change inside the transaction that made it (the crossing detector). */
 export interface ChangeSink {
-  record(db: Queryable, workspaceId: string, version: ActiveVersion, changes: ScoreChange[], now: number, cause: ChangeCause): Promise<void>;
+  record(
+    db: Queryable,
+    workspaceId: string,
+    version: ActiveVersion,
+    changes: ScoreChange[],
+    now: number,
+    cause: ChangeCause,
+  ): Promise<void>;
 }
 
-export const silentSink: ChangeSink = { record: async () => undefined };
+export const silentSink: ChangeSink = { record: () => Promise.resolve() };
 
 export type ActiveVersion = {
   id: number;
@@ -80,8 +96,20 @@ export class ScoringEngine {
   activate(row: VersionRow & { profileName: string; thresholds?: number[] }): ActiveVersion {
     const { profile, model } = this.model(row);
     const thresholds = row.thresholds ?? [];
-    const levels = [...new Set([...model.bandEdges(), ...thresholds].map((level) => model.rawThreshold(level)))].filter((level) => Number.isFinite(level));
-    return { id: row.id, profileId: row.profileId, profileName: row.profileName, version: row.version, state: row.state, profile, model, thresholds, levels };
+    const levels = [...new Set([...model.bandEdges(), ...thresholds].map((level) => model.rawThreshold(level)))].filter((level) =>
+      Number.isFinite(level),
+    );
+    return {
+      id: row.id,
+      profileId: row.profileId,
+      profileName: row.profileName,
+      version: row.version,
+      state: row.state,
+      profile,
+      model,
+      thresholds,
+      levels,
+    };
   }
 
   /**
@@ -93,7 +121,14 @@ export class ScoringEngine {
   }
 
   /** Scores newly stored interactions under every active version. Contacts must be locked by the caller. */
-  async onInteractions(db: Queryable, workspaceId: string, interactions: readonly InteractionRecord[], contacts: readonly ContactFacts[], createdIds: ReadonlySet<string>, now: number): Promise<void> {
+  async onInteractions(
+    db: Queryable,
+    workspaceId: string,
+    interactions: readonly InteractionRecord[],
+    contacts: readonly ContactFacts[],
+    createdIds: ReadonlySet<string>,
+    now: number,
+  ): Promise<void> {
     const versions = await this.activeVersions(db, workspaceId);
     const facts = new Map<string, ContactFact>(contacts.map((contact) => [contact.id, contactFact(contact)]));
     for (const version of versions) {
@@ -110,12 +145,26 @@ export class ScoringEngine {
   }
 
   /** Re-evaluates state rules of changed contacts (and gives new contacts their scores). Contacts locked by the caller. */
-  async onContactsChanged(db: Queryable, workspaceId: string, contacts: readonly Contact[], createdIds: ReadonlySet<string>, now: number): Promise<void> {
+  async onContactsChanged(
+    db: Queryable,
+    workspaceId: string,
+    contacts: readonly Contact[],
+    createdIds: ReadonlySet<string>,
+    now: number,
+  ): Promise<void> {
     if (contacts.length === 0) return;
     const versions = await this.activeVersions(db, workspaceId);
     for (const version of versions) {
       const existing = contacts.filter((contact) => !createdIds.has(contact.id));
-      const holding = version.profile.stateRules.length > 0 ? await heldStateRules(db, workspaceId, version.id, existing.map((contact) => contact.id)) : new Map<string, Map<number, number>>();
+      const holding =
+        version.profile.stateRules.length > 0
+          ? await heldStateRules(
+              db,
+              workspaceId,
+              version.id,
+              existing.map((contact) => contact.id),
+            )
+          : new Map<string, Map<number, number>>();
       const changes = new Map<string, LedgerEntry[]>();
       for (const contact of contacts) {
         const now_holding = new Set(holdingStateRules(version.profile, contactFact(contact)).map((rule) => rule.index));
@@ -138,13 +187,41 @@ export class ScoringEngine {
    * makes it `value` now. For relationship profiles the change is made on the 0–100 score and
    * stored as the strength that produces it.
    */
-  async adjust(db: Queryable, workspaceId: string, versions: readonly ActiveVersion[], contactId: string, adjustment: { id: string; mode: 'delta' | 'set'; value: number }, now: number): Promise<void> {
+  async adjust(
+    db: Queryable,
+    workspaceId: string,
+    versions: readonly ActiveVersion[],
+    contactId: string,
+    adjustment: { id: string; mode: 'delta' | 'set'; value: number },
+    now: number,
+  ): Promise<void> {
     for (const version of versions) {
-      await this.commit(db, workspaceId, version, [contactId], (id, current) => {
-        const raw = version.model.rawFromAnchor(current, now);
-        const delta = adjustmentDelta(version, raw, adjustment.mode, adjustment.value);
-        return [{ contactId: id, at: now, kind: EntryKind.adjustment, rule: -1, points: delta, counted: true, interactionSeq: null, actorId: null, adjustmentId: adjustment.id }];
-      }, [], now, 'adjustment');
+      await this.commit(
+        db,
+        workspaceId,
+        version,
+        [contactId],
+        (id, current) => {
+          const raw = version.model.rawFromAnchor(current, now);
+          const delta = adjustmentDelta(version, raw, adjustment.mode, adjustment.value);
+          return [
+            {
+              contactId: id,
+              at: now,
+              kind: EntryKind.adjustment,
+              rule: -1,
+              points: delta,
+              counted: true,
+              interactionSeq: null,
+              actorId: null,
+              adjustmentId: adjustment.id,
+            },
+          ];
+        },
+        [],
+        now,
+        'adjustment',
+      );
     }
   }
 
@@ -172,7 +249,13 @@ export class ScoringEngine {
   }
 
   /** Moves contacts' scores to `now` with nothing new but time: crossings on the way are reported. */
-  async advanceContacts(db: Queryable, workspaceId: string, version: ActiveVersion, contactIds: readonly string[], now: number): Promise<void> {
+  async advanceContacts(
+    db: Queryable,
+    workspaceId: string,
+    version: ActiveVersion,
+    contactIds: readonly string[],
+    now: number,
+  ): Promise<void> {
     if (contactIds.length > 0) await this.commit(db, workspaceId, version, [...contactIds], () => [], [], now, 'time');
   }
 
@@ -180,9 +263,20 @@ export class ScoringEngine {
    * Recomputes when the scheduler must look at each contact, after the watched levels changed (a
    * subscription with a new threshold). One page of contacts, locked; returns the last id, or null.
    */
-  async reschedule(db: Queryable, workspaceId: string, version: ActiveVersion, after: string | null, limit: number): Promise<string | null> {
+  async reschedule(
+    db: Queryable,
+    workspaceId: string,
+    version: ActiveVersion,
+    after: string | null,
+    limit: number,
+  ): Promise<string | null> {
     const anchors = await lockAnchorPage(db, workspaceId, version.id, after, limit);
-    await writeDueTimes(db, workspaceId, version.id, [...anchors].map(([contactId, anchor]) => ({ contactId, dueAt: version.model.dueAt(anchor, version.levels) })));
+    await writeDueTimes(
+      db,
+      workspaceId,
+      version.id,
+      [...anchors].map(([contactId, anchor]) => ({ contactId, dueAt: version.model.dueAt(anchor, version.levels) })),
+    );
     return anchors.size === limit ? [...anchors.keys()].pop()! : null;
   }
 
@@ -191,7 +285,13 @@ export class ScoringEngine {
    * anchors with what all their interactions, their current attributes and their adjustments
    * earn under it. Locks the contacts first, so concurrent ingest is either seen or waits.
    */
-  async recompute(db: Queryable, workspaceId: string, version: ActiveVersion, contactIds: readonly string[], now: number): Promise<LedgerEntry[]> {
+  async recompute(
+    db: Queryable,
+    workspaceId: string,
+    version: ActiveVersion,
+    contactIds: readonly string[],
+    now: number,
+  ): Promise<LedgerEntry[]> {
     const contacts = await lockContacts(db, workspaceId, contactIds);
     const ids = contacts.map((contact) => contact.id);
     await deleteLedgerOfContacts(db, workspaceId, version.id, ids);
@@ -205,7 +305,12 @@ export class ScoringEngine {
       const entries = this.entriesFromHistory(version, fact, interactions.get(contact.id) ?? [], adjustments.get(contact.id) ?? [], now);
       const anchor = version.model.anchorFromEntries(entries, now);
       all.push(...entries);
-      writes.push({ contactId: contact.id, anchor, key: version.model.sortKeyOf(anchor), dueAt: version.model.dueAt(anchor, version.levels) });
+      writes.push({
+        contactId: contact.id,
+        anchor,
+        key: version.model.sortKeyOf(anchor),
+        dueAt: version.model.dueAt(anchor, version.levels),
+      });
     }
     await insertLedgerEntries(db, workspaceId, version.id, all);
     await writeAnchors(db, workspaceId, version.id, writes, new Date(now));
@@ -213,17 +318,29 @@ export class ScoringEngine {
   }
 
   /** What a contact's whole history earns under a version (also used by previews, which store nothing). */
-  entriesFromHistory(version: Pick<ActiveVersion, 'profile' | 'model'>, contact: ContactFact, interactions: readonly InteractionRecord[], adjustments: readonly Adjustment[], now: number): LedgerEntry[] {
+  entriesFromHistory(
+    version: Pick<ActiveVersion, 'profile' | 'model'>,
+    contact: ContactFact,
+    interactions: readonly InteractionRecord[],
+    adjustments: readonly Adjustment[],
+    now: number,
+  ): LedgerEntry[] {
     const facts = new Map([[contact.id, contact]]);
     const matches = matchInteractions(version.profile, interactions, facts);
     const entries: LedgerEntry[] = [];
     for (const group of groupBy(matches, (entry) => String(entry.rule)).values()) {
-      const limit = version.profile.rules[group[0]!.rule]!.limit;
+      const limit = version.profile.rules[group[0].rule].limit;
       if (!limit) {
         entries.push(...group);
         continue;
       }
-      const decided = new Map(decideLimit(group.map((entry) => ({ at: entry.at, interactionSeq: entry.interactionSeq!, counted: true })), limit, -Infinity).map((result) => [result.interactionSeq, result.counted]));
+      const decided = new Map(
+        decideLimit(
+          group.map((entry) => ({ at: entry.at, interactionSeq: entry.interactionSeq!, counted: true })),
+          limit,
+          -Infinity,
+        ).map((result) => [result.interactionSeq, result.counted]),
+      );
       entries.push(...group.map((entry) => ({ ...entry, counted: decided.get(entry.interactionSeq!)! })));
     }
     entries.push(...holdingStateRules(version.profile, contact).map((rule) => stateEntry(contact.id, rule.index, rule.points, now)));
@@ -232,7 +349,17 @@ export class ScoringEngine {
     for (const adjustment of adjustments) {
       const raw = version.model.rawAt(entries, adjustment.at);
       const points = adjustmentDelta(version, raw, adjustment.mode, adjustment.value);
-      const entry: LedgerEntry = { contactId: contact.id, at: adjustment.at, kind: EntryKind.adjustment, rule: -1, points, counted: true, interactionSeq: null, actorId: null, adjustmentId: adjustment.id };
+      const entry: LedgerEntry = {
+        contactId: contact.id,
+        at: adjustment.at,
+        kind: EntryKind.adjustment,
+        rule: -1,
+        points,
+        counted: true,
+        interactionSeq: null,
+        actorId: null,
+        adjustmentId: adjustment.id,
+      };
       const position = entries.findIndex((existing) => existing.at > adjustment.at);
       entries.splice(position === -1 ? entries.length : position, 0, entry);
     }
@@ -270,20 +397,28 @@ export class ScoringEngine {
   }
 
   /** Decides limits of the new matches against what the ledger already holds for those contacts and rules. */
-  private async applyLimits(db: Queryable, workspaceId: string, version: ActiveVersion, matches: LedgerEntry[]): Promise<{ entries: LedgerEntry[]; flips: Flip[] }> {
-    const limited = matches.filter((entry) => version.profile.rules[entry.rule]!.limit);
+  private async applyLimits(
+    db: Queryable,
+    workspaceId: string,
+    version: ActiveVersion,
+    matches: LedgerEntry[],
+  ): Promise<{ entries: LedgerEntry[]; flips: Flip[] }> {
+    const limited = matches.filter((entry) => version.profile.rules[entry.rule].limit);
     if (limited.length === 0) return { entries: matches, flips: [] };
     const groups = groupBy(limited, (entry) => `${entry.rule}\u0000${entry.contactId}`);
     const requests = [...groups.values()].map((group) => {
-      const rule = version.profile.rules[group[0]!.rule]!;
+      const rule = version.profile.rules[group[0].rule];
       const from = Math.min(...group.map((entry) => entry.at));
-      return { contactId: group[0]!.contactId, rule: rule.index, from: from - rule.limit!.perDays * DAY_MS };
+      return { contactId: group[0].contactId, rule: rule.index, from: from - rule.limit!.perDays * DAY_MS };
     });
-    const existing = groupBy(await fetchRuleEntries(db, workspaceId, version.id, requests), (entry) => `${entry.rule}\u0000${entry.contactId}`);
+    const existing = groupBy(
+      await fetchRuleEntries(db, workspaceId, version.id, requests),
+      (entry) => `${entry.rule}\u0000${entry.contactId}`,
+    );
     const decided = new Map<LedgerEntry, boolean>();
     const flips: Flip[] = [];
     for (const [key, group] of groups) {
-      const rule = version.profile.rules[group[0]!.rule]!;
+      const rule = version.profile.rules[group[0].rule];
       const from = Math.min(...group.map((entry) => entry.at));
       const stored = existing.get(key) ?? [];
       const bySeq = new Map<number, { entry: LedgerEntry; stored: boolean }>();
@@ -298,7 +433,14 @@ export class ScoringEngine {
         const { entry, stored: isStored } = bySeq.get(result.interactionSeq)!;
         if (!isStored) decided.set(entry, result.counted);
         else if (entry.counted !== result.counted) {
-          flips.push({ contactId: entry.contactId, interactionSeq: result.interactionSeq, rule: rule.index, at: entry.at, points: entry.points, counted: result.counted });
+          flips.push({
+            contactId: entry.contactId,
+            interactionSeq: result.interactionSeq,
+            rule: rule.index,
+            at: entry.at,
+            points: entry.points,
+            counted: result.counted,
+          });
         }
       }
     }
@@ -310,7 +452,16 @@ export class ScoringEngine {
    * the ledger only where an expiry or a future-dated entry is due), apply the changes, write the
    * ledger and the anchors, and tell the sink how each score moved.
    */
-  private async commit(db: Queryable, workspaceId: string, version: ActiveVersion, contactIds: string[], build: ChangeBuilder, flips: Flip[], now: number, cause: ChangeCause): Promise<void> {
+  private async commit(
+    db: Queryable,
+    workspaceId: string,
+    version: ActiveVersion,
+    contactIds: string[],
+    build: ChangeBuilder,
+    flips: Flip[],
+    now: number,
+    cause: ChangeCause,
+  ): Promise<void> {
     const ids = [...new Set(contactIds)].sort();
     if (ids.length === 0) return;
     const { model } = version;
@@ -331,10 +482,22 @@ export class ScoringEngine {
       const current = stored ? model.advance(stored, now, ledger.get(id) ?? [], recorder(path)) : emptyAnchor(now);
       const entries = build(id, current);
       inserts.push(...entries);
-      const flipChanges: Entry[] = (flipsByContact.get(id) ?? []).map((flip) => ({ at: flip.at, kind: EntryKind.interaction, rule: flip.rule, points: flip.counted ? flip.points : -flip.points, counted: true }));
+      const flipChanges: Entry[] = (flipsByContact.get(id) ?? []).map((flip) => ({
+        at: flip.at,
+        kind: EntryKind.interaction,
+        rule: flip.rule,
+        points: flip.counted ? flip.points : -flip.points,
+        counted: true,
+      }));
       const after = model.applyChanges(current, now, [...entries, ...flipChanges]);
       writes.push({ contactId: id, anchor: after, key: model.sortKeyOf(after), dueAt: model.dueAt(after, version.levels) });
-      changes.push({ contactId: id, path, before: model.rawFromAnchor(current, now), after: model.rawFromAnchor(after, now), anchor: after });
+      changes.push({
+        contactId: id,
+        path,
+        before: model.rawFromAnchor(current, now),
+        after: model.rawFromAnchor(after, now),
+        anchor: after,
+      });
     }
     await insertLedgerEntries(db, workspaceId, version.id, inserts);
     await updateCounted(db, workspaceId, version.id, flips);
@@ -357,7 +520,12 @@ function stateEntry(contactId: string, rule: number, points: number, at: number)
 }
 
 /** The raw change an adjustment makes to a score whose raw value is `raw` now. */
-export function adjustmentDelta(version: Pick<ActiveVersion, 'profile' | 'model'>, raw: number, mode: 'delta' | 'set', value: number): number {
+export function adjustmentDelta(
+  version: Pick<ActiveVersion, 'profile' | 'model'>,
+  raw: number,
+  mode: 'delta' | 'set',
+  value: number,
+): number {
   if (version.profile.kind !== 'relationship') return mode === 'delta' ? value : value - raw;
   const saturation = version.profile.saturation;
   const score = 100 * (1 - Math.exp(-raw / saturation));

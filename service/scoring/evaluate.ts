@@ -27,11 +27,24 @@ export function contactFact(contact: Pick<Contact, 'id' | 'tags' | 'attributes' 
 export type ContactFact = ReturnType<typeof contactFact>;
 
 /** Every (interaction, rule) match as a ledger entry that counts (limits are decided afterwards). */
-export function matchInteractions(profile: CompiledProfile, interactions: readonly InteractionRecord[], contacts: ReadonlyMap<string, ContactFact>): LedgerEntry[] {
+export function matchInteractions(
+  profile: CompiledProfile,
+  interactions: readonly InteractionRecord[],
+  contacts: ReadonlyMap<string, ContactFact>,
+): LedgerEntry[] {
   const entries: LedgerEntry[] = [];
   if (profile.interactionRules.length === 0) return entries;
   for (const interaction of interactions) {
-    const facts = { interaction: interactionFact(interaction), contact: contacts.get(interaction.contactId) ?? { id: interaction.contactId, tags: [], attributes: {}, accountId: null, ownerId: null } };
+    const facts = {
+      interaction: interactionFact(interaction),
+      contact: contacts.get(interaction.contactId) ?? {
+        id: interaction.contactId,
+        tags: [],
+        attributes: {},
+        accountId: null,
+        ownerId: null,
+      },
+    };
     for (const rule of profile.interactionRules) {
       if (!rule.conditions.lenient(facts)) continue;
       entries.push({
@@ -72,7 +85,7 @@ export function decideLimit(entries: LimitEntry[], limit: { count: number; perDa
   const counted: number[] = [];
   let head = 0;
   return sorted.map((entry) => {
-    while (head < counted.length && counted[head]! <= entry.at - spanMs) head++;
+    while (head < counted.length && counted[head] <= entry.at - spanMs) head++;
     const decided = entry.at >= from ? counted.length - head < limit.count : entry.counted;
     if (decided) counted.push(entry.at);
     return { ...entry, counted: decided };

@@ -49,14 +49,35 @@ function explanationParts(version: ActiveVersion, entries: readonly LedgerEntry[
       if (Math.abs(held) > 1e-9) lines.push({ rule: rule.name, kind: 'state', count: 1, value: held });
     } else {
       const line = rules.get(rule.index);
-      if (line && (line.count > 0 || line.limited > 0)) lines.push({ rule: rule.name, kind: 'interaction', count: line.count, value: line.value, ...(line.limited > 0 ? { limited: line.limited } : {}) });
+      if (line && (line.count > 0 || line.limited > 0))
+        lines.push({
+          rule: rule.name,
+          kind: 'interaction',
+          count: line.count,
+          value: line.value,
+          ...(line.limited > 0 ? { limited: line.limited } : {}),
+        });
     }
   }
-  for (const { entry, value } of adjustments) lines.push({ rule: 'Adjustment', kind: 'adjustment', count: 1, value, adjustmentId: entry.adjustmentId ?? undefined, at: new Date(entry.at).toISOString() });
+  for (const { entry, value } of adjustments)
+    lines.push({
+      rule: 'Adjustment',
+      kind: 'adjustment',
+      count: 1,
+      value,
+      adjustmentId: entry.adjustmentId ?? undefined,
+      at: new Date(entry.at).toISOString(),
+    });
   return lines;
 }
 
-export async function explain(db: Queryable, workspaceId: string, version: ActiveVersion, entries: readonly ExplainedEntry[], t: number): Promise<{ raw: number; lines: ExplanationLine[] }> {
+export async function explain(
+  db: Queryable,
+  workspaceId: string,
+  version: ActiveVersion,
+  entries: readonly ExplainedEntry[],
+  t: number,
+): Promise<{ raw: number; lines: ExplanationLine[] }> {
   const { model, profile } = version;
   const parts = explanationParts(version, entries, t);
   const raw = parts.reduce((sum, part) => sum + part.value, 0);
@@ -73,7 +94,11 @@ export async function explain(db: Queryable, workspaceId: string, version: Activ
   }
   const rounded = roundParts(shares, total);
   // Who made an adjustment and why comes with the entries when they were read for a score; a preview looks it up.
-  const known = new Map(entries.filter((entry) => entry.adjustmentId && entry.reason).map((entry) => [entry.adjustmentId!, { reason: entry.reason!, keyName: entry.keyName ?? null, keyId: entry.keyId ?? null }]));
+  const known = new Map(
+    entries
+      .filter((entry) => entry.adjustmentId && entry.reason)
+      .map((entry) => [entry.adjustmentId!, { reason: entry.reason!, keyName: entry.keyName ?? null, keyId: entry.keyId ?? null }]),
+  );
   const missing = parts.flatMap((part) => (part.adjustmentId && !known.has(part.adjustmentId) ? [part.adjustmentId] : []));
   const looked = await adjustmentsById(db, workspaceId, missing);
   const details = new Map([...known, ...looked]);
@@ -81,8 +106,10 @@ export async function explain(db: Queryable, workspaceId: string, version: Activ
     const adjustment = adjustmentId ? details.get(adjustmentId) : undefined;
     return {
       ...line,
-      points: rounded[index]!,
-      ...(adjustment ? { rule: `Adjustment: ${adjustment.reason}`, by: adjustment.keyName ?? adjustment.keyId, reason: adjustment.reason } : {}),
+      points: rounded[index],
+      ...(adjustment
+        ? { rule: `Adjustment: ${adjustment.reason}`, by: adjustment.keyName ?? adjustment.keyId, reason: adjustment.reason }
+        : {}),
     };
   });
   return { raw, lines };

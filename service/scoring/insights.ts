@@ -42,11 +42,28 @@ const HISTOGRAM_BUCKETS = 20;
 
 type Row = ReviewRow;
 
-export async function insights(db: Db, workspaceId: string, version: ActiveVersion, days: number, now: number, limit: number): Promise<Insights> {
+export async function insights(
+  db: Db,
+  workspaceId: string,
+  version: ActiveVersion,
+  days: number,
+  now: number,
+  limit: number,
+): Promise<Insights> {
   const { model } = version;
   const then = now - days * DAY_MS;
   const lowest = model.profile.bands[0];
-  const result = await networkReviewRows(db, { workspaceId, versionId: version.id, profileId: version.profileId, scoring: model, now, then, limit, attentionBelow: lowest?.max ?? null, histogramBuckets: HISTOGRAM_BUCKETS });
+  const result = await networkReviewRows(db, {
+    workspaceId,
+    versionId: version.id,
+    profileId: version.profileId,
+    scoring: model,
+    now,
+    then,
+    limit,
+    attentionBelow: lowest?.max ?? null,
+    histogramBuckets: HISTOGRAM_BUCKETS,
+  });
   const listed = [...result.risers, ...result.fallers, ...result.attention].map((row) => row.contactId);
   const contacts = new Map((await getContacts(db, workspaceId, [...new Set(listed)])).map((contact) => [contact.id, contact]));
   const toMovement = (row: Row): ContactMovement => ({
@@ -60,11 +77,16 @@ export async function insights(db: Db, workspaceId: string, version: ActiveVersi
   });
   // Band numbers: 1…n are the profile's bands, anything else is outside them.
   const bands = model.profile.bands;
-  const bandName = (number: number | null) => (number !== null && number >= 1 && number <= bands.length ? bands[number - 1]!.name : null);
+  const bandName = (number: number | null) => (number !== null && number >= 1 && number <= bands.length ? bands[number - 1].name : null);
   const count = (pick: (group: (typeof result.groups)[number]) => number | null, band: string | null) =>
     result.groups.filter((group) => bandName(pick(group)) === band).reduce((sum, group) => sum + group.n, 0);
   const contactCount = result.groups.reduce((sum, group) => sum + group.n, 0);
-  const distribution: Insights['distribution'] = bands.map((band) => ({ band: band.name, color: band.color, count: count((group) => group.now, band.name), previousCount: count((group) => group.then, band.name) }));
+  const distribution: Insights['distribution'] = bands.map((band) => ({
+    band: band.name,
+    color: band.color,
+    count: count((group) => group.now, band.name),
+    previousCount: count((group) => group.then, band.name),
+  }));
   const outside = { count: count((group) => group.now, null), previousCount: count((group) => group.then, null) };
   if (outside.count + outside.previousCount > 0 || bands.length === 0) distribution.push({ band: null, color: null, ...outside });
   const averageNow = contactCount === 0 ? null : result.groups.reduce((sum, group) => sum + group.sumNow, 0) / contactCount;

@@ -74,7 +74,7 @@ export class ScoreModel {
   bandOf(score: number): Band | null {
     const { bands } = this.profile;
     for (let index = 0; index < bands.length; index++) {
-      const band = bands[index]!;
+      const band = bands[index];
       const top = index === bands.length - 1;
       if (score >= band.min && (score < band.max || (top && score <= band.max))) return band;
     }
@@ -201,15 +201,15 @@ export class ScoreModel {
     let s = anchor.s;
     let a = anchor.a;
     let t = anchor.tau;
-    for (let index = 0; index < events.length; ) {
-      const at = events[index]!.at;
+    for (let index = 0; index < events.length;) {
+      const at = events[index].at;
       onPath?.segment(t, at, s, a);
       a *= this.decay(at - t);
       t = at;
       const before = s + a;
-      for (; index < events.length && events[index]!.at === at; index++) {
-        s += events[index]!.ds;
-        a += events[index]!.da(a);
+      for (; index < events.length && events[index].at === at; index++) {
+        s += events[index].ds;
+        a += events[index].da(a);
       }
       onPath?.jump(at, before, s + a);
     }
@@ -222,7 +222,9 @@ export class ScoreModel {
       return { s, a: fresh.a, tau: now, staleAt: fresh.staleAt };
     }
     let staleAt: number | null = null;
-    for (const entry of entries) if (entry.at > now && (entry.kind === EntryKind.state || entry.counted)) staleAt = staleAt === null ? entry.at : Math.min(staleAt, entry.at);
+    for (const entry of entries)
+      if (entry.at > now && (entry.kind === EntryKind.state || entry.counted))
+        staleAt = staleAt === null ? entry.at : Math.min(staleAt, entry.at);
     return { s, a, tau: now, staleAt };
   }
 
@@ -289,9 +291,10 @@ export class ScoreModel {
     let s = start.s;
     let a = start.a;
     let t = from;
-    const earliest = (candidate: LevelCrossing | null, found: LevelCrossing | null) => (found && (!candidate || found.at < candidate.at) ? found : candidate);
-    for (let index = 0; index <= events.length; ) {
-      const until = index < events.length ? events[index]!.at : Infinity;
+    const earliest = (candidate: LevelCrossing | null, found: LevelCrossing | null) =>
+      found && (!candidate || found.at < candidate.at) ? found : candidate;
+    for (let index = 0; index <= events.length;) {
+      const until = index < events.length ? events[index].at : Infinity;
       let found: LevelCrossing | null = null;
       for (const level of levels) found = earliest(found, this.segmentCrossing(t, until, s, a, level));
       if (found) return found;
@@ -299,9 +302,9 @@ export class ScoreModel {
       a *= this.decay(until - t);
       t = until;
       const before = s + a;
-      for (; index < events.length && events[index]!.at === until; index++) {
-        s += events[index]!.ds;
-        a += events[index]!.da;
+      for (; index < events.length && events[index].at === until; index++) {
+        s += events[index].ds;
+        a += events[index].da;
       }
       for (const level of levels) found = earliest(found, jumpCrossing(until, before, s + a, level));
       if (found) return found;
@@ -377,12 +380,12 @@ export function roundParts(values: readonly number[], total: number): number[] {
   const scaled = values.map((value) => value * 100);
   const floors = scaled.map((value) => Math.floor(value));
   let remainder = target - floors.reduce((sum, value) => sum + value, 0);
-  const order = scaled.map((value, index) => ({ index, fraction: value - floors[index]! })).sort((x, y) => y.fraction - x.fraction);
+  const order = scaled.map((value, index) => ({ index, fraction: value - floors[index] })).sort((x, y) => y.fraction - x.fraction);
   const result = [...floors];
   for (let step = 0; remainder !== 0 && order.length > 0; step++) {
-    const { index } = order[step % order.length]!;
+    const { index } = order[step % order.length];
     const change = remainder > 0 ? 1 : -1;
-    result[index]! += change;
+    result[index] += change;
     remainder -= change;
   }
   return result.map((cents) => round2(cents / 100));

@@ -64,10 +64,34 @@ function conditionDefinitions(prefix: string, facts: readonly string[]): Record<
       anyOf: [ref('All'), ref('Any'), ref('Not'), ref('Reference')],
     },
     [`${prefix}Condition`]: { anyOf: [ref('All'), ref('Any'), ref('Not'), ref('Reference'), ref('Fact')] },
-    [`${prefix}All`]: { type: 'object', description: 'Holds when every condition holds', required: ['all'], properties: { all: { type: 'array', maxItems: 100, items: ref('Condition') }, ...common }, additionalProperties: false },
-    [`${prefix}Any`]: { type: 'object', description: 'Holds when some condition holds', required: ['any'], properties: { any: { type: 'array', maxItems: 100, items: ref('Condition') }, ...common }, additionalProperties: false },
-    [`${prefix}Not`]: { type: 'object', description: 'Holds when the condition does not', required: ['not'], properties: { not: ref('Condition'), ...common }, additionalProperties: false },
-    [`${prefix}Reference`]: { type: 'object', description: 'A named condition of the profile’s "conditions"', required: ['condition'], properties: { condition: { type: 'string' }, ...common }, additionalProperties: false },
+    [`${prefix}All`]: {
+      type: 'object',
+      description: 'Holds when every condition holds',
+      required: ['all'],
+      properties: { all: { type: 'array', maxItems: 100, items: ref('Condition') }, ...common },
+      additionalProperties: false,
+    },
+    [`${prefix}Any`]: {
+      type: 'object',
+      description: 'Holds when some condition holds',
+      required: ['any'],
+      properties: { any: { type: 'array', maxItems: 100, items: ref('Condition') }, ...common },
+      additionalProperties: false,
+    },
+    [`${prefix}Not`]: {
+      type: 'object',
+      description: 'Holds when the condition does not',
+      required: ['not'],
+      properties: { not: ref('Condition'), ...common },
+      additionalProperties: false,
+    },
+    [`${prefix}Reference`]: {
+      type: 'object',
+      description: 'A named condition of the profile’s "conditions"',
+      required: ['condition'],
+      properties: { condition: { type: 'string' }, ...common },
+      additionalProperties: false,
+    },
     [`${prefix}Fact`]: {
       type: 'object',
       description: 'Compares a fact (or a value inside it, at path) with value using operator',
@@ -77,12 +101,29 @@ function conditionDefinitions(prefix: string, facts: readonly string[]): Record<
         path: {
           type: 'string',
           pattern: '^\\$',
-          description: 'A plain property path into the fact: $.a.b, $.a[0] or $[\'a b\'] (no filters, wildcards or scripts)',
+          description: "A plain property path into the fact: $.a.b, $.a[0] or $['a b'] (no filters, wildcards or scripts)",
           examples: [...new Set(facts.flatMap((fact) => factDocs[fact]?.paths ?? []))],
         },
         operator: {
-          description: `${Object.entries(operatorDocs).map(([name, doc]) => `${name}: ${doc}`).join('\n')}\nDecorators, written before the operator with a colon (e.g. not:equal, someFact:in): ${Object.entries(decoratorDocs).map(([name, doc]) => `${name}: ${doc}`).join('; ')}`,
-          anyOf: [{ enum: [...operatorNames, ...operatorNames.map((name) => `not:${name}`), 'someFact:equal', 'everyFact:equal', 'someValue:equal'] }, { type: 'string', pattern: operatorPattern }],
+          description: `${Object.entries(operatorDocs)
+            .map(([name, doc]) => `${name}: ${doc}`)
+            .join('\n')}\nDecorators, written before the operator with a colon (e.g. not:equal, someFact:in): ${Object.entries(
+            decoratorDocs,
+          )
+            .map(([name, doc]) => `${name}: ${doc}`)
+            .join('; ')}`,
+          anyOf: [
+            {
+              enum: [
+                ...operatorNames,
+                ...operatorNames.map((name) => `not:${name}`),
+                'someFact:equal',
+                'everyFact:equal',
+                'someValue:equal',
+              ],
+            },
+            { type: 'string', pattern: operatorPattern },
+          ],
         },
         value: { description: 'What the fact value is compared with; { "fact": ..., "path": ... } compares with another fact' },
         params: { type: 'object', description: 'Parameters of the fact (unused by the built-in facts)' },
@@ -97,20 +138,41 @@ let cached: JsonSchema | undefined;
 
 export function profileJsonSchema(schemaUrl: string): JsonSchema {
   cached ??= (() => {
-    const generated = z.toJSONSchema(profileDocumentSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema & {
+    const generated = z.toJSONSchema(profileDocumentSchema, {
+      io: 'input',
+      target: 'draft-2020-12',
+      unrepresentable: 'any',
+    }) as JsonSchema & {
       properties: Record<string, JsonSchema & { items?: JsonSchema & { properties: Record<string, JsonSchema> } }>;
       $defs?: Record<string, JsonSchema>;
     };
-    const { $schema: _dialect, id: _id, $defs, ...document } = generated as JsonSchema & { id?: string; $defs?: Record<string, JsonSchema> };
+    const {
+      $schema: _dialect,
+      id: _id,
+      $defs,
+      ...document
+    } = generated as JsonSchema & { id?: string; $defs?: Record<string, JsonSchema> };
     const properties = document.properties as typeof generated.properties;
-    const describe = (schema: JsonSchema | undefined, ref: string) => ({ ...(schema?.description ? { description: schema.description } : {}), $ref: ref });
-    properties.rules!.items!.properties.conditions = describe(properties.rules!.items!.properties.conditions, '#/$defs/ruleTopLevel');
-    properties.suggestions!.items!.properties.conditions = describe(properties.suggestions!.items!.properties.conditions, '#/$defs/suggestionTopLevel');
-    properties.conditions = { type: 'object', description: properties.conditions?.description, propertyNames: { pattern: '^[A-Za-z_][\\w-]{0,99}$' }, additionalProperties: { $ref: '#/$defs/ruleCondition' } };
+    const describe = (schema: JsonSchema | undefined, ref: string) => ({
+      ...(schema?.description ? { description: schema.description } : {}),
+      $ref: ref,
+    });
+    properties.rules.items!.properties.conditions = describe(properties.rules.items!.properties.conditions, '#/$defs/ruleTopLevel');
+    properties.suggestions.items!.properties.conditions = describe(
+      properties.suggestions.items!.properties.conditions,
+      '#/$defs/suggestionTopLevel',
+    );
+    properties.conditions = {
+      type: 'object',
+      description: properties.conditions?.description,
+      propertyNames: { pattern: '^[A-Za-z_][\\w-]{0,99}$' },
+      additionalProperties: { $ref: '#/$defs/ruleCondition' },
+    };
     return {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       title: 'Engagement Score profile document',
-      description: 'A score profile: rules (json-rules-engine) over interactions and contacts, decay, window, range, bands and suggestions.',
+      description:
+        'A score profile: rules (json-rules-engine) over interactions and contacts, decay, window, range, bands and suggestions.',
       ...document,
       $defs: { ...($defs ?? {}), ...conditionDefinitions('rule', RULE_FACTS), ...conditionDefinitions('suggestion', SUGGESTION_FACTS) },
     };

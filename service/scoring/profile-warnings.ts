@@ -29,7 +29,8 @@ export function objectPaths(value: unknown, prefix = '', depth = 0, into = new S
   return into;
 }
 
-const listed = (values: readonly string[]) => (values.length === 0 ? 'none yet' : `${values.slice(0, 12).join(', ')}${values.length > 12 ? `, … (${values.length} in all)` : ''}`);
+const listed = (values: readonly string[]) =>
+  values.length === 0 ? 'none yet' : `${values.slice(0, 12).join(', ')}${values.length > 12 ? `, … (${values.length} in all)` : ''}`;
 
 /** The string segments of a path, up to its first list index. */
 function keyPath(path: string): string[] | undefined {
@@ -51,7 +52,10 @@ function checkFactCondition(node: Record<string, unknown>, at: string, shapes: D
   const [first, ...rest] = keys as [string, ...string[]];
   const fields = fact === 'interaction' ? INTERACTION_FIELDS : CONTACT_FIELDS;
   if (!fields.includes(first)) {
-    warnings.push({ path: `${at}.path`, message: `the ${fact} has no field "${first}" (it has ${fields.join(', ')}), so this condition never sees a value.${didYouMean(first, fields)}` });
+    warnings.push({
+      path: `${at}.path`,
+      message: `the ${fact} has no field "${first}" (it has ${fields.join(', ')}), so this condition never sees a value.${didYouMean(first, fields)}`,
+    });
     return;
   }
   const nested = (fact === 'interaction' && first === 'properties') || (fact === 'contact' && first === 'attributes');
@@ -67,11 +71,21 @@ function checkFactCondition(node: Record<string, unknown>, at: string, shapes: D
   if (fact === 'interaction' && first === 'type' && rest.length === 0 && shapes.types.length > 0 && shapes.complete) {
     const operator = typeof node.operator === 'string' ? parseOperator(node.operator) : undefined;
     if (!operator || operator.decorators.length > 0) return;
-    const values = operator.operator === 'equal' || operator.operator === 'notEqual' ? [node.value] : operator.operator === 'in' || operator.operator === 'notIn' ? (Array.isArray(node.value) ? node.value : []) : [];
+    const values =
+      operator.operator === 'equal' || operator.operator === 'notEqual'
+        ? [node.value]
+        : operator.operator === 'in' || operator.operator === 'notIn'
+          ? Array.isArray(node.value)
+            ? node.value
+            : []
+          : [];
     values.forEach((value, index) => {
       if (typeof value !== 'string' || shapes.types.includes(value)) return;
       const valuePath = Array.isArray(node.value) ? `${at}.value.${index}` : `${at}.value`;
-      warnings.push({ path: valuePath, message: `no interaction of type "${value}" has been recorded in this workspace (types seen: ${listed(shapes.types)}).${didYouMean(value, shapes.types)}` });
+      warnings.push({
+        path: valuePath,
+        message: `no interaction of type "${value}" has been recorded in this workspace (types seen: ${listed(shapes.types)}).${didYouMean(value, shapes.types)}`,
+      });
     });
   }
 }
@@ -80,13 +94,15 @@ function walk(node: unknown, at: string, shapes: DataShapes, warnings: ProfileWa
   if (node === null || typeof node !== 'object' || Array.isArray(node) || depth > 20) return;
   const record = node as Record<string, unknown>;
   for (const key of ['all', 'any'] as const) {
-    if (Array.isArray(record[key])) (record[key] as unknown[]).forEach((child, index) => walk(child, `${at}.${key}.${index}`, shapes, warnings, depth + 1));
+    if (Array.isArray(record[key]))
+      (record[key] as unknown[]).forEach((child, index) => walk(child, `${at}.${key}.${index}`, shapes, warnings, depth + 1));
   }
   if (record.not !== undefined) walk(record.not, `${at}.not`, shapes, warnings, depth + 1);
   if (typeof record.fact === 'string') {
     checkFactCondition(record, at, shapes, warnings);
     const value = record.value as Record<string, unknown> | null;
-    if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.fact === 'string') checkFactCondition(value, `${at}.value`, shapes, warnings);
+    if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.fact === 'string')
+      checkFactCondition(value, `${at}.value`, shapes, warnings);
   }
 }
 
@@ -94,7 +110,13 @@ export function profileWarnings(document: ProfileDocument, shapes: DataShapes): 
   const warnings: ProfileWarning[] = [];
   (document.rules ?? []).forEach((rule, index) => walk(rule.conditions, `rules.${index}.conditions`, shapes, warnings));
   for (const [name, condition] of Object.entries(document.conditions ?? {})) walk(condition, `conditions.${name}`, shapes, warnings);
-  (document.suggestions ?? []).forEach((suggestion, index) => walk(suggestion.conditions, `suggestions.${index}.conditions`, shapes, warnings));
-  if (document.kind !== 'manual' && shapes.types.length === 0) warnings.push({ path: '(document)', message: 'this workspace has no interactions yet, so paths and types cannot be checked against real data' });
+  (document.suggestions ?? []).forEach((suggestion, index) =>
+    walk(suggestion.conditions, `suggestions.${index}.conditions`, shapes, warnings),
+  );
+  if (document.kind !== 'manual' && shapes.types.length === 0)
+    warnings.push({
+      path: '(document)',
+      message: 'this workspace has no interactions yet, so paths and types cannot be checked against real data',
+    });
   return warnings;
 }

@@ -30,7 +30,11 @@ export function memberStrength(model: ScoreModel, raw: number): number {
 }
 
 /** Raw contribution per actor and in total (interactions only: adjustments belong to nobody) at t. */
-export function strengthsByActor(model: ScoreModel, entries: readonly LedgerEntry[], t: number): { byActor: Map<string, number>; total: number } {
+export function strengthsByActor(
+  model: ScoreModel,
+  entries: readonly LedgerEntry[],
+  t: number,
+): { byActor: Map<string, number>; total: number } {
   const byActor = new Map<string, number>();
   let total = 0;
   for (const entry of entries) {
@@ -45,18 +49,30 @@ export function strengthsByActor(model: ScoreModel, entries: readonly LedgerEntr
 type Activity = { actorId: string; interactions: number; lastAt: number | null };
 
 /** Interactions per team member with some contacts: within the profile's window (all time without one), and the last one. */
-async function activityOf(db: Queryable, workspaceId: string, contactIds: readonly string[], model: ScoreModel, t: number): Promise<Map<string, Map<string, Activity>>> {
+async function activityOf(
+  db: Queryable,
+  workspaceId: string,
+  contactIds: readonly string[],
+  model: ScoreModel,
+  t: number,
+): Promise<Map<string, Map<string, Activity>>> {
   const rows = await actorActivity(db, workspaceId, contactIds, t, model.windowMs === null ? null : t - model.windowMs);
   const result = new Map<string, Map<string, Activity>>();
   for (const row of rows) {
     let byActor = result.get(row.contactId);
-    if (!byActor) result.set(row.contactId, (byActor = new Map()));
+    if (!byActor) result.set(row.contactId, (byActor = new Map<string, Activity>()));
     byActor.set(row.actorId, { actorId: row.actorId, interactions: row.interactions, lastAt: row.lastAt });
   }
   return result;
 }
 
-function rank(model: ScoreModel, byActor: Map<string, number>, total: number, activity: Map<string, Activity>, members: Map<string, Member>): MemberStrength[] {
+function rank(
+  model: ScoreModel,
+  byActor: Map<string, number>,
+  total: number,
+  activity: Map<string, Activity>,
+  members: Map<string, Member>,
+): MemberStrength[] {
   const actors = new Set([...byActor.keys(), ...activity.keys()]);
   return [...actors]
     .map((actorId) => {
@@ -74,21 +90,44 @@ function rank(model: ScoreModel, byActor: Map<string, number>, total: number, ac
         raw,
       };
     })
-    .sort((x, y) => y.raw - x.raw || y.interactions - x.interactions || (y.lastInteractionAt ?? '').localeCompare(x.lastInteractionAt ?? '') || (x.actorId < y.actorId ? -1 : 1))
+    .sort(
+      (x, y) =>
+        y.raw - x.raw ||
+        y.interactions - x.interactions ||
+        (y.lastInteractionAt ?? '').localeCompare(x.lastInteractionAt ?? '') ||
+        (x.actorId < y.actorId ? -1 : 1),
+    )
     .map(({ raw: _raw, ...item }) => item);
 }
 
 /** Team members of one contact, strongest first. */
-export async function contactRelationships(db: Queryable, workspaceId: string, version: ActiveVersion, contactId: string, t: number): Promise<MemberStrength[]> {
+export async function contactRelationships(
+  db: Queryable,
+  workspaceId: string,
+  version: ActiveVersion,
+  contactId: string,
+  t: number,
+): Promise<MemberStrength[]> {
   const result = await relationshipsOfContacts(db, workspaceId, version, [contactId], t);
   return result.get(contactId) ?? [];
 }
 
 /** Team members per contact, strongest first, for several contacts at once. */
-export async function relationshipsOfContacts(db: Queryable, workspaceId: string, version: ActiveVersion, contactIds: readonly string[], t: number): Promise<Map<string, MemberStrength[]>> {
+export async function relationshipsOfContacts(
+  db: Queryable,
+  workspaceId: string,
+  version: ActiveVersion,
+  contactIds: readonly string[],
+  t: number,
+): Promise<Map<string, MemberStrength[]>> {
   const { model } = version;
   const since = model.windowMs === null ? null : t - model.windowMs;
-  const ledger = await fetchLedger(db, workspaceId, version.id, contactIds.map((contactId) => ({ contactId, since })));
+  const ledger = await fetchLedger(
+    db,
+    workspaceId,
+    version.id,
+    contactIds.map((contactId) => ({ contactId, since })),
+  );
   const activity = await activityOf(db, workspaceId, contactIds, model, t);
   const actorIds = new Set<string>();
   for (const byActor of activity.values()) for (const actorId of byActor.keys()) actorIds.add(actorId);
@@ -97,7 +136,7 @@ export async function relationshipsOfContacts(db: Queryable, workspaceId: string
   const result = new Map<string, MemberStrength[]>();
   for (const contactId of contactIds) {
     const { byActor, total } = strengthsByActor(model, ledger.get(contactId) ?? [], t);
-    result.set(contactId, rank(model, byActor, total, activity.get(contactId) ?? new Map(), members));
+    result.set(contactId, rank(model, byActor, total, activity.get(contactId) ?? new Map<string, Activity>(), members));
   }
   return result;
 }
@@ -131,7 +170,13 @@ export type AccountOverview = {
   computedAt: string;
 };
 
-export async function accountOverview(db: Db, workspaceId: string, version: ActiveVersion, accountId: string, t: number): Promise<{ overview: AccountOverview; scores: Map<string, number> }> {
+export async function accountOverview(
+  db: Db,
+  workspaceId: string,
+  version: ActiveVersion,
+  accountId: string,
+  t: number,
+): Promise<{ overview: AccountOverview; scores: Map<string, number> }> {
   const { model } = version;
   const [week, month] = await analyticalQuery(db, async (client) => [
     await scoresInPeriod(client, workspaceId, version.id, model, t, t - 7 * DAY_MS, { accountId }),
@@ -149,7 +194,10 @@ export async function accountOverview(db: Db, workspaceId: string, version: Acti
       contacts: week.length,
       score,
       band: band ? { name: band.name, color: band.color } : null,
-      trend: { delta7d: score === null || before7 === null ? null : round2(score - before7), delta30d: score === null || before30 === null ? null : round2(score - before30) },
+      trend: {
+        delta7d: score === null || before7 === null ? null : round2(score - before7),
+        delta30d: score === null || before30 === null ? null : round2(score - before30),
+      },
       computedAt: new Date(t).toISOString(),
     },
     scores: new Map(week.map((row) => [row.contactId, row.scoreNow])),
@@ -157,10 +205,21 @@ export async function accountOverview(db: Db, workspaceId: string, version: Acti
 }
 
 /** The account's team members: strength from all their interactions with its contacts together. */
-export async function accountMembers(db: Queryable, workspaceId: string, version: ActiveVersion, contactIds: readonly string[], t: number): Promise<MemberStrength[]> {
+export async function accountMembers(
+  db: Queryable,
+  workspaceId: string,
+  version: ActiveVersion,
+  contactIds: readonly string[],
+  t: number,
+): Promise<MemberStrength[]> {
   const { model } = version;
   const since = model.windowMs === null ? null : t - model.windowMs;
-  const ledger = await fetchLedger(db, workspaceId, version.id, contactIds.map((contactId) => ({ contactId, since })));
+  const ledger = await fetchLedger(
+    db,
+    workspaceId,
+    version.id,
+    contactIds.map((contactId) => ({ contactId, since })),
+  );
   const byActor = new Map<string, number>();
   let total = 0;
   for (const entries of ledger.values()) {
@@ -173,7 +232,16 @@ export async function accountMembers(db: Queryable, workspaceId: string, version
   for (const byContact of activity.values()) {
     for (const [actorId, seen] of byContact) {
       const current = merged.get(actorId);
-      merged.set(actorId, current ? { actorId, interactions: current.interactions + seen.interactions, lastAt: Math.max(current.lastAt ?? 0, seen.lastAt ?? 0) || null } : seen);
+      merged.set(
+        actorId,
+        current
+          ? {
+              actorId,
+              interactions: current.interactions + seen.interactions,
+              lastAt: Math.max(current.lastAt ?? 0, seen.lastAt ?? 0) || null,
+            }
+          : seen,
+      );
     }
   }
   const members = await membersById(db, workspaceId, [...new Set([...byActor.keys(), ...merged.keys()])]);

@@ -29,7 +29,14 @@ export type ScoreContext = {
 };
 
 /** The score answer of a contact as of t, or undefined when the contact does not exist. */
-export async function readScore(db: Queryable, workspaceId: string, version: ActiveVersion, contactId: string, t: number, context: ScoreContext = {}): Promise<ScoreAnswer | undefined> {
+export async function readScore(
+  db: Queryable,
+  workspaceId: string,
+  version: ActiveVersion,
+  contactId: string,
+  t: number,
+  context: ScoreContext = {},
+): Promise<ScoreAnswer | undefined> {
   const { model } = version;
   const inputs = await contactScoreInputs(db, workspaceId, version.id, contactId, t);
   if (!inputs) return undefined;
@@ -73,4 +80,3 @@ export async function readScore(db: Queryable, workspaceId: string, version: Act
     ),
   };
 }
-

@@ -25,8 +25,14 @@ export type SuggestionFacts = {
  * may name `{contact.name}`, `{contact.id}`, `{score}`, `{band}` and `{strongestMember}` (the team
  * member who knows the contact best; looked up only when a message asks for it).
  */
-export async function suggest(version: Pick<ActiveVersion, 'profile'>, facts: SuggestionFacts, strongestMember: () => Promise<string | null>): Promise<Suggestion[]> {
-  const matched = version.profile.suggestions.filter((suggestion) => suggestion.conditions.lenient(facts as unknown as Record<string, unknown>));
+export async function suggest(
+  version: Pick<ActiveVersion, 'profile'>,
+  facts: SuggestionFacts,
+  strongestMember: () => Promise<string | null>,
+): Promise<Suggestion[]> {
+  const matched = version.profile.suggestions.filter((suggestion) =>
+    suggestion.conditions.lenient(facts as unknown as Record<string, unknown>),
+  );
   const member = matched.some((suggestion) => suggestion.message.includes('{strongestMember}')) ? await strongestMember() : null;
   const values: Record<string, string> = {
     'contact.name': facts.contact.id,
@@ -36,15 +42,23 @@ export async function suggest(version: Pick<ActiveVersion, 'profile'>, facts: Su
     strongestMember: member ?? 'the team member who knows them best',
   };
   if (facts.contactName) values['contact.name'] = facts.contactName;
-  return matched.map((suggestion) => ({ action: suggestion.action, message: suggestion.message.replace(/\{(contact\.name|contact\.id|score|band|strongestMember)\}/g, (_all, key: string) => values[key]!) }));
+  return matched.map((suggestion) => ({
+    action: suggestion.action,
+    message: suggestion.message.replace(/\{(contact\.name|contact\.id|score|band|strongestMember)\}/g, (_all, key: string) => values[key]),
+  }));
 }
 
 /** The name (or id) of the team member with the strongest relationship to the contact under a version. */
-export function strongestMemberOf(db: Queryable, workspaceId: string, version: ActiveVersion, contactId: string, t: number): () => Promise<string | null> {
+export function strongestMemberOf(
+  db: Queryable,
+  workspaceId: string,
+  version: ActiveVersion,
+  contactId: string,
+  t: number,
+): () => Promise<string | null> {
   return async () => {
     const ranked = await contactRelationships(db, workspaceId, version, contactId, t);
     const best = ranked.find((member) => member.strength > 0);
     return best ? (best.name ?? best.actorId) : null;
   };
 }
-

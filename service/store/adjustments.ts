@@ -19,13 +19,28 @@ export async function insertAdjustment(db: Queryable, workspaceId: string, adjus
   const { rows } = await db.query<Adjustment>(
     `INSERT INTO score_adjustments (workspace_id, profile_id, contact_id, at, mode, value, reason, key_id, key_name)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${columns}`,
-    [workspaceId, adjustment.profileId, adjustment.contactId, new Date(adjustment.at), adjustment.mode, adjustment.value, adjustment.reason, adjustment.keyId, adjustment.keyName],
+    [
+      workspaceId,
+      adjustment.profileId,
+      adjustment.contactId,
+      new Date(adjustment.at),
+      adjustment.mode,
+      adjustment.value,
+      adjustment.reason,
+      adjustment.keyId,
+      adjustment.keyName,
+    ],
   );
-  return rows[0]!;
+  return rows[0];
 }
 
 /** A profile's adjustments of some contacts, oldest first. */
-export async function adjustmentsOf(db: Queryable, workspaceId: string, profileId: string, contactIds: readonly string[]): Promise<Adjustment[]> {
+export async function adjustmentsOf(
+  db: Queryable,
+  workspaceId: string,
+  profileId: string,
+  contactIds: readonly string[],
+): Promise<Adjustment[]> {
   if (contactIds.length === 0) return [];
   const { rows } = await db.query<Adjustment>(
     `SELECT ${columns} FROM score_adjustments WHERE workspace_id = $1 AND profile_id = $2 AND contact_id = ANY($3::text[]) ORDER BY contact_id, at, id`,
@@ -36,6 +51,9 @@ export async function adjustmentsOf(db: Queryable, workspaceId: string, profileI
 
 export async function adjustmentsById(db: Queryable, workspaceId: string, ids: readonly string[]): Promise<Map<string, Adjustment>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await db.query<Adjustment>(`SELECT ${columns} FROM score_adjustments WHERE workspace_id = $1 AND id = ANY($2::uuid[])`, [workspaceId, ids]);
+  const { rows } = await db.query<Adjustment>(`SELECT ${columns} FROM score_adjustments WHERE workspace_id = $1 AND id = ANY($2::uuid[])`, [
+    workspaceId,
+    ids,
+  ]);
   return new Map(rows.map((row) => [row.id, row]));
 }

@@ -33,7 +33,8 @@ export const contactColumns = `c.id, c.name, c.email, c.account_id AS "accountId
   c.created_at AS "createdAt", c.updated_at AS "updatedAt", c.last_interaction_at AS "lastInteractionAt",
   c.last_interaction_type AS "lastInteractionType"`;
 
-const has = (changes: ContactChanges, key: keyof ContactChanges) => Object.prototype.hasOwnProperty.call(changes, key) && changes[key] !== undefined;
+const has = (changes: ContactChanges, key: keyof ContactChanges) =>
+  Object.prototype.hasOwnProperty.call(changes, key) && changes[key] !== undefined;
 
 /**
  * Upserts many contacts in one statement (arrays unnested server-side). Rows are written in id order
@@ -79,7 +80,10 @@ export async function upsertContacts(
   );
   const createdIds = new Set(inserted.rows.map((row) => row.id));
   // Lock the existing rows in id order first, so concurrent batches cannot deadlock each other.
-  await db.query('SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [workspaceId, values[1]]);
+  await db.query('SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [
+    workspaceId,
+    values[1],
+  ]);
   const updated = await db.query<Contact>(
     `UPDATE contacts AS c SET
        name = CASE WHEN i.set_name THEN i.name ELSE c.name END,
@@ -139,7 +143,10 @@ export async function touchContactsForInteractions(
 }
 
 export async function getContact(db: Queryable, workspaceId: string, id: string): Promise<Contact | undefined> {
-  const { rows } = await db.query<Contact>(`SELECT ${contactColumns} FROM contacts c WHERE c.workspace_id = $1 AND c.id = $2`, [workspaceId, id]);
+  const { rows } = await db.query<Contact>(`SELECT ${contactColumns} FROM contacts c WHERE c.workspace_id = $1 AND c.id = $2`, [
+    workspaceId,
+    id,
+  ]);
   return rows[0];
 }
 
@@ -152,7 +159,6 @@ export async function getContacts(db: Queryable, workspaceId: string, ids: strin
 }
 
 export type ContactSort = 'id' | 'lastInteractionAt' | '-lastInteractionAt';
-
 
 /** Position after which the next page starts: the sort value and the id of the last contact returned. */
 export type ContactPosition = { id: string; at?: string | null };
@@ -234,17 +240,23 @@ export async function lockContacts(db: Queryable, workspaceId: string, ids: read
 
 export async function countContacts(db: Queryable, workspaceId: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1', [workspaceId]);
-  return rows[0]!.n;
+  return rows[0].n;
 }
 
 /** The next `limit` contact ids after `after`, in id order (jobs that go through every contact). */
 export async function contactIdsAfter(db: Queryable, workspaceId: string, after: string | null, limit: number): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM contacts WHERE workspace_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3', [workspaceId, after, limit]);
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT id FROM contacts WHERE workspace_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3',
+    [workspaceId, after, limit],
+  );
   return rows.map((row) => row.id);
 }
 
 /** What a crossing's delivery says about its contact. */
-export type ContactCard = Pick<Contact, 'id' | 'name' | 'email' | 'tags' | 'ownerId' | 'accountId' | 'attributes' | 'lastInteractionAt' | 'lastInteractionType'>;
+export type ContactCard = Pick<
+  Contact,
+  'id' | 'name' | 'email' | 'tags' | 'ownerId' | 'accountId' | 'attributes' | 'lastInteractionAt' | 'lastInteractionType'
+>;
 
 export async function contactCards(db: Queryable, workspaceId: string, ids: readonly string[]): Promise<Map<string, ContactCard>> {
   const { rows } = await db.query<ContactCard>(

@@ -59,7 +59,10 @@ export async function transaction<T>(db: Db, work: (client: pg.PoolClient) => Pr
       return result;
     } catch (error) {
       // A client that cannot even roll back has lost its connection: drop it instead of pooling it.
-      broken = !(await client.query('ROLLBACK').then(() => true, () => false));
+      broken = !(await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      ));
       const code = (error as { code?: string }).code;
       if (code && RETRYABLE.has(code) && attempt < 5) continue;
       throw error;
@@ -70,7 +73,17 @@ export async function transaction<T>(db: Db, work: (client: pg.PoolClient) => Pr
 }
 
 /** Network errors that mean "no database right now" rather than a bug. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 
 /** What node-postgres says when a connection went away or never came. */
 const CONNECTION_MESSAGES = [

@@ -51,7 +51,14 @@ const columnNames: [string, string][] = [
 const selectColumns = (alias: string) => columnNames.map(([column, name]) => `${alias}.${column} AS "${name}"`).join(', ');
 const columns = selectColumns('deliveries');
 
-export type NewDelivery = { id: string; subscriptionId: string; contactId: string; type: string; occurredAt: number; payload: Record<string, unknown> };
+export type NewDelivery = {
+  id: string;
+  subscriptionId: string;
+  contactId: string;
+  type: string;
+  occurredAt: number;
+  payload: Record<string, unknown>;
+};
 
 /** Writes deliveries into the outbox (inside the caller's transaction) and wakes the dispatchers. */
 export async function insertDeliveries(db: Queryable, workspaceId: string, deliveries: readonly NewDelivery[], now: Date): Promise<void> {
@@ -143,8 +150,15 @@ export type AttemptOutcome =
 const KEEP_ATTEMPTS = 10;
 
 /** Records one attempt (keeping the last ten in the log). */
-export async function recordAttempt(db: Queryable, delivery: Pick<Delivery, 'workspaceId' | 'id'>, outcome: AttemptOutcome, attempt: AttemptRecord, now: Date): Promise<void> {
-  const state = outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'retry' ? 'pending' : outcome.kind === 'gone' ? 'cancelled' : 'failed';
+export async function recordAttempt(
+  db: Queryable,
+  delivery: Pick<Delivery, 'workspaceId' | 'id'>,
+  outcome: AttemptOutcome,
+  attempt: AttemptRecord,
+  now: Date,
+): Promise<void> {
+  const state =
+    outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'retry' ? 'pending' : outcome.kind === 'gone' ? 'cancelled' : 'failed';
   await db.query(
     `UPDATE deliveries SET state = $3, attempts = attempts + 1, locked_until = NULL,
             next_attempt_at = coalesce($4, next_attempt_at), last_status = $5, last_error = $6,
@@ -165,7 +179,13 @@ export async function recordAttempt(db: Queryable, delivery: Pick<Delivery, 'wor
   );
 }
 
-export async function listDeliveries(db: Queryable, workspaceId: string, subscriptionId: string, limit: number, beforeSeq: number | undefined): Promise<Delivery[]> {
+export async function listDeliveries(
+  db: Queryable,
+  workspaceId: string,
+  subscriptionId: string,
+  limit: number,
+  beforeSeq: number | undefined,
+): Promise<Delivery[]> {
   const { rows } = await db.query<Delivery>(
     `SELECT ${columns} FROM deliveries WHERE workspace_id = $1 AND subscription_id = $2 AND ($3::bigint IS NULL OR seq < $3) ORDER BY seq DESC LIMIT $4`,
     [workspaceId, subscriptionId, beforeSeq ?? null, limit],
@@ -189,16 +209,32 @@ export async function getDelivery(db: Queryable, workspaceId: string, id: string
 }
 
 /** Writes one delivery already leased to the caller, who sends it right away (a test event). */
-export async function insertLeasedDelivery(db: Queryable, workspaceId: string, delivery: NewDelivery, now: Date, leaseMs: number): Promise<ClaimedDelivery> {
+export async function insertLeasedDelivery(
+  db: Queryable,
+  workspaceId: string,
+  delivery: NewDelivery,
+  now: Date,
+  leaseMs: number,
+): Promise<ClaimedDelivery> {
   const { rows } = await db.query<ClaimedDelivery>(
     `INSERT INTO deliveries AS d (workspace_id, id, subscription_id, contact_id, type, occurred_at, payload, next_attempt_at, created_at, locked_until)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8::timestamptz + make_interval(secs => $9 / 1000.0))
      RETURNING ${selectColumns('d')},
        (SELECT url FROM subscriptions s WHERE s.workspace_id = d.workspace_id AND s.id = d.subscription_id) AS url,
        (SELECT secret FROM subscriptions s WHERE s.workspace_id = d.workspace_id AND s.id = d.subscription_id) AS secret`,
-    [workspaceId, delivery.id, delivery.subscriptionId, delivery.contactId, delivery.type, new Date(delivery.occurredAt), JSON.stringify(delivery.payload), now, leaseMs],
+    [
+      workspaceId,
+      delivery.id,
+      delivery.subscriptionId,
+      delivery.contactId,
+      delivery.type,
+      new Date(delivery.occurredAt),
+      JSON.stringify(delivery.payload),
+      now,
+      leaseMs,
+    ],
   );
-  return rows[0]!;
+  return rows[0];
 }
 
 /**

@@ -29,7 +29,9 @@ async function binaries(): Promise<{ initdb: string; postgres: string }> {
   try {
     return (await import(name)) as { initdb: string; postgres: string };
   } catch {
-    throw new Error(`no PostgreSQL binaries for ${os.platform()}-${os.arch()} (the package ${name} is not installed); set DATABASE_URL to a PostgreSQL 15+ server instead`);
+    throw new Error(
+      `no PostgreSQL binaries for ${os.platform()}-${os.arch()} (the package ${name} is not installed); set DATABASE_URL to a PostgreSQL 15+ server instead`,
+    );
   }
 }
 
@@ -39,8 +41,13 @@ function postgresUser(): RunAs {
   if (uid.status !== 0) {
     // PostgreSQL refuses to run as root: it needs an unprivileged system user of its own.
     spawnSync('groupadd', ['--system', 'postgres']);
-    const added = spawnSync('useradd', ['--system', '-g', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { encoding: 'utf8' });
-    if (added.status !== 0) throw new Error(`running as root, PostgreSQL needs a "postgres" system user, and creating it failed: ${added.stderr.trim() || added.error?.message}`);
+    const added = spawnSync('useradd', ['--system', '-g', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], {
+      encoding: 'utf8',
+    });
+    if (added.status !== 0)
+      throw new Error(
+        `running as root, PostgreSQL needs a "postgres" system user, and creating it failed: ${added.stderr.trim() || added.error?.message}`,
+      );
     uid = id('-u');
   }
   return { uid: Number(uid.stdout.trim()), gid: Number(id('-g').stdout.trim()) };
@@ -86,7 +93,10 @@ async function placeForRoot(request: StartRequest, bins: { initdb: string; postg
     await mkdir(home, { recursive: true, mode: 0o755 });
     await chmod(ROOT_FALLBACK_DIR, 0o755);
     dataDir = path.join(home, 'pg');
-    await writeFile(path.join(request.dataDir, 'WHERE-THE-DATA-IS.txt'), `Running as root in a private folder, the embedded PostgreSQL keeps its data in\n${dataDir}\n(the postgres user it runs as cannot enter ${request.dataDir}).\n`);
+    await writeFile(
+      path.join(request.dataDir, 'WHERE-THE-DATA-IS.txt'),
+      `Running as root in a private folder, the embedded PostgreSQL keeps its data in\n${dataDir}\n(the postgres user it runs as cannot enter ${request.dataDir}).\n`,
+    );
     notes.push(`the postgres user cannot enter ${request.dataDir}, so the database lives in ${dataDir}`);
   }
   return { initdb, postgres, dataDir };
@@ -96,9 +106,13 @@ function run(file: string, args: string[], user: RunAs | undefined): Promise<voi
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { ...user, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', (error) => reject(new Error(`${path.basename(file)} could not run: ${error.message}`)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} failed (exit code ${code}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(file)} failed (exit code ${code}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`)),
+    );
   });
 }
 
@@ -112,7 +126,18 @@ async function initialise(initdb: string, dataDir: string, request: StartRequest
     const passwordFile = path.join(secrets, 'password');
     await writeFile(passwordFile, `${request.password}\n`, { mode: 0o600 });
     if (user) await chown(secrets, user.uid, user.gid).then(() => chown(passwordFile, user.uid, user.gid));
-    await run(initdb, [`--pgdata=${dataDir}`, '--auth=password', `--username=${request.user}`, `--pwfile=${passwordFile}`, '--lc-messages=C', '--encoding=UTF8'], user);
+    await run(
+      initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=password',
+        `--username=${request.user}`,
+        `--pwfile=${passwordFile}`,
+        '--lc-messages=C',
+        '--encoding=UTF8',
+      ],
+      user,
+    );
   } finally {
     await rm(secrets, { recursive: true, force: true });
   }
@@ -132,18 +157,24 @@ async function stopServer(): Promise<void> {
 
 function startServer(postgresBin: string, dataDir: string, port: number, user: RunAs | undefined): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = (server = spawn(postgresBin, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], {
-      ...user,
-      env: { ...process.env, LC_MESSAGES: 'C' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    }));
+    const child = (server = spawn(
+      postgresBin,
+      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      {
+        ...user,
+        env: { ...process.env, LC_MESSAGES: 'C' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    ));
     let log = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       log += chunk.toString('utf8');
       if (log.includes('database system is ready to accept connections')) resolve(child);
     });
     child.on('error', (error) => reject(new Error(`postgres could not run: ${error.message}`)));
-    child.on('exit', (code) => reject(new Error(`postgres exited while starting (code ${code}): ${log.trim().split('\n').slice(-5).join(' | ')}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`postgres exited while starting (code ${code}): ${log.trim().split('\n').slice(-5).join(' | ')}`)),
+    );
   });
 }
 

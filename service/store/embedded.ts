@@ -97,7 +97,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
         for (const note of message.notes ?? []) options.log?.(`embedded PostgreSQL: ${note}`);
         resolve();
       } else {
-        reject(new EmbeddedStartError(`the embedded PostgreSQL did not start: ${message.error} (or set DATABASE_URL to a PostgreSQL 15+ server of your own)`));
+        reject(
+          new EmbeddedStartError(
+            `the embedded PostgreSQL did not start: ${message.error} (or set DATABASE_URL to a PostgreSQL 15+ server of your own)`,
+          ),
+        );
       }
     });
     child.once('exit', (code) => reject(new EmbeddedStartError(`the embedded PostgreSQL process exited with code ${code} while starting`)));

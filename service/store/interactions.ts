@@ -23,7 +23,12 @@ export const interactionColumns = `i.seq, i.id, i.contact_id AS "contactId", i.t
  * Returns the items actually inserted, with their sequence numbers (only id and seq come back: the
  * rest is what was sent).
  */
-export async function insertInteractions(db: Queryable, workspaceId: string, items: NewInteraction[], now: Date): Promise<(NewInteraction & { seq: number })[]> {
+export async function insertInteractions(
+  db: Queryable,
+  workspaceId: string,
+  items: NewInteraction[],
+  now: Date,
+): Promise<(NewInteraction & { seq: number })[]> {
   const { rows } = await db.query<{ id: string; seq: number }>(
     `INSERT INTO interactions AS i (workspace_id, id, contact_id, type, occurred_at, actor_id, channel, direction, properties, received_at)
      SELECT $1, t.id, t.contact_id, t.type, t.occurred_at, t.actor_id, t.channel, t.direction, t.properties, $10
@@ -76,7 +81,11 @@ export async function listContactInteractions(
 }
 
 /** Every interaction of some contacts, per contact in time order, as rules read them (for a publish). */
-export async function interactionsOfContacts(db: Queryable, workspaceId: string, contactIds: readonly string[]): Promise<InteractionRecord[]> {
+export async function interactionsOfContacts(
+  db: Queryable,
+  workspaceId: string,
+  contactIds: readonly string[],
+): Promise<InteractionRecord[]> {
   if (contactIds.length === 0) return [];
   const { rows } = await db.query<InteractionRecord>(
     `SELECT i.seq, i.id, i.contact_id AS "contactId", i.type, (extract(epoch FROM i.occurred_at) * 1000)::float8 AS "occurredAt",
@@ -93,7 +102,11 @@ export function toInteractionRecord(row: NewInteraction & { seq: number }): Inte
 }
 
 /** Interactions of each (contact, moment) in the 30 days up to that moment, in one round trip (suggestion facts). */
-export async function interactionsInLast30Days(db: Queryable, workspaceId: string, moments: readonly { contactId: string; at: number }[]): Promise<number[]> {
+export async function interactionsInLast30Days(
+  db: Queryable,
+  workspaceId: string,
+  moments: readonly { contactId: string; at: number }[],
+): Promise<number[]> {
   if (moments.length === 0) return [];
   const { rows } = await db.query<{ n: number }>(
     `SELECT (SELECT count(*)::int FROM interactions i
@@ -111,7 +124,13 @@ export type ActorActivity = { contactId: string; actorId: string; interactions: 
  * Per contact and team member (actorId): interactions up to t — counted from `since` on (all of them
  * when null) — and the time of the last one.
  */
-export async function actorActivity(db: Queryable, workspaceId: string, contactIds: readonly string[], t: number, since: number | null): Promise<ActorActivity[]> {
+export async function actorActivity(
+  db: Queryable,
+  workspaceId: string,
+  contactIds: readonly string[],
+  t: number,
+  since: number | null,
+): Promise<ActorActivity[]> {
   const { rows } = await db.query<ActorActivity>(
     `SELECT contact_id AS "contactId", actor_id AS "actorId",
             count(*) FILTER (WHERE $4::timestamptz IS NULL OR occurred_at > $4)::int AS interactions,

@@ -26,13 +26,19 @@ export type Job = {
 const columns = `workspace_id AS "workspaceId", id, kind, state, payload, total, done, cursor, attempts, locked_by AS "lockedBy",
   locked_until AS "lockedUntil", error, result, created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
 
-export async function insertJob(db: Queryable, workspaceId: string, kind: string, payload: Record<string, unknown>, now: Date): Promise<Job> {
+export async function insertJob(
+  db: Queryable,
+  workspaceId: string,
+  kind: string,
+  payload: Record<string, unknown>,
+  now: Date,
+): Promise<Job> {
   const { rows } = await db.query<Job>(
     `INSERT INTO jobs (workspace_id, kind, payload, created_at) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
     [workspaceId, kind, JSON.stringify(payload), now],
   );
-  await notify(db, Channel.jobs, rows[0]!.id);
-  return rows[0]!;
+  await notify(db, Channel.jobs, rows[0].id);
+  return rows[0];
 }
 
 export async function getJob(db: Queryable, workspaceId: string, id: string): Promise<Job | undefined> {
@@ -44,7 +50,13 @@ export async function getJob(db: Queryable, workspaceId: string, id: string): Pr
  * Claims the oldest job that is queued, or running under a lease that ran out (its worker died):
  * FOR UPDATE SKIP LOCKED lets several instances claim side by side without taking the same job.
  */
-export async function claimJob(db: Queryable, workerId: string, now: Date, leaseMs: number, kinds: readonly string[]): Promise<Job | undefined> {
+export async function claimJob(
+  db: Queryable,
+  workerId: string,
+  now: Date,
+  leaseMs: number,
+  kinds: readonly string[],
+): Promise<Job | undefined> {
   const { rows } = await db.query<Job>(
     `UPDATE jobs j SET state = 'running', locked_by = $1, locked_until = $2::timestamptz + make_interval(secs => $3 / 1000.0),
             attempts = j.attempts + 1, started_at = coalesce(j.started_at, $2)
@@ -59,7 +71,14 @@ export async function claimJob(db: Queryable, workerId: string, now: Date, lease
 }
 
 /** Records progress and renews the lease; false when another worker has taken the job over. */
-export async function recordProgress(db: Queryable, job: Pick<Job, 'workspaceId' | 'id'>, workerId: string, progress: { done: number; total: number; cursor: string | null }, now: Date, leaseMs: number): Promise<boolean> {
+export async function recordProgress(
+  db: Queryable,
+  job: Pick<Job, 'workspaceId' | 'id'>,
+  workerId: string,
+  progress: { done: number; total: number; cursor: string | null },
+  now: Date,
+  leaseMs: number,
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE jobs SET done = $4, total = $5, cursor = $6, locked_until = $7::timestamptz + make_interval(secs => $8 / 1000.0)
       WHERE workspace_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'`,
@@ -68,7 +87,15 @@ export async function recordProgress(db: Queryable, job: Pick<Job, 'workspaceId'
   return (rowCount ?? 0) > 0;
 }
 
-export async function finishJob(db: Queryable, job: Pick<Job, 'workspaceId' | 'id'>, workerId: string, state: 'succeeded' | 'failed', now: Date, error?: string, result?: unknown): Promise<boolean> {
+export async function finishJob(
+  db: Queryable,
+  job: Pick<Job, 'workspaceId' | 'id'>,
+  workerId: string,
+  state: 'succeeded' | 'failed',
+  now: Date,
+  error?: string,
+  result?: unknown,
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE jobs SET state = $4, finished_at = $5, error = $6, result = $7, locked_by = NULL, locked_until = NULL
       WHERE workspace_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'`,
@@ -89,7 +116,13 @@ export async function activeJobFor(db: Queryable, workspaceId: string, kind: str
  * Gives a job back to the queue (its cursor keeps the progress): after a failed attempt, or without
  * counting the attempt when it was interrupted (an outage, a stop).
  */
-export async function releaseJob(db: Queryable, job: Pick<Job, 'workspaceId' | 'id'>, workerId: string, error: string, countAttempt = true): Promise<void> {
+export async function releaseJob(
+  db: Queryable,
+  job: Pick<Job, 'workspaceId' | 'id'>,
+  workerId: string,
+  error: string,
+  countAttempt = true,
+): Promise<void> {
   await db.query(
     `UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, error = $4, attempts = attempts - CASE WHEN $5 THEN 0 ELSE 1 END
       WHERE workspace_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'`,

@@ -35,10 +35,9 @@ export async function findWorkspaceByName(db: Queryable, name: string): Promise<
 
 /** Creates the workspace unless it exists; `created` tells which happened (safe when instances race). */
 export async function ensureWorkspace(db: Queryable, name: string): Promise<Workspace & { created: boolean }> {
-  const inserted = await db.query<Workspace>(
-    'INSERT INTO workspaces (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id, name',
-    [name],
-  );
+  const inserted = await db.query<Workspace>('INSERT INTO workspaces (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id, name', [
+    name,
+  ]);
   if (inserted.rows[0]) return { ...inserted.rows[0], created: true };
   const existing = await findWorkspaceByName(db, name);
   if (!existing) throw new Error(`workspace ${name} vanished while being created`);
@@ -55,7 +54,7 @@ export async function insertApiKey(
      VALUES ($1, $2, $3, $4, $5) RETURNING ${keyColumns}`,
     [input.workspaceId, input.role, input.name, input.origin, hashApiKey(key)],
   );
-  return { ...rows[0]!, key };
+  return { ...rows[0], key };
 }
 
 export async function lookupApiKey(db: Queryable, key: string): Promise<KeyLookup | undefined> {
@@ -80,10 +79,11 @@ export async function listApiKeys(db: Queryable, workspaceId: string): Promise<A
 
 /** Revokes at once: the next request with that key is refused. */
 export async function revokeApiKey(db: Queryable, workspaceId: string, id: string, now: Date): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'UPDATE api_keys SET revoked_at = $3 WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL',
-    [workspaceId, id, now],
-  );
+  const { rowCount } = await db.query('UPDATE api_keys SET revoked_at = $3 WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL', [
+    workspaceId,
+    id,
+    now,
+  ]);
   return (rowCount ?? 0) > 0;
 }
 

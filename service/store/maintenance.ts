@@ -12,7 +12,13 @@ export async function analyzeScoringTables(db: Queryable): Promise<void> {
 }
 
 /** Deletes up to `limit` rows a retired version left in one table; returns how many went. */
-export async function deleteVersionRows(db: Queryable, table: 'score_ledger' | 'scores', workspaceId: string, versionId: number, limit: number): Promise<number> {
+export async function deleteVersionRows(
+  db: Queryable,
+  table: 'score_ledger' | 'scores',
+  workspaceId: string,
+  versionId: number,
+  limit: number,
+): Promise<number> {
   const { rowCount } = await db.query(
     `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE workspace_id = $1 AND version_id = $2 LIMIT $3))`,
     [workspaceId, versionId, limit],

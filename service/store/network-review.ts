@@ -39,12 +39,20 @@ export async function networkReviewRows(db: Db, request: ReviewRequest): Promise
       JOIN subscriptions s ON s.workspace_id = d.workspace_id AND s.id = d.subscription_id
      WHERE d.workspace_id = $1 AND s.profile_id = ${param(request.profileId)}::uuid AND d.occurred_at > $3 AND d.occurred_at <= $4
        AND (d.type = 'score.dropped_below' OR (d.type = 'score.crossed' AND d.payload ->> 'direction' = 'down')))`;
-  const attention = [request.attentionBelow !== null ? `p.score_now < ${param(request.attentionBelow)}::float8` : 'false', `p.contact_id IN (SELECT contact_id FROM crossed)`].join(' OR ');
+  const attention = [
+    request.attentionBelow !== null ? `p.score_now < ${param(request.attentionBelow)}::float8` : 'false',
+    `p.contact_id IN (SELECT contact_id FROM crossed)`,
+  ].join(' OR ');
   // Fixed edges for a histogram where the profile has them (a range; relationship scores are 0–100), else the data's.
   const range = model.profile.range;
-  const bounds = range ? `SELECT ${param(range.min)}::float8 AS lo, ${param(range.max)}::float8 AS hi` : 'SELECT min(score_now) AS lo, greatest(max(score_now), min(score_now) + 1) AS hi FROM moves';
+  const bounds = range
+    ? `SELECT ${param(range.min)}::float8 AS lo, ${param(range.max)}::float8 AS hi`
+    : 'SELECT min(score_now) AS lo, greatest(max(score_now), min(score_now) + 1) AS hi FROM moves';
   const buckets = request.histogramBuckets;
-  const movement = (order: string, where: string) => `(SELECT coalesce(json_agg(json_build_object('contactId', contact_id, 'scoreNow', score_now, 'scoreThen', score_then)), '[]')
+  const movement = (
+    order: string,
+    where: string,
+  ) => `(SELECT coalesce(json_agg(json_build_object('contactId', contact_id, 'scoreNow', score_now, 'scoreThen', score_then)), '[]')
       FROM (SELECT contact_id, score_now, score_then FROM moves p WHERE ${where} ORDER BY ${order} LIMIT ${param(limit)}) x)`;
   const { rows } = await analyticalQuery(db, (client) =>
     client.query<ReviewRows>(
@@ -76,5 +84,5 @@ export async function networkReviewRows(db: Db, request: ReviewRequest): Promise
       values,
     ),
   );
-  return rows[0]!;
+  return rows[0];
 }

@@ -35,7 +35,7 @@ export async function insertProfile(db: Queryable, workspaceId: string, name: st
     `INSERT INTO profiles AS p (workspace_id, name, draft, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING ${profileColumns}`,
     [workspaceId, name, JSON.stringify(draft), now],
   );
-  return rows[0]!;
+  return rows[0];
 }
 
 export async function getProfile(db: Queryable, workspaceId: string, id: string, lock = false): Promise<ProfileRow | undefined> {
@@ -54,7 +54,14 @@ export async function listProfiles(db: Queryable, workspaceId: string, includeAr
   return rows;
 }
 
-export async function updateDraft(db: Queryable, workspaceId: string, id: string, name: string, draft: unknown, now: Date): Promise<ProfileRow | undefined> {
+export async function updateDraft(
+  db: Queryable,
+  workspaceId: string,
+  id: string,
+  name: string,
+  draft: unknown,
+  now: Date,
+): Promise<ProfileRow | undefined> {
   const { rows } = await db.query<ProfileRow>(
     `UPDATE profiles p SET draft = $3, name = $4, updated_at = $5, revision = p.revision + 1 WHERE p.workspace_id = $1 AND p.id = $2 RETURNING ${profileColumns}`,
     [workspaceId, id, JSON.stringify(draft), name, now],
@@ -63,44 +70,84 @@ export async function updateDraft(db: Queryable, workspaceId: string, id: string
 }
 
 export async function archiveProfile(db: Queryable, workspaceId: string, id: string, now: Date): Promise<void> {
-  await db.query('UPDATE profiles SET archived_at = $3, updated_at = $3 WHERE workspace_id = $1 AND id = $2 AND archived_at IS NULL', [workspaceId, id, now]);
+  await db.query('UPDATE profiles SET archived_at = $3, updated_at = $3 WHERE workspace_id = $1 AND id = $2 AND archived_at IS NULL', [
+    workspaceId,
+    id,
+    now,
+  ]);
   // An archived profile stops scoring: its versions leave the active set and the crossing scheduler.
   const { rows } = await db.query<{ id: number }>(
     `UPDATE profile_versions SET state = 'retired' WHERE workspace_id = $1 AND profile_id = $2 AND state IN ('publishing', 'live') RETURNING id`,
     [workspaceId, id],
   );
-  await db.query('UPDATE scores SET due_at = NULL WHERE workspace_id = $1 AND version_id = ANY($2::bigint[]) AND due_at IS NOT NULL', [workspaceId, rows.map((row) => row.id)]);
+  await db.query('UPDATE scores SET due_at = NULL WHERE workspace_id = $1 AND version_id = ANY($2::bigint[]) AND due_at IS NOT NULL', [
+    workspaceId,
+    rows.map((row) => row.id),
+  ]);
 }
 
-export async function insertVersion(db: Queryable, workspaceId: string, profileId: string, document: unknown, now: Date, publishedBy: string | null): Promise<VersionRow> {
+export async function insertVersion(
+  db: Queryable,
+  workspaceId: string,
+  profileId: string,
+  document: unknown,
+  now: Date,
+  publishedBy: string | null,
+): Promise<VersionRow> {
   const { rows } = await db.query<VersionRow>(
     `INSERT INTO profile_versions AS v (workspace_id, profile_id, version, document, state, created_at, published_by)
      SELECT $1, $2, coalesce(max(version), 0) + 1, $3, 'publishing', $4, $5 FROM profile_versions WHERE workspace_id = $1 AND profile_id = $2
      RETURNING ${versionColumns}`,
     [workspaceId, profileId, JSON.stringify(document), now, publishedBy],
   );
-  return rows[0]!;
-}
-
-export async function getVersion(db: Queryable, workspaceId: string, id: number): Promise<VersionRow | undefined> {
-  const { rows } = await db.query<VersionRow>(`SELECT ${versionColumns} FROM profile_versions v WHERE v.workspace_id = $1 AND v.id = $2`, [workspaceId, id]);
   return rows[0];
 }
 
-export async function getVersionByNumber(db: Queryable, workspaceId: string, profileId: string, version: number): Promise<VersionRow | undefined> {
-  const { rows } = await db.query<VersionRow>(`SELECT ${versionColumns} FROM profile_versions v WHERE v.workspace_id = $1 AND v.profile_id = $2 AND v.version = $3`, [workspaceId, profileId, version]);
+export async function getVersion(db: Queryable, workspaceId: string, id: number): Promise<VersionRow | undefined> {
+  const { rows } = await db.query<VersionRow>(`SELECT ${versionColumns} FROM profile_versions v WHERE v.workspace_id = $1 AND v.id = $2`, [
+    workspaceId,
+    id,
+  ]);
+  return rows[0];
+}
+
+export async function getVersionByNumber(
+  db: Queryable,
+  workspaceId: string,
+  profileId: string,
+  version: number,
+): Promise<VersionRow | undefined> {
+  const { rows } = await db.query<VersionRow>(
+    `SELECT ${versionColumns} FROM profile_versions v WHERE v.workspace_id = $1 AND v.profile_id = $2 AND v.version = $3`,
+    [workspaceId, profileId, version],
+  );
   return rows[0];
 }
 
 /** What the profile list and page show besides the profile itself: its live and publishing versions, and how many contacts the live one scores. */
 export type ProfileStatus = {
   id: string;
-  live: { id: number; version: number; document: unknown; publishedAt: Date | null; publishedBy: string | null; contactsScored: number } | null;
+  live: {
+    id: number;
+    version: number;
+    document: unknown;
+    publishedAt: Date | null;
+    publishedBy: string | null;
+    contactsScored: number;
+  } | null;
   publishing: { version: number; jobId: string | null } | null;
 };
 
-export async function profileStatuses(db: Queryable, workspaceId: string, profileIds: readonly string[]): Promise<Map<string, ProfileStatus>> {
-  const { rows } = await db.query<{ id: string; live: ProfileStatus['live'] & { publishedAt: string | null }; publishing: ProfileStatus['publishing'] }>(
+export async function profileStatuses(
+  db: Queryable,
+  workspaceId: string,
+  profileIds: readonly string[],
+): Promise<Map<string, ProfileStatus>> {
+  const { rows } = await db.query<{
+    id: string;
+    live: ProfileStatus['live'] & { publishedAt: string | null };
+    publishing: ProfileStatus['publishing'];
+  }>(
     `SELECT p.id,
             (SELECT json_build_object('id', v.id, 'version', v.version, 'document', v.document, 'publishedAt', v.published_at, 'publishedBy', v.published_by,
                                       'contactsScored', (SELECT count(*) FROM scores s WHERE s.workspace_id = v.workspace_id AND s.version_id = v.id))
@@ -112,7 +159,16 @@ export async function profileStatuses(db: Queryable, workspaceId: string, profil
        FROM profiles p WHERE p.workspace_id = $1 AND p.id = ANY($2::uuid[])`,
     [workspaceId, profileIds],
   );
-  return new Map(rows.map((row) => [row.id, { id: row.id, live: row.live ? { ...row.live, publishedAt: row.live.publishedAt ? new Date(row.live.publishedAt) : null } : null, publishing: row.publishing }]));
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        id: row.id,
+        live: row.live ? { ...row.live, publishedAt: row.live.publishedAt ? new Date(row.live.publishedAt) : null } : null,
+        publishing: row.publishing,
+      },
+    ]),
+  );
 }
 
 export async function listVersions(db: Queryable, workspaceId: string, profileId: string): Promise<VersionRow[]> {
@@ -165,7 +221,13 @@ export async function liveVersions(db: Queryable, workspaceId: string): Promise<
 }
 
 /** Makes `versionId` the one reads use; the previous live version is retired. Atomic with the caller's transaction. */
-export async function switchLiveVersion(db: Queryable, workspaceId: string, profileId: string, versionId: number, now: Date): Promise<number | null> {
+export async function switchLiveVersion(
+  db: Queryable,
+  workspaceId: string,
+  profileId: string,
+  versionId: number,
+  now: Date,
+): Promise<number | null> {
   const { rows } = await db.query<{ previous: number | null }>(
     `UPDATE profiles p SET live_version_id = $3, updated_at = $4
        FROM (SELECT live_version_id AS previous FROM profiles WHERE workspace_id = $1 AND id = $2 FOR UPDATE) old
@@ -174,13 +236,21 @@ export async function switchLiveVersion(db: Queryable, workspaceId: string, prof
     [workspaceId, profileId, versionId, now],
   );
   const previous = rows[0]?.previous ?? null;
-  await db.query(`UPDATE profile_versions SET state = 'live', published_at = $3 WHERE workspace_id = $1 AND id = $2`, [workspaceId, versionId, now]);
-  if (previous !== null) await db.query(`UPDATE profile_versions SET state = 'retired' WHERE workspace_id = $1 AND id = $2`, [workspaceId, previous]);
+  await db.query(`UPDATE profile_versions SET state = 'live', published_at = $3 WHERE workspace_id = $1 AND id = $2`, [
+    workspaceId,
+    versionId,
+    now,
+  ]);
+  if (previous !== null)
+    await db.query(`UPDATE profile_versions SET state = 'retired' WHERE workspace_id = $1 AND id = $2`, [workspaceId, previous]);
   return previous;
 }
 
 export async function markVersionFailed(db: Queryable, workspaceId: string, versionId: number): Promise<void> {
-  await db.query(`UPDATE profile_versions SET state = 'failed' WHERE workspace_id = $1 AND id = $2 AND state = 'publishing'`, [workspaceId, versionId]);
+  await db.query(`UPDATE profile_versions SET state = 'failed' WHERE workspace_id = $1 AND id = $2 AND state = 'publishing'`, [
+    workspaceId,
+    versionId,
+  ]);
 }
 
 export async function publishingVersion(db: Queryable, workspaceId: string, profileId: string): Promise<VersionRow | undefined> {
@@ -192,8 +262,14 @@ export async function publishingVersion(db: Queryable, workspaceId: string, prof
 }
 
 /** A profile with the version its reads are served from (and what that version watches), in one round trip. */
-export async function profileWithLiveVersion(db: Queryable, workspaceId: string, profileId: string): Promise<{ profile: ProfileRow; live: WatchedVersionRow | undefined } | undefined> {
-  const { rows } = await db.query<ProfileRow & { live: (Omit<WatchedVersionRow, 'createdAt' | 'publishedAt'> & { createdAt: string; publishedAt: string | null }) | null }>({
+export async function profileWithLiveVersion(
+  db: Queryable,
+  workspaceId: string,
+  profileId: string,
+): Promise<{ profile: ProfileRow; live: WatchedVersionRow | undefined } | undefined> {
+  const { rows } = await db.query<
+    ProfileRow & { live: (Omit<WatchedVersionRow, 'createdAt' | 'publishedAt'> & { createdAt: string; publishedAt: string | null }) | null }
+  >({
     name: 'profile-with-live-version',
     text: `SELECT ${profileColumns},
             (SELECT json_build_object('id', v.id, 'profileId', v.profile_id, 'version', v.version, 'document', v.document, 'state', v.state,
@@ -207,6 +283,8 @@ export async function profileWithLiveVersion(db: Queryable, workspaceId: string,
   const { live, ...profile } = row;
   return {
     profile,
-    live: live ? { ...live, createdAt: new Date(live.createdAt), publishedAt: live.publishedAt ? new Date(live.publishedAt) : null } : undefined,
+    live: live
+      ? { ...live, createdAt: new Date(live.createdAt), publishedAt: live.publishedAt ? new Date(live.publishedAt) : null }
+      : undefined,
   };
 }

@@ -34,7 +34,6 @@ export type ScoreQuery = {
   after?: ScorePosition;
 };
 
-
 type KeyTuple = { sign: number; key: number };
 
 /** The (sign, key) from which a contact's decayed part is at least d at time key t (see ScoreModel.sortKeyOf). */
@@ -55,7 +54,8 @@ async function firstPage(db: Queryable, query: ScoreQuery): Promise<ScoredContac
   const direction = query.descending ? 'DESC' : 'ASC';
   const limit = param(query.limit);
   const { rows } = await db.query<ScoredContact>(
-    prepared(`WITH RECURSIVE groups(s) AS (
+    prepared(
+      `WITH RECURSIVE groups(s) AS (
        (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 ORDER BY state_points LIMIT 1)
        UNION ALL
        SELECT (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 AND state_points > g.s ORDER BY state_points LIMIT 1)
@@ -71,7 +71,8 @@ async function firstPage(db: Queryable, query: ScoreQuery): Promise<ScoredContac
      WHERE g.s IS NOT NULL
      ORDER BY page.raw ${direction}, page.id ${direction}
      LIMIT ${limit}`,
-    values),
+      values,
+    ),
   );
   return rows;
 }
@@ -84,13 +85,15 @@ export async function listByScore(db: Queryable, query: ScoreQuery): Promise<Sco
   if (bounds.min === Infinity || bounds.max === -Infinity || bounds.min >= bounds.max) return [];
   if (!Number.isFinite(bounds.min) && !Number.isFinite(bounds.max) && !query.after) return firstPage(db, query);
   const groups = await db.query<{ s: number }>(
-    prepared(`WITH RECURSIVE groups(s) AS (
+    prepared(
+      `WITH RECURSIVE groups(s) AS (
        (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 ORDER BY state_points LIMIT 1)
        UNION ALL
        SELECT (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 AND state_points > g.s ORDER BY state_points LIMIT 1)
          FROM groups g WHERE g.s IS NOT NULL
      ) SELECT s FROM groups WHERE s IS NOT NULL LIMIT ${MAX_GROUPS + 1}`,
-    [query.workspaceId, query.versionId]),
+      [query.workspaceId, query.versionId],
+    ),
   );
   const { values, param } = parameters([query.workspaceId, query.versionId]);
   const shared = contactFilterConditions(query.filter, param);
@@ -104,7 +107,9 @@ export async function listByScore(db: Queryable, query: ScoreQuery): Promise<Sco
     const conditions = [...shared, ...rawBoundConditions(query.decays, bounds, param, query.timeKey)];
     if (query.after) {
       const comparison = query.descending ? '<' : '>';
-      conditions.push(`(${rawExpression(query.decays, query.timeKey, param)}, sc.contact_id) ${comparison} (${param(query.after.raw)}::float8, ${param(query.after.id)}::text)`);
+      conditions.push(
+        `(${rawExpression(query.decays, query.timeKey, param)}, sc.contact_id) ${comparison} (${param(query.after.raw)}::float8, ${param(query.after.id)}::text)`,
+      );
     }
     body = `${select} WHERE sc.workspace_id = $1 AND sc.version_id = $2 ${conditions.map((condition) => `AND ${condition}`).join(' ')}`;
   } else {
@@ -121,9 +126,14 @@ export async function listByScore(db: Queryable, query: ScoreQuery): Promise<Sco
       }
       if (query.after) {
         // The cursor's own group continues from its exact keys; the others from the score it had.
-        const bound = query.after.s === s ? { sign: query.after.sign, key: query.after.key } : keyBound(query.after.raw - s, query.timeKey, query.decays);
+        const bound =
+          query.after.s === s
+            ? { sign: query.after.sign, key: query.after.key }
+            : keyBound(query.after.raw - s, query.timeKey, query.decays);
         const comparison = query.descending ? '<' : '>';
-        conditions.push(`(sc.sign, sc.sort_key, sc.contact_id) ${comparison} (${param(bound.sign)}::smallint, ${param(bound.key)}::float8, ${param(query.after.id)}::text)`);
+        conditions.push(
+          `(sc.sign, sc.sort_key, sc.contact_id) ${comparison} (${param(bound.sign)}::smallint, ${param(bound.key)}::float8, ${param(query.after.id)}::text)`,
+        );
       }
       parts.push(`(${select}
         WHERE sc.workspace_id = $1 AND sc.version_id = $2 AND ${[...conditions, ...shared].join(' AND ')}
@@ -132,12 +142,21 @@ export async function listByScore(db: Queryable, query: ScoreQuery): Promise<Sco
     if (parts.length === 0) return [];
     body = parts.join(' UNION ALL ');
   }
-  const { rows } = await db.query<ScoredContact>(prepared(`SELECT * FROM (${body}) page ORDER BY page.raw ${direction}, page.id ${direction} LIMIT ${limit}`, values));
+  const { rows } = await db.query<ScoredContact>(
+    prepared(`SELECT * FROM (${body}) page ORDER BY page.raw ${direction}, page.id ${direction} LIMIT ${limit}`, values),
+  );
   return rows;
 }
 
 /** The raw scores of some contacts at time key t, from their anchors (callers refresh stale anchors first). */
-export async function rawScoresOf(db: Queryable, workspaceId: string, versionId: number, decays: boolean, timeKey: number, contactIds: readonly string[]): Promise<Map<string, number>> {
+export async function rawScoresOf(
+  db: Queryable,
+  workspaceId: string,
+  versionId: number,
+  decays: boolean,
+  timeKey: number,
+  contactIds: readonly string[],
+): Promise<Map<string, number>> {
   const { values, param } = parameters([workspaceId, versionId, contactIds]);
   const { rows } = await db.query<{ contactId: string; raw: number }>(
     `SELECT sc.contact_id AS "contactId", ${rawExpression(decays, timeKey, param)} AS raw

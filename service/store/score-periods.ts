@@ -34,7 +34,7 @@ export function reportSql(model: PeriodScoring, raw: string, param: Param): stri
 export function bandNumberSql(model: PeriodScoring, score: string, param: Param): string {
   const bands = model.profile.bands;
   if (bands.length === 0) return 'NULL::int';
-  const top = bands[bands.length - 1]!;
+  const top = bands[bands.length - 1];
   const edges = [...bands.map((band) => band.min), top.max];
   return `(CASE WHEN ${score} = ${param(top.max)}::float8 THEN ${bands.length} ELSE width_bucket(${score}, ${param(edges)}::float8[]) END)`;
 }
@@ -43,19 +43,30 @@ export function bandNumberSql(model: PeriodScoring, score: string, param: Param)
  * A query (CTE `period`) with one row per selected contact: contact_id, raw_now, raw_then,
  * score_now, score_then.
  */
-export function periodQuery(workspaceId: string, versionId: number, model: PeriodScoring, now: number, then: number, selection: PeriodSelection = {}) {
+export function periodQuery(
+  workspaceId: string,
+  versionId: number,
+  model: PeriodScoring,
+  now: number,
+  then: number,
+  selection: PeriodSelection = {},
+) {
   const { values, param } = parameters([workspaceId, versionId, new Date(then).toISOString(), new Date(now).toISOString()]);
   const h = model.halfLifeMs;
   const w = model.windowMs;
   // The value at `then` of an entry made at `at`, on the anchor's exponential (grows for later entries).
-  const atThen = h === null ? 'l.points' : `l.points * power(2::float8, least(1000, (extract(epoch FROM l.at - $3::timestamptz) * 1000) / ${param(h)}::float8))`;
+  const atThen =
+    h === null
+      ? 'l.points'
+      : `l.points * power(2::float8, least(1000, (extract(epoch FROM l.at - $3::timestamptz) * 1000) / ${param(h)}::float8))`;
   // Window edges computed here, not per row (timestamptz arithmetic is not folded by the planner).
   const windowStart = (moment: number) => `${param(new Date(moment - (w ?? 0)).toISOString())}::timestamptz`;
   const inWindowNow = w === null ? 'true' : `l.at > ${windowStart(now)}`;
   const expiredRange = w === null ? 'false' : `(l.at > ${windowStart(then)} AND l.at <= $3::timestamptz AND l.at <= ${windowStart(now)})`;
   const scope: string[] = [];
   if (selection.contactIds) scope.push(`sc.contact_id = ANY(${param(selection.contactIds)}::text[])`);
-  if (selection.accountId !== undefined) scope.push(`sc.contact_id IN (SELECT id FROM contacts WHERE workspace_id = $1 AND account_id = ${param(selection.accountId)})`);
+  if (selection.accountId !== undefined)
+    scope.push(`sc.contact_id IN (SELECT id FROM contacts WHERE workspace_id = $1 AND account_id = ${param(selection.accountId)})`);
   const ledgerScope = scope.map((condition) => condition.replaceAll('sc.contact_id', 'l.contact_id'));
   // The anchor's exponential at a moment (extrapolated back for `then`); without decay, the amount itself.
   const decayedAt = (ms: number) => (h === null ? 'sc.sort_key' : `es_decayed(sc.sign, sc.sort_key, ${param(ms / h)}::float8)`);
@@ -104,7 +115,15 @@ export async function analyticalQuery<T>(db: Db, work: (client: Queryable) => Pr
 }
 
 /** Scores now and then of some contacts (an account's). */
-export async function scoresInPeriod(db: Queryable, workspaceId: string, versionId: number, model: PeriodScoring, now: number, then: number, selection: PeriodSelection): Promise<PeriodRow[]> {
+export async function scoresInPeriod(
+  db: Queryable,
+  workspaceId: string,
+  versionId: number,
+  model: PeriodScoring,
+  now: number,
+  then: number,
+  selection: PeriodSelection,
+): Promise<PeriodRow[]> {
   const query = periodQuery(workspaceId, versionId, model, now, then, selection);
   const { rows } = await db.query<PeriodRow>(
     `WITH ${query.sql}

@@ -6,7 +6,8 @@ export type Param = (value: unknown) => string;
 export const decayedExpression = (decays: boolean, timeKey: number, param: Param) =>
   decays ? `es_decayed(sc.sign, sc.sort_key, ${param(timeKey)}::float8)` : 'sc.sort_key';
 
-export const rawExpression = (decays: boolean, timeKey: number, param: Param) => `(sc.state_points + ${decayedExpression(decays, timeKey, param)})`;
+export const rawExpression = (decays: boolean, timeKey: number, param: Param) =>
+  `(sc.state_points + ${decayedExpression(decays, timeKey, param)})`;
 
 /** raw ≥ min and raw < max as per-row conditions (±Infinity = no bound). */
 export function rawBoundConditions(decays: boolean, bounds: { min: number; max: number }, param: Param, timeKey: number): string[] {

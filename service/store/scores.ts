@@ -7,7 +7,13 @@ const anchorColumns = `s.contact_id AS "contactId", s.state_points AS s, s.ampli
   (extract(epoch FROM s.anchor_at) * 1000)::float8 AS tau, (extract(epoch FROM s.stale_at) * 1000)::float8 AS "staleAt"`;
 
 /** Anchors of some contacts under one version; `lock` holds them for the rest of the transaction (in id order). */
-export async function loadAnchors(db: Queryable, workspaceId: string, versionId: number, contactIds: readonly string[], lock: boolean): Promise<Map<string, Anchor>> {
+export async function loadAnchors(
+  db: Queryable,
+  workspaceId: string,
+  versionId: number,
+  contactIds: readonly string[],
+  lock: boolean,
+): Promise<Map<string, Anchor>> {
   const anchors = new Map<string, Anchor>();
   if (contactIds.length === 0) return anchors;
   const { rows } = await db.query<AnchorRow>(
@@ -22,7 +28,13 @@ export async function loadAnchors(db: Queryable, workspaceId: string, versionId:
 
 export type AnchorWrite = { contactId: string; anchor: Anchor; key: SortKey; dueAt: number | null };
 
-export async function writeAnchors(db: Queryable, workspaceId: string, versionId: number, writes: readonly AnchorWrite[], now: Date): Promise<void> {
+export async function writeAnchors(
+  db: Queryable,
+  workspaceId: string,
+  versionId: number,
+  writes: readonly AnchorWrite[],
+  now: Date,
+): Promise<void> {
   if (writes.length === 0) return;
   await db.query(
     `INSERT INTO scores AS s (workspace_id, version_id, contact_id, state_points, amplitude, anchor_at, sign, sort_key, stale_at, due_at, updated_at)
@@ -52,20 +64,36 @@ export async function writeAnchors(db: Queryable, workspaceId: string, versionId
 export async function staleContacts(db: Queryable, workspaceId: string, versionId: number, now: Date, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ contactId: string }>(
     // due_at ≤ stale_at always, so the (small) set of due rows holds every stale one.
-    prepared(`SELECT contact_id AS "contactId" FROM scores WHERE due_at <= $3 AND stale_at <= $3 AND workspace_id = $1 AND version_id = $2 ORDER BY contact_id LIMIT $4`, [workspaceId, versionId, now, limit]),
+    prepared(
+      `SELECT contact_id AS "contactId" FROM scores WHERE due_at <= $3 AND stale_at <= $3 AND workspace_id = $1 AND version_id = $2 ORDER BY contact_id LIMIT $4`,
+      [workspaceId, versionId, now, limit],
+    ),
   );
   return rows.map((row) => row.contactId);
 }
 
-export async function deleteScoresOfContacts(db: Queryable, workspaceId: string, versionId: number, contactIds: readonly string[]): Promise<void> {
-  await db.query('DELETE FROM scores WHERE workspace_id = $1 AND version_id = $2 AND contact_id = ANY($3::text[])', [workspaceId, versionId, contactIds]);
+export async function deleteScoresOfContacts(
+  db: Queryable,
+  workspaceId: string,
+  versionId: number,
+  contactIds: readonly string[],
+): Promise<void> {
+  await db.query('DELETE FROM scores WHERE workspace_id = $1 AND version_id = $2 AND contact_id = ANY($3::text[])', [
+    workspaceId,
+    versionId,
+    contactIds,
+  ]);
 }
 
 /**
  * Claims score rows the crossing scheduler must look at now (any workspace), in due order, skipping
  * rows another instance holds. Rows of versions no longer active are left to the purge.
  */
-export async function claimDueScores(db: Queryable, now: Date, limit: number): Promise<{ workspaceId: string; versionId: number; contactId: string }[]> {
+export async function claimDueScores(
+  db: Queryable,
+  now: Date,
+  limit: number,
+): Promise<{ workspaceId: string; versionId: number; contactId: string }[]> {
   const { rows } = await db.query<{ workspaceId: string; versionId: number; contactId: string }>(
     `SELECT s.workspace_id AS "workspaceId", s.version_id AS "versionId", s.contact_id AS "contactId"
        FROM scores s
@@ -80,7 +108,13 @@ export async function claimDueScores(db: Queryable, now: Date, limit: number): P
 }
 
 /** Anchors of a version from a contact id on (for rescheduling after the watched levels changed), locked. */
-export async function lockAnchorPage(db: Queryable, workspaceId: string, versionId: number, after: string | null, limit: number): Promise<Map<string, Anchor>> {
+export async function lockAnchorPage(
+  db: Queryable,
+  workspaceId: string,
+  versionId: number,
+  after: string | null,
+  limit: number,
+): Promise<Map<string, Anchor>> {
   const { rows } = await db.query<AnchorRow>(
     `SELECT ${anchorColumns} FROM scores s
       WHERE s.workspace_id = $1 AND s.version_id = $2 AND ($3::text IS NULL OR s.contact_id > $3)
@@ -90,11 +124,21 @@ export async function lockAnchorPage(db: Queryable, workspaceId: string, version
   return new Map(rows.map((row) => [row.contactId, { s: row.s, a: row.a, tau: row.tau, staleAt: row.staleAt }]));
 }
 
-export async function writeDueTimes(db: Queryable, workspaceId: string, versionId: number, due: readonly { contactId: string; dueAt: number | null }[]): Promise<void> {
+export async function writeDueTimes(
+  db: Queryable,
+  workspaceId: string,
+  versionId: number,
+  due: readonly { contactId: string; dueAt: number | null }[],
+): Promise<void> {
   if (due.length === 0) return;
   await db.query(
     `UPDATE scores s SET due_at = t.due_at FROM unnest($3::text[], $4::timestamptz[]) AS t(contact_id, due_at)
       WHERE s.workspace_id = $1 AND s.version_id = $2 AND s.contact_id = t.contact_id`,
-    [workspaceId, versionId, due.map((row) => row.contactId), due.map((row) => (row.dueAt === null ? null : new Date(row.dueAt).toISOString()))],
+    [
+      workspaceId,
+      versionId,
+      due.map((row) => row.contactId),
+      due.map((row) => (row.dueAt === null ? null : new Date(row.dueAt).toISOString())),
+    ],
   );
 }

@@ -29,7 +29,9 @@ function cacheOf(workspaceId: string): Set<string> {
 /** Records shapes not seen before (after the write that stored them committed); a no-op when all are known. */
 export async function recordShapes(db: Queryable, workspaceId: string, shapes: readonly Shape[]): Promise<void> {
   const known = cacheOf(workspaceId);
-  const fresh = [...new Map(shapes.map((shape) => [`${shape.kind}\u0000${shape.value}`, shape])).entries()].filter(([key]) => !known.has(key));
+  const fresh = [...new Map(shapes.map((shape) => [`${shape.kind}\u0000${shape.value}`, shape])).entries()].filter(
+    ([key]) => !known.has(key),
+  );
   if (fresh.length === 0) return;
   await db.query(
     `INSERT INTO data_shapes (workspace_id, kind, value)

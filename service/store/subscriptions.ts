@@ -23,7 +23,15 @@ const columns = `id, profile_id AS "profileId", event, threshold, tags, url, des
 export async function insertSubscription(
   db: Queryable,
   workspaceId: string,
-  input: { profileId: string; event: SubscriptionEvent; threshold: number | null; tags: string[] | null; url: string; description: string | null; secret: string },
+  input: {
+    profileId: string;
+    event: SubscriptionEvent;
+    threshold: number | null;
+    tags: string[] | null;
+    url: string;
+    description: string | null;
+    secret: string;
+  },
   now: Date,
 ): Promise<Subscription> {
   const { rows } = await db.query<Subscription>(
@@ -31,11 +39,14 @@ export async function insertSubscription(
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ${columns}`,
     [workspaceId, input.profileId, input.event, input.threshold, input.tags, input.url, input.description, input.secret, now],
   );
-  return rows[0]!;
+  return rows[0];
 }
 
 export async function getSubscription(db: Queryable, workspaceId: string, id: string): Promise<Subscription | undefined> {
-  const { rows } = await db.query<Subscription>(`SELECT ${columns} FROM subscriptions WHERE workspace_id = $1 AND id = $2 AND status <> 'deleted'`, [workspaceId, id]);
+  const { rows } = await db.query<Subscription>(
+    `SELECT ${columns} FROM subscriptions WHERE workspace_id = $1 AND id = $2 AND status <> 'deleted'`,
+    [workspaceId, id],
+  );
   return rows[0];
 }
 
@@ -49,20 +60,30 @@ export async function listSubscriptions(db: Queryable, workspaceId: string, prof
 
 /** The subscriptions that may fire for a profile's score changes. */
 export async function activeSubscriptions(db: Queryable, workspaceId: string, profileId: string): Promise<Subscription[]> {
-  const { rows } = await db.query<Subscription>(`SELECT ${columns} FROM subscriptions WHERE workspace_id = $1 AND profile_id = $2 AND status = 'active' ORDER BY created_at, id`, [
-    workspaceId,
-    profileId,
-  ]);
+  const { rows } = await db.query<Subscription>(
+    `SELECT ${columns} FROM subscriptions WHERE workspace_id = $1 AND profile_id = $2 AND status = 'active' ORDER BY created_at, id`,
+    [workspaceId, profileId],
+  );
   return rows;
 }
 
 /** Marks a subscription deleted (or disabled) and cancels what it still had to deliver. */
-export async function endSubscription(db: Queryable, workspaceId: string, id: string, status: 'deleted' | 'disabled', reason: string | null, now: Date): Promise<boolean> {
+export async function endSubscription(
+  db: Queryable,
+  workspaceId: string,
+  id: string,
+  status: 'deleted' | 'disabled',
+  reason: string | null,
+  now: Date,
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE subscriptions SET status = $3, status_reason = $4, updated_at = $5
       WHERE workspace_id = $1 AND id = $2 AND (status = 'active' OR ($3 = 'deleted' AND status <> 'deleted'))`,
     [workspaceId, id, status, reason, now],
   );
-  await db.query(`UPDATE deliveries SET state = 'cancelled', locked_until = NULL WHERE workspace_id = $1 AND subscription_id = $2 AND state = 'pending'`, [workspaceId, id]);
+  await db.query(
+    `UPDATE deliveries SET state = 'cancelled', locked_until = NULL WHERE workspace_id = $1 AND subscription_id = $2 AND state = 'pending'`,
+    [workspaceId, id],
+  );
   return (rowCount ?? 0) > 0;
 }

@@ -14,15 +14,19 @@ export type Spawned = {
 
 /** Runs one of the service's entry points from its TypeScript sources in a child process. */
 export function runFromSources(entry: string, args: string[], env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(process.execPath, ['-r', register, path.join(root, entry), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-r', register, path.join(root, entry), ...args], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const listeners = new Set<() => void>();
   const collect = (chunk: Buffer) => {
     output += chunk.toString('utf8');
     for (const listener of listeners) listener();
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child,
@@ -45,12 +49,14 @@ export function runFromSources(entry: string, args: string[], env: NodeJS.Proces
           clearTimeout(timer);
           listeners.delete(check);
         };
-        void exited.then(() => setTimeout(() => {
-          if (listeners.has(check)) {
-            cleanup();
-            reject(new Error(`The process exited before printing ${pattern}; output:\n${output}`));
-          }
-        }, 50));
+        void exited.then(() =>
+          setTimeout(() => {
+            if (listeners.has(check)) {
+              cleanup();
+              reject(new Error(`The process exited before printing ${pattern}; output:\n${output}`));
+            }
+          }, 50),
+        );
         listeners.add(check);
         check();
       });

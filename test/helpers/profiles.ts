@@ -13,7 +13,11 @@ export function pointsRule(name: string, type: string, points: number, limit?: {
 }
 
 /** Creates a profile and publishes it, running the publish job to completion. */
-export async function publishProfile(service: TestService, document: Record<string, unknown>, agent: AuthedAgent = service.admin): Promise<string> {
+export async function publishProfile(
+  service: TestService,
+  document: Record<string, unknown>,
+  agent: AuthedAgent = service.admin,
+): Promise<string> {
   const created = await agent.post('/v1/profiles', document);
   if (created.status !== 201) throw new Error(`profile not created: ${JSON.stringify(created.body)}`);
   await republish(service, created.body.id, agent);

@@ -11,7 +11,13 @@ export async function startReceiver(answer: (request: Received, index: number) =
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
-      const request = { path: req.url ?? '', headers: req.headers, rawBody, body: JSON.parse(rawBody) as Record<string, unknown>, at: Date.now() };
+      const request = {
+        path: req.url ?? '',
+        headers: req.headers,
+        rawBody,
+        body: JSON.parse(rawBody) as Record<string, unknown>,
+        at: Date.now(),
+      };
       received.push(request);
       res.statusCode = answer(request, received.length - 1);
       res.end();

@@ -43,10 +43,18 @@ export type AuthedAgent = {
   delete(path: string): supertest.Test;
 };
 
-export async function startTestService(options: { clock?: Clock; config?: Partial<Config>; batchSize?: number } = {}): Promise<TestService> {
+export async function startTestService(
+  options: { clock?: Clock; config?: Partial<Config>; batchSize?: number } = {},
+): Promise<TestService> {
   const database = await createTestDatabase();
   const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
-  const config: Config = { ...loadConfig({}), rateLimitPerSecond: 0, runWorkers: false, allowPrivateWebhookTargets: true, ...options.config };
+  const config: Config = {
+    ...loadConfig({}),
+    rateLimitPerSecond: 0,
+    runWorkers: false,
+    allowPrivateWebhookTargets: true,
+    ...options.config,
+  };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const engine = new ScoringEngine(new CrossingDetector());
   const { app, routes } = createApp({ db: database.db, clock, logger, config, engine });
@@ -80,8 +88,13 @@ export async function startTestService(options: { clock?: Clock; config?: Partia
     admin,
     runJobs: () => worker.drain(),
     runScheduler: () => new CrossingScheduler({ db: database.db, clock, logger, engine }).drain(),
-    dispatcher: (dispatcherOptions = {}) => new Dispatcher({ db: database.db, clock, logger }, { allowPrivateTargets: true, timeoutMs: 2000, random: () => 0.5, ...dispatcherOptions }),
-    worker: (workerOptions) => new JobWorker({ db: database.db, clock, logger, engine }, { batchSize: options.batchSize ?? 50, ...workerOptions }),
+    dispatcher: (dispatcherOptions = {}) =>
+      new Dispatcher(
+        { db: database.db, clock, logger },
+        { allowPrivateTargets: true, timeoutMs: 2000, random: () => 0.5, ...dispatcherOptions },
+      ),
+    worker: (workerOptions) =>
+      new JobWorker({ db: database.db, clock, logger, engine }, { batchSize: options.batchSize ?? 50, ...workerOptions }),
     close: () => database.drop(),
   };
 }

@@ -59,10 +59,15 @@ function templatePattern(template: string): { pattern: RegExp; names: string[] }
   return { pattern: new RegExp(`^${source}(?:\\?.*)?$`), names };
 }
 
-function mustParse(schema: { safeParse(value: unknown): { success: boolean; error?: { issues: unknown[] } } } | undefined, value: unknown, what: string) {
+function mustParse(
+  schema: { safeParse(value: unknown): { success: boolean; error?: { issues: unknown[] } } } | undefined,
+  value: unknown,
+  what: string,
+) {
   if (!schema) return;
   const result = schema.safeParse(value);
-  if (!result.success) throw new Error(`${what} breaks the service's contract: ${JSON.stringify(result.error?.issues)} in ${JSON.stringify(value)}`);
+  if (!result.success)
+    throw new Error(`${what} breaks the service's contract: ${JSON.stringify(result.error?.issues)} in ${JSON.stringify(value)}`);
 }
 
 /**
@@ -78,9 +83,10 @@ export function serve(method: 'get' | 'post' | 'put' | 'delete', template: strin
   const serveChecked = (authorization: unknown, uri: string, requestBody: unknown): [number, string, Record<string, string>] => {
     if (authorization !== `Bearer ${API_KEY}`) throw new Error(`${what} was sent without the credential's key: ${String(authorization)}`);
     const match = pattern.exec(uri)!;
-    const params = Object.fromEntries(names.map((name, index) => [name, decodeURIComponent(match[index + 1]!)]));
+    const params = Object.fromEntries(names.map((name, index) => [name, decodeURIComponent(match[index + 1])]));
     const query = { ...parseQuery(uri.includes('?') ? uri.slice(uri.indexOf('?') + 1) : '') } as Record<string, unknown>;
-    const body = requestBody === '' || requestBody === undefined ? undefined : typeof requestBody === 'string' ? JSON.parse(requestBody) : requestBody;
+    const body =
+      requestBody === '' || requestBody === undefined ? undefined : typeof requestBody === 'string' ? JSON.parse(requestBody) : requestBody;
     mustParse(route.params, params, `${method.toUpperCase()} ${uri}: the path`);
     mustParse(route.query, query, `${method.toUpperCase()} ${uri}: the query`);
     if (route.body) mustParse(route.body, body, `${method.toUpperCase()} ${uri}: the body`);
@@ -101,7 +107,11 @@ export function serve(method: 'get' | 'post' | 'put' | 'delete', template: strin
         return serveChecked(this.req.headers.authorization, uri, requestBody);
       } catch (error) {
         violations.push((error as Error).message);
-        return [500, JSON.stringify(problem(500, 'The mock could not serve this request')[1]), { 'Content-Type': 'application/problem+json' }];
+        return [
+          500,
+          JSON.stringify(problem(500, 'The mock could not serve this request')[1]),
+          { 'Content-Type': 'application/problem+json' },
+        ];
       }
     });
   return received;
@@ -125,8 +135,26 @@ export function mockTheService(): void {
 
 /** A problem+json answer as the service writes it. */
 export function problem(status: number, detail: string, errors?: Array<{ path: string; message: string }>): Answer {
-  const titles: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error' };
-  return [status, { type: `https://engagement-score.dev/problems/${status}`, title: titles[status] ?? 'Error', status, detail, ...(errors ? { errors } : {}) }];
+  const titles: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    409: 'Conflict',
+    413: 'Payload Too Large',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+  };
+  return [
+    status,
+    {
+      type: `https://engagement-score.dev/problems/${status}`,
+      title: titles[status] ?? 'Error',
+      status,
+      detail,
+      ...(errors ? { errors } : {}),
+    },
+  ];
 }
 
 export const PROFILE_ID = '6f0b7f7e-2a35-4b55-9d1e-6c1f0c6f4a10';
@@ -169,7 +197,12 @@ export function contactAnswer(id: string, extra: Record<string, unknown> = {}) {
   };
 }
 
-export function profileAnswer(id: string, name: string, status: 'draft' | 'published', bands: Array<{ name: string; min: number; max: number; color: string }> = []) {
+export function profileAnswer(
+  id: string,
+  name: string,
+  status: 'draft' | 'published',
+  bands: Array<{ name: string; min: number; max: number; color: string }> = [],
+) {
   const document = { name, kind: 'points', rules: [], bands, range: { min: 0, max: 100 } };
   return {
     id,

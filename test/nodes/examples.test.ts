@@ -44,10 +44,15 @@ class StandIn implements INodeType {
       outputs: [NodeConnectionTypes.Main],
       properties: shown.map((parameter) => ({ displayName: parameter, name: parameter, type: 'string', default: '' })),
     };
-    this.execute = async function (this: IExecuteFunctions) {
+    this.execute = function (this: IExecuteFunctions) {
       const items = this.getInputData();
-      if (shown.length === 0) return [items];
-      return [items.map((_, itemIndex) => ({ json: Object.fromEntries(shown.map((parameter) => [parameter, this.getNodeParameter(parameter, itemIndex)])), pairedItem: { item: itemIndex } }))];
+      if (shown.length === 0) return Promise.resolve([items]);
+      return Promise.resolve([
+        items.map((_, itemIndex) => ({
+          json: Object.fromEntries(shown.map((parameter) => [parameter, this.getNodeParameter(parameter, itemIndex)])),
+          pairedItem: { item: itemIndex },
+        })),
+      ]);
     };
   }
 }
@@ -72,25 +77,34 @@ function parameterProblems(description: INodeTypeDescription, node: INode): stri
   const problems: string[] = [];
   const isExpression = (value: unknown) => typeof value === 'string' && value.startsWith('=');
   for (const [name, value] of Object.entries(node.parameters)) {
-    const property = description.properties.find((candidate) => candidate.name === name && NodeHelpers.displayParameter(node.parameters, candidate, node, description));
+    const property = description.properties.find(
+      (candidate) => candidate.name === name && NodeHelpers.displayParameter(node.parameters, candidate, node, description),
+    );
     if (!property) {
-      problems.push(`${name} is not a parameter shown for ${JSON.stringify(node.parameters.resource ?? node.parameters.event)}/${String(node.parameters.operation ?? '')}`);
+      problems.push(
+        `${name} is not a parameter shown for ${JSON.stringify(node.parameters.resource ?? node.parameters.event)}/${JSON.stringify(node.parameters.operation ?? '')}`,
+      );
       continue;
     }
     if (property.type === 'collection') {
       const known = (property.options as INodeProperties[]).map((option) => option.name);
-      for (const key of Object.keys(value as object)) if (!known.includes(key)) problems.push(`${name}.${key} is not an option of ${property.displayName}`);
+      for (const key of Object.keys(value as object))
+        if (!known.includes(key)) problems.push(`${name}.${key} is not an option of ${property.displayName}`);
     } else if (property.type === 'fixedCollection') {
       for (const [group, entries] of Object.entries(value as Record<string, Array<Record<string, unknown>>>)) {
         const definition = (property.options as INodePropertyCollection[]).find((option) => option.name === group);
         if (!definition) problems.push(`${name}.${group} is not a group of ${property.displayName}`);
-        for (const entry of definition ? entries : []) for (const key of Object.keys(entry)) if (!definition!.values.some((field) => field.name === key)) problems.push(`${name}.${group}.${key} is unknown`);
+        for (const entry of definition ? entries : [])
+          for (const key of Object.keys(entry))
+            if (!definition!.values.some((field) => field.name === key)) problems.push(`${name}.${group}.${key} is unknown`);
       }
     } else if (property.type === 'options' && !isExpression(value) && !property.typeOptions?.loadOptionsMethod) {
-      if (!(property.options as Array<{ value: unknown }>).some((option) => option.value === value)) problems.push(`${name} = ${JSON.stringify(value)} is not one of its options`);
+      if (!(property.options as Array<{ value: unknown }>).some((option) => option.value === value))
+        problems.push(`${name} = ${JSON.stringify(value)} is not one of its options`);
     } else if (property.type === 'resourceLocator') {
       const locator = value as { __rl?: boolean; mode?: string };
-      if (!locator.__rl || !property.modes?.some((mode) => mode.name === locator.mode)) problems.push(`${name} is not a valid resource locator value`);
+      if (!locator.__rl || !property.modes?.some((mode) => mode.name === locator.mode))
+        problems.push(`${name} is not a valid resource locator value`);
     }
   }
   return problems;
@@ -103,7 +117,7 @@ describe.each(files)('examples/n8n/%s', (file) => {
     const ours = workflow.nodes.filter((node) => node.type === ACTION_TYPE || node.type === TRIGGER_TYPE);
     expect(ours.length).toBeGreaterThan(0);
     for (const node of ours) {
-      const { description } = nodeTypeClasses[node.type] as INodeType;
+      const { description } = nodeTypeClasses[node.type];
       expect({ node: node.name, typeVersion: node.typeVersion, credentials: node.credentials }).toEqual({
         node: node.name,
         typeVersion: description.version,
@@ -111,7 +125,10 @@ describe.each(files)('examples/n8n/%s', (file) => {
       });
       expect({ node: node.name, problems: parameterProblems(description, node) }).toEqual({ node: node.name, problems: [] });
       const issues = NodeHelpers.getNodeParametersIssues(description.properties, structuredClone(node), description);
-      expect({ node: node.name, issues: Object.keys(issues?.parameters ?? {}) }).toEqual({ node: node.name, issues: node.parameters.profile ? ['profile'] : [] });
+      expect({ node: node.name, issues: Object.keys(issues?.parameters ?? {}) }).toEqual({
+        node: node.name,
+        issues: node.parameters.profile ? ['profile'] : [],
+      });
     }
   });
 
@@ -153,19 +170,38 @@ describe('the examples run', () => {
         toEmail: 'grace@example.com',
         subject: 'Ada is going cold: 39.99 in Engagement',
         emailFormat: 'text',
-        text:
-          'Ada (ada@example.com) went from 52.5 to 39.99, below 40.\nBand: Warm → Needs attention. What moved it: no contact for a while (the score decayed).\n\nSuggested next steps:\n- No contact for a month: schedule a call',
+        text: 'Ada (ada@example.com) went from 52.5 to 39.99, below 40.\nBand: Warm → Needs attention. What moved it: no contact for a while (the score decayed).\n\nSuggested next steps:\n- No contact for a month: schedule a call',
       },
     ]);
   });
 
   it('Record form submissions: upserts the contact, then records the submission with its own ID', async () => {
-    const upserts = serve('put', '/v1/contacts/:contactId', ({ params, body }) => [201, contactAnswer(params.contactId!, body as Record<string, unknown>)]);
-    const recorded = serve('post', '/v1/interactions', ({ body }) => [200, { accepted: (body as { interactions: unknown[] }).interactions.length, duplicates: 0 }]);
-    const submission = { Email: ' Ada@Example.com ', Name: 'Ada Lovelace', Interest: 'Demo', Message: 'Call me', submittedAt: '2026-07-01T11:00:00.000+02:00', formMode: 'production' };
-    const result = await runWorkflow({ ...prepared('record-form-submissions.json'), startNode: 'On form submission', items: [submission], credentials });
+    const upserts = serve('put', '/v1/contacts/:contactId', ({ params, body }) => [
+      201,
+      contactAnswer(params.contactId, body as Record<string, unknown>),
+    ]);
+    const recorded = serve('post', '/v1/interactions', ({ body }) => [
+      200,
+      { accepted: (body as { interactions: unknown[] }).interactions.length, duplicates: 0 },
+    ]);
+    const submission = {
+      Email: ' Ada@Example.com ',
+      Name: 'Ada Lovelace',
+      Interest: 'Demo',
+      Message: 'Call me',
+      submittedAt: '2026-07-01T11:00:00.000+02:00',
+      formMode: 'production',
+    };
+    const result = await runWorkflow({
+      ...prepared('record-form-submissions.json'),
+      startNode: 'On form submission',
+      items: [submission],
+      credentials,
+    });
     expect(result.error).toBeUndefined();
-    expect(upserts.map((call) => [call.params.contactId, call.body])).toEqual([['ada@example.com', { email: 'Ada@Example.com', name: 'Ada Lovelace' }]]);
+    expect(upserts.map((call) => [call.params.contactId, call.body])).toEqual([
+      ['ada@example.com', { email: 'Ada@Example.com', name: 'Ada Lovelace' }],
+    ]);
     expect(recorded.map((call) => call.body)).toEqual([
       {
         interactions: [
@@ -200,18 +236,37 @@ describe('the examples run', () => {
         averageScore: 48.5,
         previousAverageScore: 52,
         averageDelta: -3.5,
-        histogram: [{ from: 30, to: 40, count: 1 }, { from: 50, to: 60, count: 2 }],
+        histogram: [
+          { from: 30, to: 40, count: 1 },
+          { from: 50, to: 60, count: 2 },
+        ],
         risers: [{ contactId: 'crm-1', name: 'Bob', tags: [], score: 60, previousScore: 50, delta: 10, band: 'Warm' }],
         fallers: [{ contactId: 'crm-42', name: null, tags: ['vip'], score: 35, previousScore: 55, delta: -20, band: 'Cold' }],
-        needsAttention: [{ contactId: 'crm-42', name: null, tags: ['vip'], score: 35, previousScore: 55, delta: -20, band: 'Cold', reasons: ['score under 40 (Cold)'] }],
+        needsAttention: [
+          {
+            contactId: 'crm-42',
+            name: null,
+            tags: ['vip'],
+            score: 35,
+            previousScore: 55,
+            delta: -20,
+            band: 'Cold',
+            reasons: ['score under 40 (Cold)'],
+          },
+        ],
       },
     ]);
-    const result = await runWorkflow({ ...prepared('weekly-network-review.json'), startNode: 'Every Monday at 8:00', items: [{}], credentials });
+    const result = await runWorkflow({
+      ...prepared('weekly-network-review.json'),
+      startNode: 'Every Monday at 8:00',
+      items: [{}],
+      credentials,
+    });
     expect(result.error).toBeUndefined();
     expect(calls.map((call) => [call.params.id, call.query])).toEqual([[PROFILE_ID, { days: '7', limit: '5' }]]);
     const [email] = result.output('Email the review').map((item) => item.json);
     expect(email).toMatchObject({ toEmail: 'team@example.com', subject: 'Network review: average 48.5 (-3.5 in 7 days)' });
-    expect(email!.text).toBe(
+    expect(email.text).toBe(
       [
         'Network review of 3 contacts, 2026-06-24 to 2026-07-01.',
         '',

@@ -92,7 +92,9 @@ class TestCredentialsHelper extends ICredentialsHelper {
     if (!authenticate) return requestOptions as IHttpRequestOptions;
     if (typeof authenticate === 'function') return authenticate(credentials, requestOptions as IHttpRequestOptions);
     const resolve = (value: unknown) =>
-      isExpression(value) && workflow && node ? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '') : value;
+      isExpression(value) && workflow && node
+        ? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '')
+        : value;
     const options = { ...requestOptions } as IHttpRequestOptions;
     for (const [target, values] of Object.entries(authenticate.properties) as Array<['headers' | 'qs' | 'body', IDataObject]>) {
       const resolved = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, resolve(value)]));
@@ -101,20 +103,20 @@ class TestCredentialsHelper extends ICredentialsHelper {
     return options;
   }
 
-  async preAuthentication() {
-    return undefined;
+  preAuthentication() {
+    return Promise.resolve(undefined);
   }
 
-  async runPreAuthentication() {
-    return undefined;
+  runPreAuthentication() {
+    return Promise.resolve(undefined);
   }
 
-  async getCredentials(): Promise<ICredentials> {
-    throw new Error('not used by the pack');
+  getCredentials(): Promise<ICredentials> {
+    return Promise.reject(new Error('not used by the pack'));
   }
 
-  async getDecrypted(): Promise<ICredentialDataDecryptedObject> {
-    return { ...this.data };
+  getDecrypted(): Promise<ICredentialDataDecryptedObject> {
+    return Promise.resolve({ ...this.data });
   }
 
   async updateCredentials(): Promise<void> {}
@@ -128,10 +130,11 @@ class TestCredentialsHelper extends ICredentialsHelper {
 
 export const WEBHOOK_BASE_URL = 'http://localhost:5678/webhook';
 
-export function additionalData(credentials: CredentialData, extra: Partial<IWorkflowExecuteAdditionalData> = {}): IWorkflowExecuteAdditionalData {
-  const unsupported = async () => {
-    throw new Error('not supported in these tests');
-  };
+export function additionalData(
+  credentials: CredentialData,
+  extra: Partial<IWorkflowExecuteAdditionalData> = {},
+): IWorkflowExecuteAdditionalData {
+  const unsupported = () => Promise.reject(new Error('not supported in these tests'));
   return {
     credentialsHelper: new TestCredentialsHelper(credentials),
     executionId: randomUUID(),
@@ -149,8 +152,8 @@ export function additionalData(credentials: CredentialData, extra: Partial<IWork
     variables: {},
     executeWorkflow: unsupported,
     startRunnerTask: unsupported,
-    getRunExecutionData: async () => undefined,
-    getRuntimeCredential: async () => undefined,
+    getRunExecutionData: () => Promise.resolve(undefined),
+    getRuntimeCredential: () => Promise.resolve(undefined),
     logAiEvent: () => {},
     ...extra,
   } as unknown as IWorkflowExecuteAdditionalData;
@@ -172,7 +175,9 @@ export function actionNode(name: string, parameters: IDataObject, settings: Part
 
 /** Connects the nodes one after the other, each one's main output to the next one's input. */
 export function chain(...names: string[]): IConnections {
-  return Object.fromEntries(names.slice(0, -1).map((name, index) => [name, { main: [[{ node: names[index + 1], type: 'main', index: 0 }]] }]));
+  return Object.fromEntries(
+    names.slice(0, -1).map((name, index) => [name, { main: [[{ node: names[index + 1], type: 'main', index: 0 }]] }]),
+  );
 }
 
 export type RunResult = {
@@ -244,14 +249,35 @@ export async function runWorkflow(options: {
  * against the credential's data, authenticates it like any request, and sends it.
  */
 export async function testCredential(data: CredentialData): Promise<{ status: number; body: unknown }> {
-  const credential = credentialTypes.engagementScoreApi!;
+  const credential = credentialTypes.engagementScoreApi;
   const node = actionNode('Credential test', {});
-  const workflow = new Workflow({ id: randomUUID(), name: 'credential test', nodes: [node], connections: {}, nodeTypes, active: false, staticData: {}, settings: {} });
-  const resolve = (value: unknown) => (isExpression(value) ? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: data }, undefined, '') : value);
+  const workflow = new Workflow({
+    id: randomUUID(),
+    name: 'credential test',
+    nodes: [node],
+    connections: {},
+    nodeTypes,
+    active: false,
+    staticData: {},
+    settings: {},
+  });
+  const resolve = (value: unknown) =>
+    isExpression(value)
+      ? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: data }, undefined, '')
+      : value;
   const request = credential.test!.request;
   const helper = new TestCredentialsHelper(data);
-  const options = await helper.authenticate({ ...data }, 'engagementScoreApi', { url: String(resolve(request.url)), baseURL: String(resolve(request.baseURL)), method: request.method ?? 'GET' }, workflow, node);
-  const response = await fetch(`${options.baseURL}${options.url}`, { method: options.method, headers: options.headers as Record<string, string> });
+  const options = await helper.authenticate(
+    { ...data },
+    'engagementScoreApi',
+    { url: String(resolve(request.url)), baseURL: String(resolve(request.baseURL)), method: request.method ?? 'GET' },
+    workflow,
+    node,
+  );
+  const response = await fetch(`${options.baseURL}${options.url}`, {
+    method: options.method,
+    headers: options.headers as Record<string, string>,
+  });
   return { status: response.status, body: await response.json() };
 }
 
@@ -271,13 +297,29 @@ export async function runAction(
 }
 
 /** Calls one of the action node's listSearch or loadOptions methods as the editor does. */
-export async function loadOptions(kind: 'listSearch' | 'loadOptions', method: string, options: { parameters: IDataObject; credentials: CredentialData; filter?: string }) {
+export async function loadOptions(
+  kind: 'listSearch' | 'loadOptions',
+  method: string,
+  options: { parameters: IDataObject; credentials: CredentialData; filter?: string },
+) {
   const node = actionNode('Engagement Score', options.parameters);
-  const workflow = new Workflow({ id: randomUUID(), name: 'editor', nodes: [node], connections: {}, nodeTypes, active: false, staticData: {}, settings: {} });
+  const workflow = new Workflow({
+    id: randomUUID(),
+    name: 'editor',
+    nodes: [node],
+    connections: {},
+    nodeTypes,
+    active: false,
+    staticData: {},
+    settings: {},
+  });
   const data = additionalData(options.credentials, { currentNodeParameters: node.parameters });
   const context = new LoadOptionsContext(workflow, node, data, 'parameters.profile');
-  const methods = (nodeTypeClasses[ACTION_TYPE] as EngagementScore).methods as unknown as Record<string, Record<string, (this: unknown, filter?: string) => Promise<unknown>>>;
-  return methods[kind]![method]!.call(context, options.filter);
+  const methods = (nodeTypeClasses[ACTION_TYPE] as EngagementScore).methods as unknown as Record<
+    string,
+    Record<string, (this: unknown, filter?: string) => Promise<unknown>>
+  >;
+  return methods[kind][method].call(context, options.filter);
 }
 
 /** A workflow holding one trigger node, active, as n8n builds it to call the trigger's webhook methods. */
@@ -294,7 +336,16 @@ export function triggerWorkflow(parameters: IDataObject, options: { staticData?:
     parameters: parameters as INode['parameters'],
     credentials: { engagementScoreApi: { id: '1', name: CREDENTIAL_NAME } },
   };
-  const workflow = new Workflow({ id: randomUUID(), name: 'VIP going cold', nodes: [node], connections: {}, nodeTypes, active: true, staticData, settings: { executionOrder: 'v1' } });
+  const workflow = new Workflow({
+    id: randomUUID(),
+    name: 'VIP going cold',
+    nodes: [node],
+    connections: {},
+    nodeTypes,
+    active: true,
+    staticData,
+    settings: { executionOrder: 'v1' },
+  });
   const trigger = nodeTypeClasses[TRIGGER_TYPE] as EngagementScoreTrigger;
   const webhookData = (data: IWorkflowExecuteAdditionalData): IWebhookData => ({
     httpMethod: 'POST',
@@ -324,8 +375,19 @@ export function triggerWorkflow(parameters: IDataObject, options: { staticData?:
     /** Calls webhook() as n8n does when a request arrives at the trigger's URL. */
     async receive(request: { headers: Record<string, unknown>; rawBody: Buffer }, credentials: CredentialData) {
       const response = new FakeResponse();
-      const httpRequest = { method: 'POST', headers: request.headers, body: JSON.parse(request.rawBody.toString('utf8')), rawBody: request.rawBody, params: {}, query: {} };
-      const data = additionalData(credentials, { webhookBaseUrl, httpRequest, httpResponse: response } as unknown as Partial<IWorkflowExecuteAdditionalData>);
+      const httpRequest = {
+        method: 'POST',
+        headers: request.headers,
+        body: JSON.parse(request.rawBody.toString('utf8')),
+        rawBody: request.rawBody,
+        params: {},
+        query: {},
+      };
+      const data = additionalData(credentials, {
+        webhookBaseUrl,
+        httpRequest,
+        httpResponse: response,
+      } as unknown as Partial<IWorkflowExecuteAdditionalData>);
       const context = new WebhookContext(workflow, node, data, 'webhook', webhookData(data), [], null);
       const result = await trigger.webhook.call(context);
       return { result, response };

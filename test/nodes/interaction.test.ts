@@ -17,7 +17,8 @@ const record = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const submissions = (count: number) => Array.from({ length: count }, (_, index) => ({ contact: `crm-${index % 7}`, type: 'form_submission', event: `evt-${index}` }));
+const submissions = (count: number) =>
+  Array.from({ length: count }, (_, index) => ({ contact: `crm-${index % 7}`, type: 'form_submission', event: `evt-${index}` }));
 
 const continueOnFail = { onError: 'continueRegularOutput' as const };
 
@@ -52,9 +53,11 @@ describe('batching', () => {
     expect(sent.map((interaction) => interaction.id)).toEqual(items.map((item) => item.event));
     expect(sent[8]).toEqual({ contactId: 'crm-1', type: 'form_submission', id: 'evt-8' });
     expect(result.items).toHaveLength(2500);
-    expect(result.items.every((item, index) => (item.pairedItem as { item: number }).item === index && item.json.id === `evt-${index}`)).toBe(true);
-    expect(result.items[0]!.json.batch).toEqual({ size: 1000, accepted: 1000, duplicates: 0 });
-    expect(result.items[2499]!.json.batch).toEqual({ size: 500, accepted: 500, duplicates: 0 });
+    expect(
+      result.items.every((item, index) => (item.pairedItem as { item: number }).item === index && item.json.id === `evt-${index}`),
+    ).toBe(true);
+    expect(result.items[0].json.batch).toEqual({ size: 1000, accepted: 1000, duplicates: 0 });
+    expect(result.items[2499].json.batch).toEqual({ size: 500, accepted: 500, duplicates: 0 });
   });
 
   it('takes a smaller batch size, and reports duplicates of a repeated run', async () => {
@@ -93,11 +96,20 @@ describe('batching', () => {
     expect(calls.map((call) => call.body)).toEqual([
       {
         interactions: [
-          { contactId: 'crm-42', type: 'meeting', id: 'mtg-1', occurredAt: '2026-07-01T07:30:00.000Z', actorId: 'rep-7', channel: 'zoom', direction: 'outbound', properties: { minutes: 45, topic: 'renewal' } },
+          {
+            contactId: 'crm-42',
+            type: 'meeting',
+            id: 'mtg-1',
+            occurredAt: '2026-07-01T07:30:00.000Z',
+            actorId: 'rep-7',
+            channel: 'zoom',
+            direction: 'outbound',
+            properties: { minutes: 45, topic: 'renewal' },
+          },
         ],
       },
     ]);
-    expect(result.items[0]!.json).toMatchObject({ contactId: 'crm-42', type: 'meeting', properties: { minutes: 45, topic: 'renewal' } });
+    expect(result.items[0].json).toMatchObject({ contactId: 'crm-42', type: 'meeting', properties: { minutes: 45, topic: 'renewal' } });
   });
 
   it('halves a batch the service finds too large, rather than failing it', async () => {
@@ -105,7 +117,9 @@ describe('batching', () => {
     serve('post', '/v1/interactions', ({ body }) => {
       const { interactions } = body as { interactions: unknown[] };
       sizes.push(interactions.length);
-      return interactions.length > 2 ? problem(413, 'The request body is larger than the limit of 1024 bytes.') : [200, { accepted: interactions.length, duplicates: 0 }];
+      return interactions.length > 2
+        ? problem(413, 'The request body is larger than the limit of 1024 bytes.')
+        : [200, { accepted: interactions.length, duplicates: 0 }];
     });
     const result = await runAction(record(), { credentials, items: submissions(5) });
     expect(result.error).toBeUndefined();
@@ -121,7 +135,8 @@ describe('batching', () => {
 });
 
 describe('refused interactions', () => {
-  const inFuture = (interaction: Interaction) => (interaction.occurredAt?.startsWith('2999') ? 'more than 5 minutes in the future' : undefined);
+  const inFuture = (interaction: Interaction) =>
+    interaction.occurredAt?.startsWith('2999') ? 'more than 5 minutes in the future' : undefined;
   const items = [
     { contact: 'a', type: 'call', event: 'e0' },
     { contact: 'b', type: 'call', event: 'e1', at: '2999-01-01T00:00:00Z' },
@@ -137,7 +152,8 @@ describe('refused interactions', () => {
     expect(error).toMatchObject({
       name: 'NodeApiError',
       message: 'Invalid request body: 2 problem(s), see errors.',
-      description: 'Input item 1 (contact b), occurredAt: more than 5 minutes in the future\nInput item 3 (contact d), occurredAt: more than 5 minutes in the future',
+      description:
+        'Input item 1 (contact b), occurredAt: more than 5 minutes in the future\nInput item 3 (contact d), occurredAt: more than 5 minutes in the future',
       httpCode: '400',
       context: { itemIndex: 1 },
     });
@@ -158,15 +174,15 @@ describe('refused interactions', () => {
     const result = await runAction(withDates, { credentials, items, settings: continueOnFail });
     expect(result.error).toBeUndefined();
     expect(batchSizes(calls)).toEqual([4, 2]);
-    expect((calls[1]!.body as { interactions: Interaction[] }).interactions.map((interaction) => interaction.id)).toEqual(['e0', 'e2']);
+    expect((calls[1].body as { interactions: Interaction[] }).interactions.map((interaction) => interaction.id)).toEqual(['e0', 'e2']);
     expect(result.items.map((item) => [item.pairedItem, item.json.id ?? null, item.json.error ?? null])).toEqual([
       [{ item: 0 }, 'e0', null],
       [{ item: 1 }, null, 'The service refused this interaction: occurredAt more than 5 minutes in the future'],
       [{ item: 2 }, 'e2', null],
       [{ item: 3 }, null, 'The service refused this interaction: occurredAt more than 5 minutes in the future'],
     ]);
-    expect(result.items[1]!.json).toMatchObject({ httpCode: '400', description: 'occurredAt: more than 5 minutes in the future' });
-    expect(result.items[0]!.json.batch).toEqual({ size: 2, accepted: 2, duplicates: 0 });
+    expect(result.items[1].json).toMatchObject({ httpCode: '400', description: 'occurredAt: more than 5 minutes in the future' });
+    expect(result.items[0].json.batch).toEqual({ size: 2, accepted: 2, duplicates: 0 });
   });
 
   it('with Continue On Fail an error about the whole request fails each item of that batch only', async () => {
@@ -174,9 +190,14 @@ describe('refused interactions', () => {
     serve('post', '/v1/interactions', ({ body }) => {
       call += 1;
       const { interactions } = body as { interactions: unknown[] };
-      return call === 2 ? problem(429, 'More than 1000 requests per second with this API key; retry after a second.') : [200, { accepted: interactions.length, duplicates: 0 }];
+      return call === 2
+        ? problem(429, 'More than 1000 requests per second with this API key; retry after a second.')
+        : [200, { accepted: interactions.length, duplicates: 0 }];
     });
-    const result = await runAction({ ...record(), options: { batchSize: 2 } }, { credentials, items: submissions(5), settings: continueOnFail });
+    const result = await runAction(
+      { ...record(), options: { batchSize: 2 } },
+      { credentials, items: submissions(5), settings: continueOnFail },
+    );
     expect(result.items.map((item) => [item.pairedItem, item.json.error ?? 'recorded', item.json.httpCode ?? null])).toEqual([
       [{ item: 0 }, 'recorded', null],
       [{ item: 1 }, 'recorded', null],

@@ -54,13 +54,16 @@ async function subscription(id: string) {
 
 describe('webhook methods', () => {
   it('create subscribes the node’s webhook URL and keeps the id and secret in the node’s static data', async () => {
-    const trigger = triggerWorkflow({ event: 'score.dropped_below', profile: profile(), threshold: 40, tags: 'vip, key account' }, { webhookBaseUrl });
+    const trigger = triggerWorkflow(
+      { event: 'score.dropped_below', profile: profile(), threshold: 40, tags: 'vip, key account' },
+      { webhookBaseUrl },
+    );
     const hooks = trigger.hook(admin);
     expect(await hooks.checkExists()).toBe(false);
     expect(await hooks.create()).toBe(true);
     const stored = trigger.staticData()!;
     expect(stored).toEqual({ subscriptionId: expect.any(String), secret: expect.stringMatching(/^whsec_/) });
-    const created = await subscription(String(stored.subscriptionId));
+    const created = await subscription(stored.subscriptionId as string);
     expect(created.body).toMatchObject({
       profileId,
       event: 'score.dropped_below',
@@ -77,24 +80,30 @@ describe('webhook methods', () => {
     const trigger = triggerWorkflow({ event: 'score.rose_above', profile: profile(), threshold: 70 }, { webhookBaseUrl });
     await trigger.hook(admin).create();
     const stored = { ...trigger.staticData() };
-    const elsewhere = triggerWorkflow({ event: 'score.rose_above', profile: profile(), threshold: 70 }, { webhookBaseUrl, staticData: { 'node:Engagement Score Trigger': { ...stored } } });
-    const changed = triggerWorkflow({ event: 'score.rose_above', profile: profile(), threshold: 75 }, { webhookBaseUrl, staticData: { 'node:Engagement Score Trigger': { ...stored } } });
+    const elsewhere = triggerWorkflow(
+      { event: 'score.rose_above', profile: profile(), threshold: 70 },
+      { webhookBaseUrl, staticData: { 'node:Engagement Score Trigger': { ...stored } } },
+    );
+    const changed = triggerWorkflow(
+      { event: 'score.rose_above', profile: profile(), threshold: 75 },
+      { webhookBaseUrl, staticData: { 'node:Engagement Score Trigger': { ...stored } } },
+    );
     changed.node.webhookId = trigger.node.webhookId;
     expect(await elsewhere.hook(admin).checkExists()).toBe(false);
     expect(await changed.hook(admin).checkExists()).toBe(false);
-    expect((await subscription(String(stored.subscriptionId))).status).toBe(200);
+    expect((await subscription(stored.subscriptionId as string)).status).toBe(200);
     expect(await trigger.hook(admin).checkExists()).toBe(true);
   });
 
   it('create replaces the stored subscription that no longer fits, so it stops delivering', async () => {
     const trigger = triggerWorkflow({ event: 'score.crossed', profile: profile(), threshold: 60 }, { webhookBaseUrl });
     await trigger.hook(admin).create();
-    const first = String(trigger.staticData()!.subscriptionId);
+    const first = trigger.staticData()!.subscriptionId as string;
     trigger.node.parameters.threshold = 65;
     const hooks = trigger.hook(admin);
     expect(await hooks.checkExists()).toBe(false);
     await hooks.create();
-    const second = String(trigger.staticData()!.subscriptionId);
+    const second = trigger.staticData()!.subscriptionId as string;
     expect(second).not.toBe(first);
     expect((await subscription(first)).status).toBe(404);
     expect((await subscription(second)).body).toMatchObject({ threshold: 65, event: 'score.crossed', tags: null });
@@ -105,14 +114,17 @@ describe('webhook methods', () => {
     const trigger = triggerWorkflow({ event: 'band.changed', profile: profile(), threshold: 40 }, { webhookBaseUrl });
     const hooks = trigger.hook(admin);
     await hooks.create();
-    const id = String(trigger.staticData()!.subscriptionId);
+    const id = trigger.staticData()!.subscriptionId as string;
     expect((await subscription(id)).body).toMatchObject({ event: 'band.changed', threshold: null });
     expect(await hooks.delete()).toBe(true);
     expect((await subscription(id)).status).toBe(404);
     expect(trigger.staticData()).toEqual({});
     expect(await hooks.checkExists()).toBe(false);
 
-    const stale = triggerWorkflow({ event: 'band.changed', profile: profile() }, { webhookBaseUrl, staticData: { 'node:Engagement Score Trigger': { subscriptionId: id, secret: 'whsec_gone' } } });
+    const stale = triggerWorkflow(
+      { event: 'band.changed', profile: profile() },
+      { webhookBaseUrl, staticData: { 'node:Engagement Score Trigger': { subscriptionId: id, secret: 'whsec_gone' } } },
+    );
     expect(await stale.hook(admin).checkExists()).toBe(false);
     expect(await stale.hook(admin).delete()).toBe(true);
     expect(stale.staticData()).toEqual({});
@@ -138,12 +150,15 @@ describe('webhook()', () => {
   beforeAll(async () => {
     trigger = triggerWorkflow({ event: 'score.rose_above', profile: profile(), threshold: 40, tags: 'vip' }, { webhookBaseUrl });
     await trigger.hook(admin).create();
-    secret = String(trigger.staticData()!.secret);
+    secret = trigger.staticData()!.secret as string;
     await service.runJobs();
     await service.admin.put('/v1/contacts/ada', { name: 'Ada', tags: ['vip'] }).expect(201);
     await service.admin.post('/v1/interactions', { interactions: [{ id: 'pay-1', contactId: 'ada', type: 'payment' }] }).expect(200);
     await service.dispatcher().drain();
-    const found = receiver.received.filter((request) => request.body.type === 'score.rose_above' && request.body.contact && (request.body.contact as { id: string }).id === 'ada');
+    const found = receiver.received.filter(
+      (request) =>
+        request.body.type === 'score.rose_above' && request.body.contact && (request.body.contact as { id: string }).id === 'ada',
+    );
     expect(found).toHaveLength(1);
     delivery = found[0]!;
     expect(delivery.path).toBe(new URL(trigger.webhookUrl).pathname);
@@ -156,7 +171,13 @@ describe('webhook()', () => {
     const { result, response } = await trigger.receive({ headers: delivery.headers, rawBody: Buffer.from(delivery.rawBody) }, admin);
     expect(response.ended).toBe(false);
     expect(result.workflowData).toEqual([[{ json: delivery.body }]]);
-    expect(delivery.body).toMatchObject({ type: 'score.rose_above', threshold: 40, score: 50, contact: { id: 'ada', name: 'Ada', tags: ['vip'] }, band: { name: 'Warm' } });
+    expect(delivery.body).toMatchObject({
+      type: 'score.rose_above',
+      threshold: 40,
+      score: 50,
+      contact: { id: 'ada', name: 'Ada', tags: ['vip'] },
+      band: { name: 'Warm' },
+    });
   });
 
   it('answers 401 to a tampered body', async () => {
@@ -164,24 +185,44 @@ describe('webhook()', () => {
     expect(tampered).not.toBe(delivery.rawBody);
     const { result, response } = await trigger.receive({ headers: delivery.headers, rawBody: Buffer.from(tampered) }, admin);
     expect(result).toEqual({ noWebhookResponse: true });
-    expect(response).toMatchObject({ statusCode: 401, body: { error: 'Invalid signature', reason: 'the signature does not match the body' } });
+    expect(response).toMatchObject({
+      statusCode: 401,
+      body: { error: 'Invalid signature', reason: 'the signature does not match the body' },
+    });
   });
 
   it('answers 401 to a delivery signed more than 5 minutes ago, though signed with the right secret', async () => {
-    const stale = await trigger.receive({ headers: { ...delivery.headers, 'x-engagement-signature': sign(delivery.rawBody, now() - 301) }, rawBody: Buffer.from(delivery.rawBody) }, admin);
-    const fresh = await trigger.receive({ headers: { ...delivery.headers, 'x-engagement-signature': sign(delivery.rawBody, now() - 240) }, rawBody: Buffer.from(delivery.rawBody) }, admin);
+    const stale = await trigger.receive(
+      {
+        headers: { ...delivery.headers, 'x-engagement-signature': sign(delivery.rawBody, now() - 301) },
+        rawBody: Buffer.from(delivery.rawBody),
+      },
+      admin,
+    );
+    const fresh = await trigger.receive(
+      {
+        headers: { ...delivery.headers, 'x-engagement-signature': sign(delivery.rawBody, now() - 240) },
+        rawBody: Buffer.from(delivery.rawBody),
+      },
+      admin,
+    );
     expect(stale.response).toMatchObject({ statusCode: 401, body: { reason: 'the signature is older than 5 minutes' } });
     expect(fresh.result.workflowData).toEqual([[{ json: delivery.body }]]);
   });
 
   it('answers 401 to another secret’s signature, to a missing one, and when it holds no secret', async () => {
     const rawBody = Buffer.from(delivery.rawBody);
-    const otherSecret = await trigger.receive({ headers: { ...delivery.headers, 'x-engagement-signature': sign(delivery.rawBody, now(), 'whsec_other') }, rawBody }, admin);
+    const otherSecret = await trigger.receive(
+      { headers: { ...delivery.headers, 'x-engagement-signature': sign(delivery.rawBody, now(), 'whsec_other') }, rawBody },
+      admin,
+    );
     const { 'x-engagement-signature': _signature, ...unsigned } = delivery.headers;
     const missing = await trigger.receive({ headers: unsigned, rawBody }, admin);
     const forgotten = triggerWorkflow({ event: 'score.rose_above', profile: profile(), threshold: 40 });
     const noSecret = await forgotten.receive({ headers: delivery.headers, rawBody }, admin);
-    expect([otherSecret, missing, noSecret].map(({ response }) => [response.statusCode, (response.body as { reason: string }).reason])).toEqual([
+    expect(
+      [otherSecret, missing, noSecret].map(({ response }) => [response.statusCode, (response.body as { reason: string }).reason]),
+    ).toEqual([
       [401, 'the signature does not match the body'],
       [401, 'the X-Engagement-Signature header is missing'],
       [401, 'this trigger holds no subscription secret; deactivate and activate the workflow'],
@@ -199,8 +240,16 @@ describe('verifySignature', () => {
     ['a fresh signature', `t=${now},v1=${v1(now)}`, { valid: true }],
     ['one of several v1 values (a rotated secret)', `t=${now},v1=${v1(now, 'whsec_old')},v1=${v1(now)}`, { valid: true }],
     ['one exactly 5 minutes old', `t=${now - 300},v1=${v1(now - 300)}`, { valid: true }],
-    ['one 5 minutes and a second old', `t=${now - 301},v1=${v1(now - 301)}`, { valid: false, reason: 'the signature is older than 5 minutes' }],
-    ['one dated well ahead', `t=${now + 301},v1=${v1(now + 301)}`, { valid: false, reason: 'the signature is dated more than 5 minutes ahead' }],
+    [
+      'one 5 minutes and a second old',
+      `t=${now - 301},v1=${v1(now - 301)}`,
+      { valid: false, reason: 'the signature is older than 5 minutes' },
+    ],
+    [
+      'one dated well ahead',
+      `t=${now + 301},v1=${v1(now + 301)}`,
+      { valid: false, reason: 'the signature is dated more than 5 minutes ahead' },
+    ],
     ['one without a timestamp', `v1=${v1(now)}`, { valid: false, reason: 'the signature has no timestamp' }],
     ['one whose timestamp is not a number', `t=soon,v1=${v1('soon')}`, { valid: false, reason: 'the signature has no timestamp' }],
     ['a truncated digest', `t=${now},v1=${v1(now).slice(0, 32)}`, { valid: false, reason: 'the signature does not match the body' }],

@@ -43,7 +43,7 @@ describe('kill -9 during concurrent ingest streams', () => {
         }
       }
     });
-    await eventually(async () => (acknowledged.size >= 8 ? true : undefined), 30_000, 'a few acknowledged batches');
+    await eventually(() => Promise.resolve(acknowledged.size >= 8 ? true : undefined), 30_000, 'a few acknowledged batches');
     await sleep(150);
     await service.kill9();
     stopStreams = true;
@@ -64,7 +64,9 @@ describe('kill -9 during concurrent ingest streams', () => {
         if (answer.body.accepted === 0) resentCommitted++;
       }
     }
-    const stored = await database.db.query<{ n: number; distinct: number }>('SELECT count(*)::int AS n, count(DISTINCT id)::int AS distinct FROM interactions');
+    const stored = await database.db.query<{ n: number; distinct: number }>(
+      'SELECT count(*)::int AS n, count(DISTINCT id)::int AS distinct FROM interactions',
+    );
     expect(stored.rows[0]).toEqual({ n: sent.length * SIZE, distinct: sent.length * SIZE });
     expect(resentCommitted).toBeLessThanOrEqual(4);
     if (process.env.RELIABILITY_REPORT) console.log({ sent: sent.length, acknowledged: acknowledged.size, resentCommitted });
@@ -73,7 +75,10 @@ describe('kill -9 during concurrent ingest streams', () => {
     const listed = new Map<string, number>();
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string; score: number }[]; nextCursor: string | null } } = await service.request('GET', `/v1/contacts?profileId=${profileId}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { items: { id: string; score: number }[]; nextCursor: string | null } } = await service.request(
+        'GET',
+        `/v1/contacts?profileId=${profileId}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       for (const item of page.body.items) listed.set(item.id, item.score);
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -83,7 +88,11 @@ describe('kill -9 during concurrent ingest streams', () => {
       expect(single.body.score).toBeCloseTo(listed.get(contactId)!, 1);
     }
     const republished = await service.request('POST', `/v1/profiles/${profileId}/publish`, {});
-    await eventually(async () => ((await service!.request('GET', `/v1/jobs/${republished.body.job.id}`)).body.state === 'succeeded' ? true : undefined), 60_000, 'the republish');
+    await eventually(
+      async () => ((await service!.request('GET', `/v1/jobs/${republished.body.job.id}`)).body.state === 'succeeded' ? true : undefined),
+      60_000,
+      'the republish',
+    );
     const recomputed = await service.request('GET', `/v1/contacts?profileId=${profileId}&limit=1000`);
     for (const item of recomputed.body.items as { id: string; score: number }[]) expect(item.score).toBeCloseTo(listed.get(item.id)!, 1);
   }, 120_000);

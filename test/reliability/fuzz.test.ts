@@ -70,12 +70,27 @@ function deeplyNested(depth: number): unknown {
 
 const anything = fc.oneof(
   { weight: 6, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
-  { weight: 1, arbitrary: fc.constantFrom(deeplyNested(40), deeplyNested(2000), { constructor: null }, { constructor: 'Bob', __proto__x: 1 }, JSON.parse('{"__proto__": {"polluted": true}}')) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      deeplyNested(40),
+      deeplyNested(2000),
+      { constructor: null },
+      { constructor: 'Bob', __proto__x: 1 },
+      JSON.parse('{"__proto__": {"polluted": true}}'),
+    ),
+  },
 );
 
 describe('every endpoint under generated input', () => {
   let service: TestService;
-  let document: { paths: Record<string, Record<string, { parameters?: Operation['parameters']; requestBody?: { content: { 'application/json': { schema: JsonSchema } } } }>>; components: { schemas: Record<string, JsonSchema> } };
+  let document: {
+    paths: Record<
+      string,
+      Record<string, { parameters?: Operation['parameters']; requestBody?: { content: { 'application/json': { schema: JsonSchema } } } }>
+    >;
+    components: { schemas: Record<string, JsonSchema> };
+  };
   const known: Record<string, string[]> = {};
   /** Realistic bodies per operation, which the generator also mutates. */
   const seeds: Record<string, unknown[]> = {};
@@ -85,9 +100,18 @@ describe('every endpoint under generated input', () => {
     const profileId = await publishProfile(service, exampleProfile('engagement-highlevel'));
     const relationshipId = await publishProfile(service, exampleProfile('relationship-strength'));
     await service.admin.put('/v1/contacts/ann', { name: 'Ann', accountId: 'acme', tags: ['vip'], attributes: { plan: 'pro' } }).expect(201);
-    await service.admin.post('/v1/interactions', { interactions: [{ id: 'i1', contactId: 'ann', type: 'meeting', actorId: 'rep-1' }, { id: 'i2', contactId: 'bob', type: 'email_open' }] }).expect(200);
+    await service.admin
+      .post('/v1/interactions', {
+        interactions: [
+          { id: 'i1', contactId: 'ann', type: 'meeting', actorId: 'rep-1' },
+          { id: 'i2', contactId: 'bob', type: 'email_open' },
+        ],
+      })
+      .expect(200);
     await service.admin.put('/v1/members/rep-1', { name: 'Rep One' }).expect(201);
-    const subscription = await service.admin.post('/v1/subscriptions', { profileId, event: 'score.dropped_below', threshold: 40, url: 'http://127.0.0.1:9/hook' }).expect(201);
+    const subscription = await service.admin
+      .post('/v1/subscriptions', { profileId, event: 'score.dropped_below', threshold: 40, url: 'http://127.0.0.1:9/hook' })
+      .expect(201);
     const key = await service.admin.post('/v1/keys', { role: 'reader' }).expect(201);
     const job = (await service.admin.get(`/v1/profiles/${profileId}`)).body;
     known.id = [profileId, relationshipId, subscription.body.id as string, key.body.id as string, '00000000-0000-0000-0000-000000000000'];
@@ -96,20 +120,63 @@ describe('every endpoint under generated input', () => {
     known.actorId = ['rep-1'];
     known.profileId = [profileId, relationshipId];
     void job;
-    const cursors = await Promise.all(['/v1/contacts?limit=1', '/v1/contacts?limit=1&sort=-lastInteractionAt', `/v1/contacts?limit=1&profileId=${profileId}`, '/v1/members?limit=1'].map(async (path) => (await service.admin.get(path)).body.nextCursor as string | null));
+    const cursors = await Promise.all(
+      [
+        '/v1/contacts?limit=1',
+        '/v1/contacts?limit=1&sort=-lastInteractionAt',
+        `/v1/contacts?limit=1&profileId=${profileId}`,
+        '/v1/members?limit=1',
+      ].map(async (path) => (await service.admin.get(path)).body.nextCursor as string | null),
+    );
     known.cursor = cursors.filter((cursor): cursor is string => typeof cursor === 'string');
     known.tag = ['vip', 'none'];
     known.band = ((exampleProfile('engagement-highlevel').bands ?? []) as { name: string }[]).map((band) => band.name);
-    const profiles = [exampleProfile('engagement-highlevel'), exampleProfile('relationship-strength'), exampleProfile('likelihood-to-renew')];
+    const profiles = [
+      exampleProfile('engagement-highlevel'),
+      exampleProfile('relationship-strength'),
+      exampleProfile('likelihood-to-renew'),
+    ];
     seeds.createProfile = profiles;
     seeds.updateProfile = profiles;
-    seeds.previewProfile = [{ contactIds: ['ann', 'bob'] }, { interactions: [{ contactId: 'zed', type: 'meeting', occurredAt: '2026-05-30T10:00:00Z' }] }];
+    seeds.previewProfile = [
+      { contactIds: ['ann', 'bob'] },
+      { interactions: [{ contactId: 'zed', type: 'meeting', occurredAt: '2026-05-30T10:00:00Z' }] },
+    ];
     seeds.publishProfile = [{ notify: true }, {}];
-    seeds.recordInteractions = [{ interactions: [{ id: 'n1', contactId: 'ann', type: 'meeting', actorId: 'rep-1', properties: { minutes: 30 } }, { contactId: 'cy', type: 'email_open', occurredAt: '2026-05-01T00:00:00Z' }] }];
-    seeds.upsertContact = [{ name: 'Ann B', email: 'ann@example.com', tags: ['vip'], attributes: { dndAll: true, plan: 'pro' }, accountId: 'acme', ownerId: 'rep-1' }];
-    seeds.upsertContacts = [{ contacts: [{ id: 'd1', name: 'D', attributes: { constructor: 'x' } }, { id: 'd2', tags: [] }] }];
-    seeds.createSubscription = [{ profileId, event: 'score.rose_above', threshold: 50, url: 'http://127.0.0.1:9/x', tags: ['vip'] }, { profileId: relationshipId, event: 'band.changed', url: 'http://127.0.0.1:9/y' }];
-    seeds.adjustScore = [{ delta: 5, reason: 'met at a fair' }, { set: 42, reason: 'manual' }];
+    seeds.recordInteractions = [
+      {
+        interactions: [
+          { id: 'n1', contactId: 'ann', type: 'meeting', actorId: 'rep-1', properties: { minutes: 30 } },
+          { contactId: 'cy', type: 'email_open', occurredAt: '2026-05-01T00:00:00Z' },
+        ],
+      },
+    ];
+    seeds.upsertContact = [
+      {
+        name: 'Ann B',
+        email: 'ann@example.com',
+        tags: ['vip'],
+        attributes: { dndAll: true, plan: 'pro' },
+        accountId: 'acme',
+        ownerId: 'rep-1',
+      },
+    ];
+    seeds.upsertContacts = [
+      {
+        contacts: [
+          { id: 'd1', name: 'D', attributes: { constructor: 'x' } },
+          { id: 'd2', tags: [] },
+        ],
+      },
+    ];
+    seeds.createSubscription = [
+      { profileId, event: 'score.rose_above', threshold: 50, url: 'http://127.0.0.1:9/x', tags: ['vip'] },
+      { profileId: relationshipId, event: 'band.changed', url: 'http://127.0.0.1:9/y' },
+    ];
+    seeds.adjustScore = [
+      { delta: 5, reason: 'met at a fair' },
+      { set: 42, reason: 'manual' },
+    ];
     seeds.upsertMember = [{ name: 'Rep', email: 'rep@example.com' }];
     seeds.createKey = [{ role: 'writer', name: 'etl' }];
     document = (await service.http.get('/openapi.json')).body;
@@ -118,7 +185,7 @@ describe('every endpoint under generated input', () => {
 
   function resolve(schema: JsonSchema): JsonSchema {
     if (!schema.$ref) return schema;
-    return resolve(document.components.schemas[schema.$ref.replace('#/components/schemas/', '')]!);
+    return resolve(document.components.schemas[schema.$ref.replace('#/components/schemas/', '')]);
   }
 
   /** Values the schema accepts (as far as its JSON Schema says), with the ids the test created mixed in. */
@@ -133,28 +200,43 @@ describe('every endpoint under generated input', () => {
     switch (types[0]) {
       case 'object': {
         if (depth > 5) return fc.constant({});
-        const properties = Object.fromEntries(Object.entries(s.properties ?? {}).map(([key, value]) => [key, valid(value, key, depth + 1)]));
-        if (Object.keys(properties).length === 0) return fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
+        const properties = Object.fromEntries(
+          Object.entries(s.properties ?? {}).map(([key, value]) => [key, valid(value, key, depth + 1)]),
+        );
+        if (Object.keys(properties).length === 0)
+          return fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
         return fc.record(properties, { requiredKeys: (s.required ?? []).filter((key) => key in properties) });
       }
       case 'array':
-        return fc.array(s.items ? valid(s.items, name, depth + 1) : fc.jsonValue({ maxDepth: 2 }), { minLength: Number(s.minItems ?? 0), maxLength: Math.min(3, Number(s.maxItems ?? 3)) });
+        return fc.array(s.items ? valid(s.items, name, depth + 1) : fc.jsonValue({ maxDepth: 2 }), {
+          minLength: Number(s.minItems ?? 0),
+          maxLength: Math.min(3, Number(s.maxItems ?? 3)),
+        });
       case 'string': {
-        const known_ = name && known[name] ? [fc.constantFrom(...known[name]!)] : [];
+        const known_ = name && known[name] ? [fc.constantFrom(...known[name])] : [];
         const minLength = Number(s.minLength ?? 0);
         const maxLength = Math.min(Number(s.maxLength ?? 20), 20);
         const formatted =
-          s.format === 'date-time' ? fc.date({ min: new Date('2000-01-01'), max: new Date('2026-06-01'), noInvalidDate: true }).map((date) => date.toISOString())
-          : s.format === 'uuid' ? fc.uuid({ version: 4 })
-          : s.format === 'email' ? fc.constantFrom('ann@example.com', 'x.y@test.org')
-          : typeof s.pattern === 'string' ? fc.stringMatching(new RegExp(s.pattern))
-          : fc.string({ minLength: Math.min(minLength, maxLength), maxLength });
-        return known_.length > 0 ? fc.oneof({ weight: 3, arbitrary: known_[0]! }, { weight: 1, arbitrary: formatted }) : formatted;
+          s.format === 'date-time'
+            ? fc.date({ min: new Date('2000-01-01'), max: new Date('2026-06-01'), noInvalidDate: true }).map((date) => date.toISOString())
+            : s.format === 'uuid'
+              ? fc.uuid({ version: 4 })
+              : s.format === 'email'
+                ? fc.constantFrom('ann@example.com', 'x.y@test.org')
+                : typeof s.pattern === 'string'
+                  ? fc.stringMatching(new RegExp(s.pattern))
+                  : fc.string({ minLength: Math.min(minLength, maxLength), maxLength });
+        return known_.length > 0 ? fc.oneof({ weight: 3, arbitrary: known_[0] }, { weight: 1, arbitrary: formatted }) : formatted;
       }
       case 'integer':
         return fc.integer({ min: Math.max(-1e6, Number(s.minimum ?? -1e6)), max: Math.min(1e6, Number(s.maximum ?? 1e6)) });
       case 'number':
-        return fc.double({ min: Math.max(-1e6, Number(s.minimum ?? -1e6)), max: Math.min(1e6, Number(s.maximum ?? 1e6)), noNaN: true, noDefaultInfinity: true });
+        return fc.double({
+          min: Math.max(-1e6, Number(s.minimum ?? -1e6)),
+          max: Math.min(1e6, Number(s.maximum ?? 1e6)),
+          noNaN: true,
+          noDefaultInfinity: true,
+        });
       case 'boolean':
         return fc.boolean();
       case 'null':
@@ -164,7 +246,13 @@ describe('every endpoint under generated input', () => {
     }
   }
 
-  const strange = fc.oneof(fc.constantFrom(...hostileStrings), fc.constantFrom(...hostileNumbers), fc.constant(null), fc.constant([]), anything);
+  const strange = fc.oneof(
+    fc.constantFrom(...hostileStrings),
+    fc.constantFrom(...hostileNumbers),
+    fc.constant(null),
+    fc.constant([]),
+    anything,
+  );
 
   /** The value with one place in it (the root, a property, an item) replaced by something hostile. */
   function mutateOnePlace(value: unknown, choice: number, replacement: unknown): unknown {
@@ -179,7 +267,7 @@ describe('every endpoint under generated input', () => {
         }
       }
     }
-    const place = places[choice % places.length]!;
+    const place = places[choice % places.length];
     if (!place.parent) return replacement;
     (place.parent as Record<string | number, unknown>)[place.key] = replacement;
     return value;
@@ -187,40 +275,80 @@ describe('every endpoint under generated input', () => {
 
   /** Mostly what the schema accepts, often with one hostile place, sometimes anything at all. */
   function valueOf(schema: JsonSchema, name: string | undefined, seeds: unknown[] = []): fc.Arbitrary<unknown> {
-    const base = seeds.length > 0 ? fc.oneof({ weight: 2, arbitrary: valid(schema, name, 0) }, { weight: 3, arbitrary: fc.constantFrom(...seeds).map((seed) => structuredClone(seed)) }) : valid(schema, name, 0);
+    const base =
+      seeds.length > 0
+        ? fc.oneof(
+            { weight: 2, arbitrary: valid(schema, name, 0) },
+            { weight: 3, arbitrary: fc.constantFrom(...seeds).map((seed) => structuredClone(seed)) },
+          )
+        : valid(schema, name, 0);
     return fc.oneof(
       { weight: 5, arbitrary: base },
-      { weight: 4, arbitrary: fc.tuple(base, fc.nat(), strange).map(([value, choice, replacement]) => mutateOnePlace(structuredClone(value), choice, replacement)) },
+      {
+        weight: 4,
+        arbitrary: fc
+          .tuple(base, fc.nat(), strange)
+          .map(([value, choice, replacement]) => mutateOnePlace(structuredClone(value), choice, replacement)),
+      },
       { weight: 1, arbitrary: strange },
     );
   }
 
   async function fingerprint(): Promise<string> {
-    const tables = ['workspaces', 'api_keys', 'contacts', 'interactions', 'profiles', 'profile_versions', 'score_ledger', 'score_adjustments', 'scores', 'jobs', 'subscriptions', 'deliveries', 'members'];
+    const tables = [
+      'workspaces',
+      'api_keys',
+      'contacts',
+      'interactions',
+      'profiles',
+      'profile_versions',
+      'score_ledger',
+      'score_adjustments',
+      'scores',
+      'jobs',
+      'subscriptions',
+      'deliveries',
+      'members',
+    ];
     const { rows } = await service.database.db.query<{ state: string }>(
       `SELECT md5(concat_ws('|', ${tables.map((table) => `(SELECT coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '') FROM ${table} t)`).join(', ')})) AS state`,
     );
-    return rows[0]!.state;
+    return rows[0].state;
   }
 
   function operations(): Operation[] {
     // Deletions last, so that what they remove is there for every other operation.
-    return Object.entries(document.paths).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, operation]) => ({
-        operationId: (operation as { operationId: string }).operationId,
-        method,
-        path,
-        parameters: (operation.parameters ?? []) as Operation['parameters'],
-        body: operation.requestBody?.content['application/json'].schema,
-      })),
-    ).sort((x, y) => Number(x.method === 'delete') - Number(y.method === 'delete'));
+    return Object.entries(document.paths)
+      .flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => ({
+          operationId: (operation as { operationId: string }).operationId,
+          method,
+          path,
+          parameters: operation.parameters ?? [],
+          body: operation.requestBody?.content['application/json'].schema,
+        })),
+      )
+      .sort((x, y) => Number(x.method === 'delete') - Number(y.method === 'delete'));
   }
 
   /** Percent-encodes a path segment, lone surrogates included (as the bytes a sloppy client would send). */
   const encodeSegment = (value: string) =>
-    [...value].map((character) => (character.isWellFormed() ? encodeURIComponent(character) : [...Buffer.from([0xed, 0xa0 | ((character.charCodeAt(0) >> 6) & 0x1f), 0x80 | (character.charCodeAt(0) & 0x3f)])].map((byte) => `%${byte.toString(16).toUpperCase()}`).join(''))).join('');
+    [...value]
+      .map((character) =>
+        character.isWellFormed()
+          ? encodeURIComponent(character)
+          : [...Buffer.from([0xed, 0xa0 | ((character.charCodeAt(0) >> 6) & 0x1f), 0x80 | (character.charCodeAt(0) & 0x3f)])]
+              .map((byte) => `%${byte.toString(16).toUpperCase()}`)
+              .join(''),
+      )
+      .join('');
 
-  const asQueryValue = (value: unknown): string | string[] => (Array.isArray(value) ? value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))) : typeof value === 'string' ? value : JSON.stringify(value));
+  const asQueryValue = (value: unknown): string | string[] =>
+    Array.isArray(value)
+      ? value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item)))
+      : typeof value === 'string'
+        ? value
+        : JSON.stringify(value);
 
   it('answers every generated request with a 2xx or a 4xx problem, and a 4xx stores nothing', async () => {
     const failures: string[] = [];
@@ -230,21 +358,46 @@ describe('every endpoint under generated input', () => {
       const pathParameters = operation.parameters.filter((parameter) => parameter.in === 'path');
       const queryParameters = operation.parameters.filter((parameter) => parameter.in === 'query');
       const request = fc.record({
-        path: fc.record(Object.fromEntries(pathParameters.map((parameter) => [parameter.name, fc.oneof({ weight: 9, arbitrary: valid(parameter.schema, parameter.name, 0) }, { weight: 1, arbitrary: strange })]))),
-        query: fc.oneof(
-          { weight: 3, arbitrary: fc.record(Object.fromEntries(queryParameters.map((parameter) => [parameter.name, valid(parameter.schema, parameter.name, 0)])), { requiredKeys: [] }) },
-          { weight: 1, arbitrary: fc.record(Object.fromEntries(queryParameters.map((parameter) => [parameter.name, valueOf(parameter.schema, parameter.name)])), { requiredKeys: [] }) },
+        path: fc.record(
+          Object.fromEntries(
+            pathParameters.map((parameter) => [
+              parameter.name,
+              fc.oneof({ weight: 9, arbitrary: valid(parameter.schema, parameter.name, 0) }, { weight: 1, arbitrary: strange }),
+            ]),
+          ),
         ),
-        extraQuery: fc.option(fc.dictionary(fc.constantFrom('unknown', 'limit', 'cursor', 'profileId'), fc.constantFrom(...hostileStrings), { maxKeys: 2 }), { freq: 5 }),
+        query: fc.oneof(
+          {
+            weight: 3,
+            arbitrary: fc.record(
+              Object.fromEntries(queryParameters.map((parameter) => [parameter.name, valid(parameter.schema, parameter.name, 0)])),
+              { requiredKeys: [] },
+            ),
+          },
+          {
+            weight: 1,
+            arbitrary: fc.record(
+              Object.fromEntries(queryParameters.map((parameter) => [parameter.name, valueOf(parameter.schema, parameter.name)])),
+              { requiredKeys: [] },
+            ),
+          },
+        ),
+        extraQuery: fc.option(
+          fc.dictionary(fc.constantFrom('unknown', 'limit', 'cursor', 'profileId'), fc.constantFrom(...hostileStrings), { maxKeys: 2 }),
+          { freq: 5 },
+        ),
         body: operation.body ? valueOf(operation.body, undefined, seeds[operation.operationId] ?? []) : fc.constant(undefined),
       });
       await fc.assert(
         fc.asyncProperty(request, async ({ path, query, extraQuery, body }) => {
-          const url = operation.path.replace(/\{(\w+)\}/g, (_all, name: string) => encodeSegment(typeof path[name] === 'string' ? (path[name] as string) : JSON.stringify(path[name])));
+          const url = operation.path.replace(/\{(\w+)\}/g, (_all, name: string) =>
+            encodeSegment(typeof path[name] === 'string' ? path[name] : JSON.stringify(path[name])),
+          );
           const search = new URLSearchParams();
-          for (const [name, value] of Object.entries({ ...query, ...(extraQuery ?? {}) })) for (const item of [asQueryValue(value)].flat()) search.append(name, item);
+          for (const [name, value] of Object.entries({ ...query, ...(extraQuery ?? {}) }))
+            for (const item of [asQueryValue(value)].flat()) search.append(name, item);
           const before = operation.method === 'get' ? '' : await fingerprint();
-          const target = `${url}${search.size > 0 ? `?${search}` : ''}`;
+          const target = `${url}${search.size > 0 ? `?${search.toString()}` : ''}`;
           const call = service.admin[operation.method as 'get' | 'post' | 'put' | 'delete'](target);
           const response = body === undefined ? await call : await call.send(JSON.stringify(body)).set('Content-Type', 'application/json');
           requests++;
@@ -269,10 +422,14 @@ describe('every endpoint under generated input', () => {
 
   it('refuses bodies that are not JSON, or not UTF-8, with a 400 or 415', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), fc.constantFrom('application/json', 'application/json; charset=latin1', 'text/plain', 'application/json; charset=utf-16'), async (bytes, type) => {
-        const response = await service.admin.post('/v1/interactions').set('Content-Type', type).send(Buffer.from(bytes));
-        expect([400, 415]).toContain(response.status);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.constantFrom('application/json', 'application/json; charset=latin1', 'text/plain', 'application/json; charset=utf-16'),
+        async (bytes, type) => {
+          const response = await service.admin.post('/v1/interactions').set('Content-Type', type).send(Buffer.from(bytes));
+          expect([400, 415]).toContain(response.status);
+        },
+      ),
       { numRuns: 100 },
     );
   });

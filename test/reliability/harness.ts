@@ -14,6 +14,7 @@ export type RunningService = {
   base: string;
   port: number;
   process: Spawned;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are asserted on, whatever their shape
   request(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; body: any }>;
   /** SIGTERM, and the exit code with how long it took. */
   terminate(): Promise<{ code: number | null; ms: number }>;
@@ -23,7 +24,11 @@ export type RunningService = {
 
 export async function startService(env: Record<string, string>, port?: number): Promise<RunningService> {
   const chosen = port ?? (await freePort());
-  const spawned = runFromSources('service/main.ts', [], cleanEnv({ PORT: String(chosen), ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', ...env }));
+  const spawned = runFromSources(
+    'service/main.ts',
+    [],
+    cleanEnv({ PORT: String(chosen), ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', ...env }),
+  );
   await spawned.waitFor(/listening on http:\/\/[^\s]+/, 60_000);
   const base = `http://127.0.0.1:${chosen}`;
   let exitCode: number | null | undefined;
@@ -62,7 +67,13 @@ export async function startService(env: Record<string, string>, port?: number): 
 }
 
 /** An embedded PostgreSQL server of the test's own, which it may stop and start again (same port, same data). */
-export async function ownDatabaseServer(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void>; dispose(): Promise<void>; terminateServiceConnections(): Promise<number> }> {
+export async function ownDatabaseServer(): Promise<{
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  dispose(): Promise<void>;
+  terminateServiceConnections(): Promise<number>;
+}> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'es-reliability-'));
   const port = await freePort();
   let server: EmbeddedDatabase | undefined = await startEmbedded({ dataDir, port });
@@ -111,11 +122,15 @@ export async function publishEngagementProfile(service: RunningService): Promise
 }
 
 export async function waitForJob(service: RunningService, jobId: string, timeoutMs: number): Promise<Record<string, unknown>> {
-  return eventually(async () => {
-    const job = await service.request('GET', `/v1/jobs/${jobId}`);
-    if (job.status === 200 && (job.body.state === 'succeeded' || job.body.state === 'failed')) return job.body as Record<string, unknown>;
-    return undefined;
-  }, timeoutMs, `job ${jobId} to finish`);
+  return eventually(
+    async () => {
+      const job = await service.request('GET', `/v1/jobs/${jobId}`);
+      if (job.status === 200 && (job.body.state === 'succeeded' || job.body.state === 'failed')) return job.body as Record<string, unknown>;
+      return undefined;
+    },
+    timeoutMs,
+    `job ${jobId} to finish`,
+  );
 }
 
 /** Polls until `check` returns a value (errors count as "not yet"). */
@@ -129,7 +144,8 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

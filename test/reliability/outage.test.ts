@@ -29,7 +29,9 @@ function runLoad(service: RunningService, profileId: string, streamBase: number)
   const ingest = [0, 1].map(async (offset) => {
     const stream = streamBase + offset;
     for (let batch = 0; running; batch++) {
-      const answer = await service.request('POST', '/v1/interactions', batchOf(stream, batch, 100, 300)).catch((error: Error) => ({ status: 0, headers: new Headers(), body: error.message }));
+      const answer = await service
+        .request('POST', '/v1/interactions', batchOf(stream, batch, 100, 300))
+        .catch((error: Error) => ({ status: 0, headers: new Headers(), body: error.message }));
       note('ingest', answer);
       if (answer.status === 200) acknowledged.push({ stream, batch });
       else await sleep(100);
@@ -37,7 +39,9 @@ function runLoad(service: RunningService, profileId: string, streamBase: number)
   });
   const reads = (async () => {
     for (let index = 0; running; index++) {
-      const answer = await service.request('GET', `/v1/profiles/${profileId}/scores/c${index % 300}`).catch((error: Error) => ({ status: 0, headers: new Headers(), body: error.message }));
+      const answer = await service
+        .request('GET', `/v1/profiles/${profileId}/scores/c${index % 300}`)
+        .catch((error: Error) => ({ status: 0, headers: new Headers(), body: error.message }));
       // A contact that has no interaction yet is a 404 before the outage as after it.
       if (answer.status !== 404) note('read', answer);
       await sleep(20);
@@ -72,7 +76,12 @@ describe('database outages under load', () => {
     });
     profileId = await publishEngagementProfile(service);
     // Every contact's first meeting crosses 5 on the way up: a delivery per new contact.
-    const subscription = await service.request('POST', '/v1/subscriptions', { profileId, event: 'score.rose_above', threshold: 5, url: receiver.url });
+    const subscription = await service.request('POST', '/v1/subscriptions', {
+      profileId,
+      event: 'score.rose_above',
+      threshold: 5,
+      url: receiver.url,
+    });
     expect(subscription.status).toBe(201);
   }, 120_000);
 
@@ -84,14 +93,27 @@ describe('database outages under load', () => {
 
   async function expectRecovered(load: Load, jobId: string) {
     await load.stop();
-    if (process.env.RELIABILITY_REPORT) console.log({ statuses: Object.fromEntries(load.statuses), acknowledged: load.acknowledged.length, log: service.process.output().split('\n').map((line) => line.match(/"msg":"([^"]*)"/)?.[1]).filter(Boolean) });
+    if (process.env.RELIABILITY_REPORT)
+      console.log({
+        statuses: Object.fromEntries(load.statuses),
+        acknowledged: load.acknowledged.length,
+        log: service.process
+          .output()
+          .split('\n')
+          .map((line) => line.match(/"msg":"([^"]*)"/)?.[1])
+          .filter(Boolean),
+      });
     expect(service.alive()).toBe(true);
     expect(load.problems).toEqual([]);
     await eventually(async () => ((await service.request('GET', '/readyz')).status === 200 ? true : undefined), 20_000, '/readyz');
-    const job = await eventually(async () => {
-      const answer = await service.request('GET', `/v1/jobs/${jobId}`);
-      return answer.body.state === 'succeeded' || answer.body.state === 'failed' ? answer.body : undefined;
-    }, 60_000, 'the publish job');
+    const job = await eventually(
+      async () => {
+        const answer = await service.request('GET', `/v1/jobs/${jobId}`);
+        return answer.body.state === 'succeeded' || answer.body.state === 'failed' ? answer.body : undefined;
+      },
+      60_000,
+      'the publish job',
+    );
     expect(job).toMatchObject({ state: 'succeeded' });
     // Every acknowledged batch is there: sending it again changes nothing.
     for (const { stream, batch } of load.acknowledged) {
@@ -101,11 +123,15 @@ describe('database outages under load', () => {
     // Every delivery owed is delivered, however often its recording was cut off.
     const subscriptions = await service.request('GET', `/v1/subscriptions?profileId=${profileId}`);
     const subscriptionId = subscriptions.body.items[0].id as string;
-    await eventually(async () => {
-      const log = await service.request('GET', `/v1/subscriptions/${subscriptionId}/deliveries?limit=200`);
-      const pending = (log.body.items as { state: string }[]).filter((delivery) => delivery.state !== 'delivered');
-      return log.body.items.length > 0 && pending.length === 0 ? true : undefined;
-    }, 45_000, 'every delivery delivered');
+    await eventually(
+      async () => {
+        const log = await service.request('GET', `/v1/subscriptions/${subscriptionId}/deliveries?limit=200`);
+        const pending = (log.body.items as { state: string }[]).filter((delivery) => delivery.state !== 'delivered');
+        return log.body.items.length > 0 && pending.length === 0 ? true : undefined;
+      },
+      45_000,
+      'every delivery delivered',
+    );
     const delivered = new Set(receiver.received.map((request) => request.headers['x-engagement-event-id']));
     const log = await service.request('GET', `/v1/subscriptions/${subscriptionId}/deliveries?limit=200`);
     for (const delivery of log.body.items as { id: string }[]) expect(delivered.has(delivery.id)).toBe(true);

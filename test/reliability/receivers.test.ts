@@ -76,7 +76,7 @@ describe('hostile webhook receivers', () => {
     const healthy = await startReceiver();
     receivers.push(healthy);
     const slow = await httpReceiver((_req, res) => {
-      timers.push(setTimeout(() => res.end('late'), 3 * TIMEOUT_MS) as unknown as NodeJS.Timeout);
+      timers.push(setTimeout(() => res.end('late'), 3 * TIMEOUT_MS));
     });
     const dripping = await httpReceiver((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
@@ -100,10 +100,24 @@ describe('hostile webhook receivers', () => {
       WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
     });
     const profileId = await publishEngagementProfile(service);
-    const urls = { healthy: healthy.url, down, slow: slow.url, dripping: dripping.url, silent: silent.url, redirect: redirect.url, garbage: garbage.url };
+    const urls = {
+      healthy: healthy.url,
+      down,
+      slow: slow.url,
+      dripping: dripping.url,
+      silent: silent.url,
+      redirect: redirect.url,
+      garbage: garbage.url,
+    };
     const subscriptions: Record<string, string> = {};
     for (const [name, url] of Object.entries(urls)) {
-      const created = await service.request('POST', '/v1/subscriptions', { profileId, event: 'score.rose_above', threshold: 5, url, description: name });
+      const created = await service.request('POST', '/v1/subscriptions', {
+        profileId,
+        event: 'score.rose_above',
+        threshold: 5,
+        url,
+        description: name,
+      });
       expect(created.status).toBe(201);
       subscriptions[name] = created.body.id;
     }
@@ -111,10 +125,16 @@ describe('hostile webhook receivers', () => {
     // 40 contacts cross 5 at once: 40 deliveries for each of the 7 receivers.
     const CONTACTS = 40;
     const sentAt = Date.now();
-    const recorded = await service.request('POST', '/v1/interactions', { interactions: Array.from({ length: CONTACTS }, (_, index) => ({ id: `m${index}`, contactId: `c${index}`, type: 'meeting' })) });
+    const recorded = await service.request('POST', '/v1/interactions', {
+      interactions: Array.from({ length: CONTACTS }, (_, index) => ({ id: `m${index}`, contactId: `c${index}`, type: 'meeting' })),
+    });
     expect(recorded.body).toEqual({ accepted: CONTACTS, duplicates: 0 });
 
-    await eventually(async () => (healthy.received.length >= CONTACTS ? true : undefined), 15_000, 'the healthy receiver to get every delivery');
+    await eventually(
+      () => Promise.resolve(healthy.received.length >= CONTACTS ? true : undefined),
+      15_000,
+      'the healthy receiver to get every delivery',
+    );
     const latest = Math.max(...healthy.received.map((request) => request.at - sentAt));
     // One timeout, plus the poll interval and scheduling on a busy two-core machine.
     if (process.env.RELIABILITY_REPORT) console.log({ healthyLatestMs: latest });

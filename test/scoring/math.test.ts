@@ -10,11 +10,17 @@ const rule = (name: string, points: number) => ({
 });
 
 function model(extra: Partial<ProfileDocument> = {}) {
-  return new ScoreModel(compileProfile({ name: 'Test', kind: 'points', rules: [rule('a', 10)], ...extra } as ProfileDocument));
+  return new ScoreModel(compileProfile({ name: 'Test', kind: 'points', rules: [rule('a', 10)], ...extra }));
 }
 
 const T0 = Date.UTC(2026, 0, 1);
-const entry = (day: number, points: number, kind: Entry['kind'] = EntryKind.interaction): Entry => ({ at: T0 + day * DAY_MS, kind, rule: 0, points, counted: true });
+const entry = (day: number, points: number, kind: Entry['kind'] = EntryKind.interaction): Entry => ({
+  at: T0 + day * DAY_MS,
+  kind,
+  rule: 0,
+  points,
+  counted: true,
+});
 
 describe('scores from the ledger', () => {
   it('decays by half every half-life and drops contributions at the window', () => {
@@ -35,7 +41,14 @@ describe('scores from the ledger', () => {
   });
 
   it('maps relationship strength through the saturation curve, rounded to 2 decimals', () => {
-    const relationship = new ScoreModel(compileProfile({ name: 'R', kind: 'relationship', rules: [{ ...rule('meeting', 0), event: { type: 'weight', params: { weight: 10 } } }], saturation: 20 } as ProfileDocument));
+    const relationship = new ScoreModel(
+      compileProfile({
+        name: 'R',
+        kind: 'relationship',
+        rules: [{ ...rule('meeting', 0), event: { type: 'weight', params: { weight: 10 } } }],
+        saturation: 20,
+      }),
+    );
     expect(relationship.report(20)).toBe(63.21);
     expect(relationship.report(0)).toBe(0);
     expect(relationship.report(1000)).toBe(100);
@@ -74,23 +87,35 @@ describe('anchors', () => {
 
   it('moved forward over expiries and future-dated entries, equal the score recomputed from the ledger', () => {
     fc.assert(
-      fc.property(settings, fc.array(entryArb, { maxLength: 25 }), fc.double({ min: 0, max: 60, noNaN: true }), fc.double({ min: 0, max: 120, noNaN: true }), ({ halfLife, window }, raw, tauDay, span) => {
-        const m = model({ ...(halfLife ? { decay: { halfLifeDays: halfLife } } : {}), ...(window ? { window: { days: window } } : {}) });
-        const entries: Entry[] = raw.map((item) => ({ at: T0 + item.day * DAY_MS, kind: item.kind, rule: 0, points: item.points, counted: item.kind === EntryKind.state || item.counted }));
-        const tau = T0 + tauDay * DAY_MS;
-        const now = tau + span * DAY_MS;
-        const anchor = m.anchorFromEntries(entries, tau);
-        const advanced = m.advance(anchor, now, entries);
-        const expected = m.rawAt(entries, now);
-        expect(m.rawFromAnchor(advanced, now)).toBeCloseTo(expected, 6);
-        const recomputed = m.anchorFromEntries(entries, now);
-        expect(advanced.s).toBeCloseTo(recomputed.s, 9);
-        expect(advanced.a).toBeCloseTo(recomputed.a, 6);
-        expect(advanced.staleAt).toBe(recomputed.staleAt);
-        // Between τ and staleAt the anchor alone gives the exact score.
-        const probe = Math.min(now + DAY_MS, advanced.staleAt ?? Infinity) - 1;
-        if (probe > now) expect(m.rawFromAnchor(advanced, probe)).toBeCloseTo(m.rawAt(entries, probe), 6);
-      }),
+      fc.property(
+        settings,
+        fc.array(entryArb, { maxLength: 25 }),
+        fc.double({ min: 0, max: 60, noNaN: true }),
+        fc.double({ min: 0, max: 120, noNaN: true }),
+        ({ halfLife, window }, raw, tauDay, span) => {
+          const m = model({ ...(halfLife ? { decay: { halfLifeDays: halfLife } } : {}), ...(window ? { window: { days: window } } : {}) });
+          const entries: Entry[] = raw.map((item) => ({
+            at: T0 + item.day * DAY_MS,
+            kind: item.kind,
+            rule: 0,
+            points: item.points,
+            counted: item.kind === EntryKind.state || item.counted,
+          }));
+          const tau = T0 + tauDay * DAY_MS;
+          const now = tau + span * DAY_MS;
+          const anchor = m.anchorFromEntries(entries, tau);
+          const advanced = m.advance(anchor, now, entries);
+          const expected = m.rawAt(entries, now);
+          expect(m.rawFromAnchor(advanced, now)).toBeCloseTo(expected, 6);
+          const recomputed = m.anchorFromEntries(entries, now);
+          expect(advanced.s).toBeCloseTo(recomputed.s, 9);
+          expect(advanced.a).toBeCloseTo(recomputed.a, 6);
+          expect(advanced.staleAt).toBe(recomputed.staleAt);
+          // Between τ and staleAt the anchor alone gives the exact score.
+          const probe = Math.min(now + DAY_MS, advanced.staleAt ?? Infinity) - 1;
+          if (probe > now) expect(m.rawFromAnchor(advanced, probe)).toBeCloseTo(m.rawAt(entries, probe), 6);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -98,16 +123,23 @@ describe('anchors', () => {
   it('order contacts by score at any later time through their sort keys alone', () => {
     const m = model({ decay: { halfLifeDays: 7 } });
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.double({ min: -100, max: 100, noNaN: true }), fc.double({ min: 0, max: 30, noNaN: true })), { minLength: 2, maxLength: 20 }), fc.double({ min: 30, max: 400, noNaN: true }), (anchors, laterDay) => {
-        const later = T0 + laterDay * DAY_MS;
-        const rows = anchors.map(([a, day]) => {
-          const anchor = { s: 0, a, tau: T0 + day * DAY_MS, staleAt: null };
-          return { raw: m.rawFromAnchor(anchor, later), ...m.sortKeyOf(anchor) };
-        });
-        const byKey = [...rows].sort((x, y) => x.sign - y.sign || x.key - y.key).map((row) => row.raw);
-        const byRaw = [...rows].map((row) => row.raw).sort((x, y) => x - y);
-        byKey.forEach((raw, index) => expect(raw).toBeCloseTo(byRaw[index]!, 9));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: -100, max: 100, noNaN: true }), fc.double({ min: 0, max: 30, noNaN: true })), {
+          minLength: 2,
+          maxLength: 20,
+        }),
+        fc.double({ min: 30, max: 400, noNaN: true }),
+        (anchors, laterDay) => {
+          const later = T0 + laterDay * DAY_MS;
+          const rows = anchors.map(([a, day]) => {
+            const anchor = { s: 0, a, tau: T0 + day * DAY_MS, staleAt: null };
+            return { raw: m.rawFromAnchor(anchor, later), ...m.sortKeyOf(anchor) };
+          });
+          const byKey = [...rows].sort((x, y) => x.sign - y.sign || x.key - y.key).map((row) => row.raw);
+          const byRaw = [...rows].map((row) => row.raw).sort((x, y) => x - y);
+          byKey.forEach((raw, index) => expect(raw).toBeCloseTo(byRaw[index], 9));
+        },
+      ),
     );
   });
 

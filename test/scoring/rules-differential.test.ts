@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { compileConditions, validateNamedConditions, validateTopLevel, type ConditionProblem, type Facts, type ValidationContext } from '../../service/scoring/rules/conditions';
+import {
+  compileConditions,
+  validateNamedConditions,
+  validateTopLevel,
+  type ConditionProblem,
+  type Facts,
+  type ValidationContext,
+} from '../../service/scoring/rules/conditions';
 import { decoratorNames, operatorNames } from '../../service/scoring/rules/operators';
 import { referenceMatches, referenceValidationError } from '../../service/scoring/rules/reference';
 
@@ -14,7 +21,12 @@ const scalar = fc.oneof(
   fc.integer({ min: -5, max: 20 }),
 );
 const jsonValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(fc.constantFrom(...keys), tie('value'), { maxKeys: 3 })),
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    scalar,
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom(...keys), tie('value'), { maxKeys: 3 }),
+  ),
 })).value;
 const factObject = fc.dictionary(fc.constantFrom(...keys), jsonValue, { maxKeys: 5 });
 const facts: fc.Arbitrary<Facts> = fc.record({ interaction: factObject, contact: factObject });
@@ -31,26 +43,33 @@ const operator = fc
   .tuple(fc.array(fc.constantFrom(...decoratorNames), { maxLength: 2 }), fc.constantFrom(...operatorNames))
   .map(([decorators, base]) => [...decorators, base].join(':'));
 const factName = fc.constantFrom('interaction', 'contact');
-const withPath = <T extends Record<string, unknown>>(base: T, given: string | undefined) => (given === undefined ? base : { ...base, path: given });
+const withPath = <T extends Record<string, unknown>>(base: T, given: string | undefined) =>
+  given === undefined ? base : { ...base, path: given };
 const value = fc.oneof(
   { weight: 5, arbitrary: jsonValue },
   { weight: 1, arbitrary: fc.tuple(factName, path).map(([fact, given]) => withPath({ fact }, given)) },
 );
 const priority = fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined });
-const withPriority = <T extends Record<string, unknown>>(node: T, given: number | undefined) => (given === undefined ? node : { ...node, priority: given });
+const withPriority = <T extends Record<string, unknown>>(node: T, given: number | undefined) =>
+  given === undefined ? node : { ...node, priority: given };
 
 const factCondition = fc
   .tuple(factName, path, operator, value, priority)
   .map(([fact, given, op, v, p]) => withPriority(withPath({ fact, operator: op, value: v }, given), p));
 
 function conditionTree(namedNames: string[]) {
-  const reference = namedNames.length > 0 ? [fc.tuple(fc.constantFrom(...namedNames), priority).map(([name, p]) => withPriority({ condition: name }, p))] : [];
+  const reference =
+    namedNames.length > 0
+      ? [fc.tuple(fc.constantFrom(...namedNames), priority).map(([name, p]) => withPriority({ condition: name }, p))]
+      : [];
   return fc.letrec((tie) => ({
     node: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
       factCondition,
       ...reference,
-      fc.tuple(fc.constantFrom('all', 'any'), fc.array(tie('node'), { maxLength: 4 }), priority).map(([op, children, p]) => withPriority({ [op]: children }, p)),
+      fc
+        .tuple(fc.constantFrom('all', 'any'), fc.array(tie('node'), { maxLength: 4 }), priority)
+        .map(([op, children, p]) => withPriority({ [op]: children }, p)),
       fc.tuple(tie('node'), priority).map(([child, p]) => withPriority({ not: child }, p)),
     ),
   })).node;
@@ -65,15 +84,13 @@ function topLevel(namedNames: string[]) {
   );
 }
 
-const scenario = fc
-  .tuple(topLevel([]), topLevel(['first']))
-  .chain(([firstNamed, secondNamed]) =>
-    fc.record({
-      named: fc.constant({ first: firstNamed, second: secondNamed }),
-      rules: fc.array(fc.record({ conditions: topLevel(['first', 'second']), priority }), { minLength: 1, maxLength: 4 }),
-      facts: fc.array(facts, { minLength: 1, maxLength: 3 }),
-    }),
-  );
+const scenario = fc.tuple(topLevel([]), topLevel(['first'])).chain(([firstNamed, secondNamed]) =>
+  fc.record({
+    named: fc.constant({ first: firstNamed, second: secondNamed }),
+    rules: fc.array(fc.record({ conditions: topLevel(['first', 'second']), priority }), { minLength: 1, maxLength: 4 }),
+    facts: fc.array(facts, { minLength: 1, maxLength: 3 }),
+  }),
+);
 
 function validate(rules: { conditions: unknown }[], named: Record<string, unknown>): ConditionProblem[] {
   const ctx: ValidationContext = { facts: ['interaction', 'contact'], named, used: new Set() };
@@ -93,7 +110,11 @@ function compiledOutcome(rules: { conditions: unknown }[], named: Record<string,
   }
 }
 
-async function referenceOutcome(rules: { conditions: unknown; priority?: number }[], named: Record<string, unknown>, input: Facts): Promise<number[] | 'throws'> {
+async function referenceOutcome(
+  rules: { conditions: unknown; priority?: number }[],
+  named: Record<string, unknown>,
+  input: Facts,
+): Promise<number[] | 'throws'> {
   try {
     return await referenceMatches(rules, named, input);
   } catch {

@@ -17,11 +17,23 @@ describe('PUT /v1/contacts/{id}', () => {
       attributes: { plan: 'pro', dndAll: false },
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: 'crm-1', name: 'Ada Lovelace', tags: ['vip', 'emea'], attributes: { plan: 'pro', dndAll: false }, lastInteractionAt: null });
+    expect(created.body).toMatchObject({
+      id: 'crm-1',
+      name: 'Ada Lovelace',
+      tags: ['vip', 'emea'],
+      attributes: { plan: 'pro', dndAll: false },
+      lastInteractionAt: null,
+    });
 
     const updated = await service.admin.put('/v1/contacts/crm-1', { email: null, attributes: { dndAll: true, plan: null, seats: 12 } });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ name: 'Ada Lovelace', email: null, accountId: 'acme', tags: ['vip', 'emea'], attributes: { dndAll: true, seats: 12 } });
+    expect(updated.body).toMatchObject({
+      name: 'Ada Lovelace',
+      email: null,
+      accountId: 'acme',
+      tags: ['vip', 'emea'],
+      attributes: { dndAll: true, seats: 12 },
+    });
     expect(updated.body.attributes).not.toHaveProperty('plan');
 
     const fetched = await service.admin.get('/v1/contacts/crm-1');
@@ -70,7 +82,11 @@ describe('PUT /v1/contacts/{id}', () => {
 
 describe('POST /v1/contacts/batch', () => {
   it('upserts 10,000 contacts in one call and counts created and updated', async () => {
-    const contacts = Array.from({ length: 10_000 }, (_, index) => ({ id: `bulk-${index}`, name: `Contact ${index}`, tags: index % 2 ? ['odd'] : ['even'] }));
+    const contacts = Array.from({ length: 10_000 }, (_, index) => ({
+      id: `bulk-${index}`,
+      name: `Contact ${index}`,
+      tags: index % 2 ? ['odd'] : ['even'],
+    }));
     const first = await service.admin.post('/v1/contacts/batch', { contacts });
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ created: 10_000, updated: 0 });
@@ -90,7 +106,9 @@ describe('POST /v1/contacts/batch', () => {
     const twice = await service.admin.post('/v1/contacts/batch', { contacts: [{ id: 'dup' }, { id: 'dup' }] });
     expect(twice.status).toBe(400);
     expect(twice.body.errors).toEqual([{ path: 'contacts.1.id', message: 'duplicates contacts.0.id' }]);
-    const tooMany = await service.admin.post('/v1/contacts/batch', { contacts: Array.from({ length: 10_001 }, (_, index) => ({ id: `t${index}` })) });
+    const tooMany = await service.admin.post('/v1/contacts/batch', {
+      contacts: Array.from({ length: 10_001 }, (_, index) => ({ id: `t${index}` })),
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.errors[0]).toMatchObject({ path: 'contacts' });
     const empty = await service.admin.post('/v1/contacts/batch', { contacts: [] });
@@ -154,27 +172,36 @@ describe('GET /v1/contacts', () => {
     expect(response.status).toBe(400);
   });
 
-  it.each(['id', 'lastInteractionAt', '-lastInteractionAt'])('paginates by %s without repeating or skipping while contacts are inserted', async (sort) => {
-    const pager = service.as(await service.key('admin', `paging-${sort}`));
-    await pager.post('/v1/contacts/batch', { contacts: Array.from({ length: 25 }, (_, index) => ({ id: `p${String(index).padStart(2, '0')}` })) });
-    await pager.post('/v1/interactions', {
-      interactions: Array.from({ length: 25 }, (_, index) => ({ contactId: `p${String(index).padStart(2, '0')}`, type: 'call', occurredAt: new Date(Date.UTC(2026, 0, 1 + (index % 7))).toISOString() })),
-    });
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    let round = 0;
-    do {
-      const response = await pager.get(`/v1/contacts?sort=${sort}&limit=7${cursor ? `&cursor=${cursor}` : ''}`);
-      expect(response.status).toBe(200);
-      seen.push(...ids(response.body));
-      cursor = response.body.nextCursor;
-      // New contacts arrive between pages (they sort before or after the pages already read).
-      await pager.put(`/v1/contacts/new-${round++}`, { name: 'late' });
-    } while (cursor);
-    const originals = seen.filter((id) => id.startsWith('p'));
-    expect(new Set(seen).size).toBe(seen.length);
-    expect(originals.sort()).toEqual(Array.from({ length: 25 }, (_, index) => `p${String(index).padStart(2, '0')}`));
-  });
+  it.each(['id', 'lastInteractionAt', '-lastInteractionAt'])(
+    'paginates by %s without repeating or skipping while contacts are inserted',
+    async (sort) => {
+      const pager = service.as(await service.key('admin', `paging-${sort}`));
+      await pager.post('/v1/contacts/batch', {
+        contacts: Array.from({ length: 25 }, (_, index) => ({ id: `p${String(index).padStart(2, '0')}` })),
+      });
+      await pager.post('/v1/interactions', {
+        interactions: Array.from({ length: 25 }, (_, index) => ({
+          contactId: `p${String(index).padStart(2, '0')}`,
+          type: 'call',
+          occurredAt: new Date(Date.UTC(2026, 0, 1 + (index % 7))).toISOString(),
+        })),
+      });
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let round = 0;
+      do {
+        const response = await pager.get(`/v1/contacts?sort=${sort}&limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(response.status).toBe(200);
+        seen.push(...ids(response.body));
+        cursor = response.body.nextCursor;
+        // New contacts arrive between pages (they sort before or after the pages already read).
+        await pager.put(`/v1/contacts/new-${round++}`, { name: 'late' });
+      } while (cursor);
+      const originals = seen.filter((id) => id.startsWith('p'));
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(originals.sort()).toEqual(Array.from({ length: 25 }, (_, index) => `p${String(index).padStart(2, '0')}`));
+    },
+  );
 });
 
 describe('DELETE /v1/contacts/{id}', () => {

@@ -32,8 +32,21 @@ const document = {
   range: { min: 0, max: 100 },
   bands,
   suggestions: [
-    { name: 'Gone quiet', conditions: { all: [{ fact: 'daysSinceLastInteraction', operator: 'greaterThan', value: 3 }] }, event: { type: 'suggestion', params: { action: 'schedule_call', message: 'No contact for a while: schedule a call' } } },
-    { name: 'Falling', conditions: { all: [{ fact: 'score', operator: 'lessThan', value: 40 }, { fact: 'contact', path: '$.tags', operator: 'contains', value: 'vip' }] }, event: { type: 'suggestion', params: { action: 'personal_message', message: 'Send the VIP a personal message' } } },
+    {
+      name: 'Gone quiet',
+      conditions: { all: [{ fact: 'daysSinceLastInteraction', operator: 'greaterThan', value: 3 }] },
+      event: { type: 'suggestion', params: { action: 'schedule_call', message: 'No contact for a while: schedule a call' } },
+    },
+    {
+      name: 'Falling',
+      conditions: {
+        all: [
+          { fact: 'score', operator: 'lessThan', value: 40 },
+          { fact: 'contact', path: '$.tags', operator: 'contains', value: 'vip' },
+        ],
+      },
+      event: { type: 'suggestion', params: { action: 'personal_message', message: 'Send the VIP a personal message' } },
+    },
   ],
 };
 
@@ -70,14 +83,19 @@ describe('crossings caused by events', () => {
       await agent.post(`/v1/profiles/${profileId}/scores/ev/adjustments`, { delta: 25, reason: 'test' });
       await agent.post(`/v1/profiles/${profileId}/scores/ev/adjustments`, { delta: -30, reason: 'test' });
       await service.dispatcher().drain();
-      const events = receiver.received.map((request) => [request.body.type, request.body.previousScore, request.body.score, request.body.cause]);
+      const events = receiver.received.map((request) => [
+        request.body.type,
+        request.body.previousScore,
+        request.body.score,
+        request.body.cause,
+      ]);
       expect(events).toEqual([
         ['score.rose_above', 0, 50, 'interaction'],
         ['score.dropped_below', 50, 30, 'adjustment'],
         ['score.rose_above', 30, 55, 'adjustment'],
         ['score.dropped_below', 55, 25, 'adjustment'],
       ]);
-      const first = receiver.received[0]!;
+      const first = receiver.received[0];
       expect(first.body).toMatchObject({
         type: 'score.rose_above',
         occurredAt: iso(T0),
@@ -93,8 +111,10 @@ describe('crossings caused by events', () => {
       expect(first.headers['x-engagement-event-id']).toBe(first.body.id);
       expect(verify(above.secret, String(first.headers['x-engagement-signature']), first.rawBody)).toBe(true);
       expect(verify(below.secret, String(first.headers['x-engagement-signature']), first.rawBody)).toBe(false);
-      expect(verify(below.secret, String(receiver.received[1]!.headers['x-engagement-signature']), receiver.received[1]!.rawBody)).toBe(true);
-      expect(verify(above.secret, String(first.headers['x-engagement-signature']), first.rawBody.replace('"score":50', '"score":51'))).toBe(false);
+      expect(verify(below.secret, String(receiver.received[1].headers['x-engagement-signature']), receiver.received[1].rawBody)).toBe(true);
+      expect(verify(above.secret, String(first.headers['x-engagement-signature']), first.rawBody.replace('"score":50', '"score":51'))).toBe(
+        false,
+      );
       const timestamp = Number(/t=(\d+)/.exec(String(first.headers['x-engagement-signature']))![1]);
       expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(60);
     } finally {
@@ -107,10 +127,20 @@ describe('crossings caused by events', () => {
     try {
       await subscribe(receiver.url, { event: 'band.changed', tags: ['bands'] });
       await agent.put('/v1/contacts/bd', { tags: ['bands'] });
-      await agent.post('/v1/interactions', { interactions: [{ id: 'bd-1', contactId: 'bd', type: 'payment' }, { id: 'bd-2', contactId: 'bd', type: 'payment' }] });
+      await agent.post('/v1/interactions', {
+        interactions: [
+          { id: 'bd-1', contactId: 'bd', type: 'payment' },
+          { id: 'bd-2', contactId: 'bd', type: 'payment' },
+        ],
+      });
       await service.dispatcher().drain();
-      expect(receiver.received.map((request) => [request.body.previousBand, request.body.band])).toEqual([[{ name: 'Needs attention', color: '#d64545' }, { name: 'Healthy', color: '#2e9d5b' }]]);
-      expect(receiver.received[0]!.body.threshold).toBeNull();
+      expect(receiver.received.map((request) => [request.body.previousBand, request.body.band])).toEqual([
+        [
+          { name: 'Needs attention', color: '#d64545' },
+          { name: 'Healthy', color: '#2e9d5b' },
+        ],
+      ]);
+      expect(receiver.received[0].body.threshold).toBeNull();
     } finally {
       await receiver.close();
     }
@@ -120,11 +150,29 @@ describe('crossings caused by events', () => {
     const receiver = await startReceiver();
     try {
       await subscribe(receiver.url, { event: 'score.crossed', threshold: 55, tags: ['vip'] });
-      await agent.post('/v1/contacts/batch', { contacts: [{ id: 'vip-1', tags: ['vip'] }, { id: 'plain-1', tags: [] }] });
-      await agent.post('/v1/interactions', { interactions: [{ id: 'seg-1', contactId: 'vip-1', type: 'payment' }, { id: 'seg-2', contactId: 'plain-1', type: 'payment' }, { id: 'seg-3', contactId: 'vip-1', type: 'call' }, { id: 'seg-4', contactId: 'plain-1', type: 'call' }] });
+      await agent.post('/v1/contacts/batch', {
+        contacts: [
+          { id: 'vip-1', tags: ['vip'] },
+          { id: 'plain-1', tags: [] },
+        ],
+      });
+      await agent.post('/v1/interactions', {
+        interactions: [
+          { id: 'seg-1', contactId: 'vip-1', type: 'payment' },
+          { id: 'seg-2', contactId: 'plain-1', type: 'payment' },
+          { id: 'seg-3', contactId: 'vip-1', type: 'call' },
+          { id: 'seg-4', contactId: 'plain-1', type: 'call' },
+        ],
+      });
       await service.dispatcher().drain();
       expect(receiver.received.map((request) => (request.body.contact as { id: string }).id)).toEqual(['vip-1']);
-      expect(receiver.received[0]!.body).toMatchObject({ type: 'score.crossed', threshold: 55, score: 60, previousScore: 0, direction: 'up' });
+      expect(receiver.received[0].body).toMatchObject({
+        type: 'score.crossed',
+        threshold: 55,
+        score: 60,
+        previousScore: 0,
+        direction: 'up',
+      });
     } finally {
       await receiver.close();
     }
@@ -135,12 +183,23 @@ describe('crossings caused by contact changes', () => {
   it('fires when an attribute flips a state rule, and counts a new contact as the range minimum', async () => {
     const receiver = await startReceiver();
     try {
-      const stateful = await publishProfile(service, {
-        name: 'Partners',
-        kind: 'points',
-        rules: [pointsRule('Call', 'call', 10), { name: 'Partner', conditions: { all: [{ fact: 'contact', path: '$.attributes.partner', operator: 'equal', value: true }] }, event: { type: 'points', params: { points: 45 } } }],
-        range: { min: 0, max: 100 },
-      }, agent);
+      const stateful = await publishProfile(
+        service,
+        {
+          name: 'Partners',
+          kind: 'points',
+          rules: [
+            pointsRule('Call', 'call', 10),
+            {
+              name: 'Partner',
+              conditions: { all: [{ fact: 'contact', path: '$.attributes.partner', operator: 'equal', value: true }] },
+              event: { type: 'points', params: { points: 45 } },
+            },
+          ],
+          range: { min: 0, max: 100 },
+        },
+        agent,
+      );
       for (const event of ['score.rose_above', 'score.dropped_below']) {
         expect((await agent.post('/v1/subscriptions', { profileId: stateful, event, threshold: 40, url: receiver.url })).status).toBe(201);
       }
@@ -149,7 +208,9 @@ describe('crossings caused by contact changes', () => {
       await agent.put('/v1/contacts/st-new', { attributes: { partner: false } });
       await agent.post('/v1/contacts/batch', { contacts: [{ id: 'st-new', tags: ['x'], attributes: { partner: true } }] });
       await service.dispatcher().drain();
-      expect(receiver.received.map((request) => [request.body.type, request.body.previousScore, request.body.score, request.body.cause])).toEqual([
+      expect(
+        receiver.received.map((request) => [request.body.type, request.body.previousScore, request.body.score, request.body.cause]),
+      ).toEqual([
         ['score.rose_above', 0, 45, 'contact'],
         ['score.dropped_below', 45, 0, 'contact'],
         ['score.rose_above', 0, 45, 'contact'],
@@ -183,8 +244,15 @@ describe('crossings caused by time', () => {
       expect(await service.runScheduler()).toBeGreaterThanOrEqual(1);
       await service.dispatcher().drain();
       expect(receiver.received).toHaveLength(1);
-      expect(receiver.received[0]!.body).toMatchObject({ type: 'score.dropped_below', occurredAt: iso(crossing), score: 39.99, previousScore: 50, threshold: 40, cause: 'time' });
-      expect(receiver.received[0]!.body.suggestions).toEqual([
+      expect(receiver.received[0].body).toMatchObject({
+        type: 'score.dropped_below',
+        occurredAt: iso(crossing),
+        score: 39.99,
+        previousScore: 50,
+        threshold: 40,
+        cause: 'time',
+      });
+      expect(receiver.received[0].body.suggestions).toEqual([
         { action: 'schedule_call', message: 'No contact for a while: schedule a call' },
         { action: 'personal_message', message: 'Send the VIP a personal message' },
       ]);
@@ -206,7 +274,12 @@ describe('crossings caused by time', () => {
       await subscribe(receiver.url, { event: 'band.changed', tags: ['downtime'] });
       await subscribe(receiver.url, { event: 'score.dropped_below', threshold: 20, tags: ['downtime'] });
       await agent.put('/v1/contacts/dt', { tags: ['downtime'] });
-      await agent.post('/v1/interactions', { interactions: [{ id: 'dt-1', contactId: 'dt', type: 'payment', occurredAt: iso(start) }, { id: 'dt-2', contactId: 'dt', type: 'payment', occurredAt: iso(start) }] });
+      await agent.post('/v1/interactions', {
+        interactions: [
+          { id: 'dt-1', contactId: 'dt', type: 'payment', occurredAt: iso(start) },
+          { id: 'dt-2', contactId: 'dt', type: 'payment', occurredAt: iso(start) },
+        ],
+      });
       await service.dispatcher().drain();
       expect(receiver.received.map((request) => request.body.type)).toEqual(['band.changed']);
       receiver.received.length = 0;
@@ -216,9 +289,15 @@ describe('crossings caused by time', () => {
       await service.runScheduler();
       await service.dispatcher().drain();
       // Each subscription receives the contact's events in order; the two subscriptions are independent streams.
-      const events = receiver.received.map((request) => [request.body.type, request.body.occurredAt, (request.body.band as { name: string } | null)?.name ?? null]);
+      const events = receiver.received.map((request) => [
+        request.body.type,
+        request.body.occurredAt,
+        (request.body.band as { name: string } | null)?.name ?? null,
+      ]);
       const at = (level: number) => iso(Math.ceil(start + 10 * Math.log2(100 / level) * DAY));
-      expect(events.filter(([type]) => type === 'band.changed')).toEqual(events.filter(([type]) => type === 'band.changed').sort((x, y) => String(x[1]).localeCompare(String(y[1]))));
+      expect(events.filter(([type]) => type === 'band.changed')).toEqual(
+        events.filter(([type]) => type === 'band.changed').sort((x, y) => String(x[1]).localeCompare(String(y[1]))),
+      );
       expect([...events].sort((x, y) => String(x[1]).localeCompare(String(y[1])))).toEqual([
         ['band.changed', at(69.995), 'Warm'],
         ['band.changed', at(39.995), 'Needs attention'],
@@ -236,7 +315,12 @@ describe('crossings caused by time', () => {
       service.clock.set(iso(start));
       await subscribe(receiver.url, { event: 'score.dropped_below', threshold: 30, tags: ['cost'] });
       await agent.post('/v1/interactions', {
-        interactions: Array.from({ length: 300 }, (_, index) => ({ id: `cost-${index}`, contactId: `cost-${index}`, type: index < 3 ? 'payment' : 'call', occurredAt: iso(start) })),
+        interactions: Array.from({ length: 300 }, (_, index) => ({
+          id: `cost-${index}`,
+          contactId: `cost-${index}`,
+          type: index < 3 ? 'payment' : 'call',
+          occurredAt: iso(start),
+        })),
       });
       await service.runScheduler();
       // 50 points fall under 29.995 after ~7.4 days, and meanwhile nothing else is due.
@@ -309,7 +393,12 @@ describe('deliveries', () => {
     try {
       service.clock.set(iso(T0 + 320 * DAY));
       const subscription = await subscribe(receiver.url, { event: 'score.rose_above', threshold: 40, tags: ['gone'] });
-      await agent.post('/v1/contacts/batch', { contacts: [{ id: 'gone-1', tags: ['gone'] }, { id: 'gone-2', tags: ['gone'] }] });
+      await agent.post('/v1/contacts/batch', {
+        contacts: [
+          { id: 'gone-1', tags: ['gone'] },
+          { id: 'gone-2', tags: ['gone'] },
+        ],
+      });
       await agent.post('/v1/interactions', { interactions: [{ id: 'gone-a', contactId: 'gone-1', type: 'payment' }] });
       await service.dispatcher().drain();
       const after = await agent.get(`/v1/subscriptions/${subscription.id}`);
@@ -329,8 +418,18 @@ describe('deliveries', () => {
     try {
       service.clock.set(iso(T0 + 330 * DAY));
       await subscribe(receiver.url, { event: 'score.rose_above', threshold: 40, tags: ['restart'] });
-      await agent.post('/v1/contacts/batch', { contacts: [{ id: 'rs-1', tags: ['restart'] }, { id: 'rs-2', tags: ['restart'] }] });
-      await agent.post('/v1/interactions', { interactions: [{ id: 'rs-a', contactId: 'rs-1', type: 'payment' }, { id: 'rs-b', contactId: 'rs-2', type: 'payment' }] });
+      await agent.post('/v1/contacts/batch', {
+        contacts: [
+          { id: 'rs-1', tags: ['restart'] },
+          { id: 'rs-2', tags: ['restart'] },
+        ],
+      });
+      await agent.post('/v1/interactions', {
+        interactions: [
+          { id: 'rs-a', contactId: 'rs-1', type: 'payment' },
+          { id: 'rs-b', contactId: 'rs-2', type: 'payment' },
+        ],
+      });
       // A dispatcher claims both, then its process dies before it sends or records anything.
       const claimed = await claimDeliveries(service.database.db, service.clock.now(), 30_000, 10);
       expect(claimed).toHaveLength(2);
@@ -339,7 +438,9 @@ describe('deliveries', () => {
       service.clock.advance(31_000);
       await service.dispatcher().drain();
       expect(receiver.received.map((request) => (request.body.contact as { id: string }).id).sort()).toEqual(['rs-1', 'rs-2']);
-      expect(receiver.received.map((request) => request.headers['x-engagement-event-id']).sort()).toEqual(claimed.map((delivery) => delivery.id).sort());
+      expect(receiver.received.map((request) => request.headers['x-engagement-event-id']).sort()).toEqual(
+        claimed.map((delivery) => delivery.id).sort(),
+      );
     } finally {
       await receiver.close();
     }
@@ -350,8 +451,12 @@ describe('deliveries', () => {
     try {
       service.clock.set(iso(T0 + 340 * DAY));
       await subscribe(receiver.url, { event: 'score.rose_above', threshold: 40, tags: ['pair'] });
-      await agent.post('/v1/contacts/batch', { contacts: Array.from({ length: 60 }, (_, index) => ({ id: `pair-${index}`, tags: ['pair'] })) });
-      await agent.post('/v1/interactions', { interactions: Array.from({ length: 60 }, (_, index) => ({ id: `pair-i-${index}`, contactId: `pair-${index}`, type: 'payment' })) });
+      await agent.post('/v1/contacts/batch', {
+        contacts: Array.from({ length: 60 }, (_, index) => ({ id: `pair-${index}`, tags: ['pair'] })),
+      });
+      await agent.post('/v1/interactions', {
+        interactions: Array.from({ length: 60 }, (_, index) => ({ id: `pair-i-${index}`, contactId: `pair-${index}`, type: 'payment' })),
+      });
       await Promise.all([service.dispatcher({ batchSize: 7 }).drain(), service.dispatcher({ batchSize: 5 }).drain()]);
       const ids = receiver.received.map((request) => request.headers['x-engagement-event-id']);
       expect(ids).toHaveLength(60);
@@ -368,22 +473,41 @@ describe('publish', () => {
     try {
       service.clock.set(iso(T0 + 400 * DAY));
       const own = await publishProfile(service, { ...document, name: 'Republished' }, agent);
-      const response = await agent.post('/v1/subscriptions', { profileId: own, url: receiver.url, event: 'score.rose_above', threshold: 40 });
+      const response = await agent.post('/v1/subscriptions', {
+        profileId: own,
+        url: receiver.url,
+        event: 'score.rose_above',
+        threshold: 40,
+      });
       expect(response.status).toBe(201);
       await agent.post('/v1/interactions', { interactions: [{ id: 'rp-1', contactId: 'rp', type: 'call' }] });
-      await agent.put(`/v1/profiles/${own}`, { ...document, name: 'Republished', rules: [pointsRule('Payment', 'payment', 50), pointsRule('Call', 'call', 45)] });
+      await agent.put(`/v1/profiles/${own}`, {
+        ...document,
+        name: 'Republished',
+        rules: [pointsRule('Payment', 'payment', 50), pointsRule('Call', 'call', 45)],
+      });
       await agent.post(`/v1/profiles/${own}/publish`, {});
       await service.runJobs();
       await service.dispatcher().drain();
       expect(receiver.received).toHaveLength(0);
-      await agent.put(`/v1/profiles/${own}`, { ...document, name: 'Republished', rules: [pointsRule('Payment', 'payment', 50), pointsRule('Call', 'call', 5)] });
+      await agent.put(`/v1/profiles/${own}`, {
+        ...document,
+        name: 'Republished',
+        rules: [pointsRule('Payment', 'payment', 50), pointsRule('Call', 'call', 5)],
+      });
       await agent.post(`/v1/profiles/${own}/publish`, {});
       await service.runJobs();
-      await agent.put(`/v1/profiles/${own}`, { ...document, name: 'Republished', rules: [pointsRule('Payment', 'payment', 50), pointsRule('Call', 'call', 45)] });
+      await agent.put(`/v1/profiles/${own}`, {
+        ...document,
+        name: 'Republished',
+        rules: [pointsRule('Payment', 'payment', 50), pointsRule('Call', 'call', 45)],
+      });
       await agent.post(`/v1/profiles/${own}/publish`, { notify: true });
       await service.runJobs();
       await service.dispatcher().drain();
-      expect(receiver.received.map((request) => [(request.body.contact as { id: string }).id, request.body.cause, request.body.score])).toEqual([['rp', 'publish', 45]]);
+      expect(
+        receiver.received.map((request) => [(request.body.contact as { id: string }).id, request.body.cause, request.body.score]),
+      ).toEqual([['rp', 'publish', 45]]);
     } finally {
       await receiver.close();
     }
@@ -405,13 +529,25 @@ describe('subscriptions API', () => {
       expect(response.status).toBe(400);
       expect(response.body.errors.map((error: { path: string }) => error.path)).toContain(path);
     }
-    expect((await agent.post('/v1/subscriptions', { profileId: '00000000-0000-4000-8000-000000000000', event: 'band.changed', url })).status).toBe(404);
+    expect(
+      (await agent.post('/v1/subscriptions', { profileId: '00000000-0000-4000-8000-000000000000', event: 'band.changed', url })).status,
+    ).toBe(404);
     const created = await agent.post('/v1/subscriptions', { profileId, event: 'band.changed', url, description: 'Slack' });
     expect(created.body.secret).toMatch(/^whsec_/);
     const fetched = await agent.get(`/v1/subscriptions/${created.body.id}`);
-    expect(fetched.body).toMatchObject({ id: created.body.id, event: 'band.changed', url, description: 'Slack', status: 'active', threshold: null, tags: null });
+    expect(fetched.body).toMatchObject({
+      id: created.body.id,
+      event: 'band.changed',
+      url,
+      description: 'Slack',
+      status: 'active',
+      threshold: null,
+      tags: null,
+    });
     expect(fetched.body).not.toHaveProperty('secret');
-    expect((await agent.get(`/v1/subscriptions?profileId=${profileId}`)).body.items.map((item: { id: string }) => item.id)).toContain(created.body.id);
+    expect((await agent.get(`/v1/subscriptions?profileId=${profileId}`)).body.items.map((item: { id: string }) => item.id)).toContain(
+      created.body.id,
+    );
     const stranger = service.as(await service.key('admin', 'not-crossings'));
     expect((await stranger.get(`/v1/subscriptions/${created.body.id}`)).status).toBe(404);
     expect((await stranger.delete(`/v1/subscriptions/${created.body.id}`)).status).toBe(404);
@@ -446,7 +582,10 @@ describe('subscriptions API', () => {
       for (const url of refused) {
         const response = await strict.admin.post('/v1/subscriptions', { profileId: created.body.id, event: 'band.changed', url });
         expect(response.status).toBe(400);
-        expect(response.body.errors[0]).toMatchObject({ path: 'url', message: expect.stringMatching(/ALLOW_PRIVATE_WEBHOOK_TARGETS|resolve/) });
+        expect(response.body.errors[0]).toMatchObject({
+          path: 'url',
+          message: expect.stringMatching(/ALLOW_PRIVATE_WEBHOOK_TARGETS|resolve/),
+        });
       }
       // A public address (not contacted here: the check is on the address alone).
       expect(isInternalAddress('8.8.8.8')).toBe(false);
@@ -464,11 +603,16 @@ describe('test events and redelivery', () => {
     try {
       const subscription = await subscribe(receiver.url, { event: 'score.dropped_below', threshold: 40, tags: ['vip'] });
       const sent = await agent.post(`/v1/subscriptions/${subscription.id}/test`).expect(200);
-      expect(sent.body).toMatchObject({ delivered: true, status: 200, error: null, delivery: { state: 'delivered', attempts: 1, type: 'score.dropped_below' } });
+      expect(sent.body).toMatchObject({
+        delivered: true,
+        status: 200,
+        error: null,
+        delivery: { state: 'delivered', attempts: 1, type: 'score.dropped_below' },
+      });
       const [request] = receiver.received;
-      expect(verify(subscription.secret, request!.headers['x-engagement-signature'] as string, request!.rawBody)).toBe(true);
-      expect(request!.headers['x-engagement-event-id']).toBe(sent.body.delivery.id);
-      expect(request!.body).toMatchObject({
+      expect(verify(subscription.secret, request.headers['x-engagement-signature'] as string, request.rawBody)).toBe(true);
+      expect(request.headers['x-engagement-event-id']).toBe(sent.body.delivery.id);
+      expect(request.body).toMatchObject({
         test: true,
         type: 'score.dropped_below',
         threshold: 40,
@@ -478,11 +622,15 @@ describe('test events and redelivery', () => {
         band: { name: 'Needs attention' },
         previousBand: { name: 'Warm' },
       });
-      expect(request!.body.score as number).toBeLessThan(40);
-      expect(request!.body.previousScore as number).toBeGreaterThanOrEqual(40);
+      expect(request.body.score as number).toBeLessThan(40);
+      expect(request.body.previousScore as number).toBeGreaterThanOrEqual(40);
 
       const failing = await agent.post(`/v1/subscriptions/${subscription.id}/test`).expect(200);
-      expect(failing.body).toMatchObject({ delivered: false, status: 503, delivery: { state: 'failed', attempts: 1, nextAttemptAt: null } });
+      expect(failing.body).toMatchObject({
+        delivered: false,
+        status: 503,
+        delivery: { state: 'failed', attempts: 1, nextAttemptAt: null },
+      });
       const log = await agent.get(`/v1/subscriptions/${subscription.id}/deliveries`).expect(200);
       expect(log.body.items.map((item: { state: string }) => item.state)).toEqual(['failed', 'delivered']);
       expect((await agent.post('/v1/subscriptions/00000000-0000-4000-8000-000000000000/test')).status).toBe(404);
@@ -503,7 +651,10 @@ describe('test events and redelivery', () => {
       await service.dispatcher().drain();
       const log = await agent.get(`/v1/subscriptions/${subscription.id}/deliveries`).expect(200);
       expect(log.body.items[0]).toMatchObject({ id: failed.body.delivery.id, state: 'delivered', attempts: 2 });
-      expect(receiver.received.map((request) => request.headers['x-engagement-event-id'])).toEqual([failed.body.delivery.id, failed.body.delivery.id]);
+      expect(receiver.received.map((request) => request.headers['x-engagement-event-id'])).toEqual([
+        failed.body.delivery.id,
+        failed.body.delivery.id,
+      ]);
 
       expect((await agent.post('/v1/deliveries/00000000-0000-4000-8000-000000000000/redeliver')).status).toBe(404);
       const stranger = service.as(await service.key('admin', 'not-crossings'));

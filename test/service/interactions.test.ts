@@ -14,7 +14,15 @@ describe('POST /v1/interactions', () => {
     const response = await service.admin.post('/v1/interactions', {
       interactions: [
         { id: 'i-1', contactId: 'new-contact', type: 'email_open', occurredAt: '2026-05-30T10:00:00Z', channel: 'email' },
-        { id: 'i-2', contactId: 'new-contact', type: 'meeting', occurredAt: '2026-05-31T10:00:00+02:00', actorId: 'rep-1', direction: 'outbound', properties: { minutes: 30 } },
+        {
+          id: 'i-2',
+          contactId: 'new-contact',
+          type: 'meeting',
+          occurredAt: '2026-05-31T10:00:00+02:00',
+          actorId: 'rep-1',
+          direction: 'outbound',
+          properties: { minutes: 30 },
+        },
         { id: 'i-3', contactId: 'new-contact', type: 'call', occurredAt: '2026-05-29T10:00:00Z' },
       ],
     });
@@ -26,7 +34,13 @@ describe('POST /v1/interactions', () => {
 
     const timeline = await service.admin.get('/v1/contacts/new-contact/interactions');
     expect(timeline.body.items.map((item: { id: string }) => item.id)).toEqual(['i-2', 'i-1', 'i-3']);
-    expect(timeline.body.items[0]).toMatchObject({ type: 'meeting', actorId: 'rep-1', direction: 'outbound', properties: { minutes: 30 }, occurredAt: '2026-05-31T08:00:00.000Z' });
+    expect(timeline.body.items[0]).toMatchObject({
+      type: 'meeting',
+      actorId: 'rep-1',
+      direction: 'outbound',
+      properties: { minutes: 30 },
+      occurredAt: '2026-05-31T08:00:00.000Z',
+    });
   });
 
   it('defaults occurredAt to now and makes up an id when none is given', async () => {
@@ -51,7 +65,14 @@ describe('POST /v1/interactions', () => {
   });
 
   it('stays idempotent when identical batches race', async () => {
-    const batch = { interactions: Array.from({ length: 500 }, (_, index) => ({ id: `race-${index}`, contactId: `racer-${index % 50}`, type: 'email_open', occurredAt: '2026-05-20T00:00:00Z' })) };
+    const batch = {
+      interactions: Array.from({ length: 500 }, (_, index) => ({
+        id: `race-${index}`,
+        contactId: `racer-${index % 50}`,
+        type: 'email_open',
+        occurredAt: '2026-05-20T00:00:00Z',
+      })),
+    };
     const answers = await Promise.all(Array.from({ length: 4 }, () => service.admin.post('/v1/interactions', batch)));
     for (const answer of answers) expect(answer.status).toBe(200);
     const accepted = answers.reduce((sum, answer) => sum + answer.body.accepted, 0);
@@ -76,7 +97,9 @@ describe('POST /v1/interactions', () => {
   });
 
   it('rejects more than 10,000 or none', async () => {
-    const tooMany = await service.admin.post('/v1/interactions', { interactions: Array.from({ length: 10_001 }, () => ({ contactId: 'x', type: 'call' })) });
+    const tooMany = await service.admin.post('/v1/interactions', {
+      interactions: Array.from({ length: 10_001 }, () => ({ contactId: 'x', type: 'call' })),
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.errors[0]).toMatchObject({ path: 'interactions', message: expect.stringMatching(/10000/) });
     expect((await service.admin.post('/v1/interactions', { interactions: [] })).status).toBe(400);
@@ -91,7 +114,11 @@ describe('POST /v1/interactions', () => {
     ['a contactId over 200 characters', { contactId: 'x'.repeat(201), type: 'call' }, 'interactions.1.contactId'],
     ['a timestamp without a zone', { contactId: 'x', type: 'call', occurredAt: '2026-05-01T10:00:00' }, 'interactions.1.occurredAt'],
     ['a date that is not a date', { contactId: 'x', type: 'call', occurredAt: 'yesterday' }, 'interactions.1.occurredAt'],
-    ['a timestamp more than 5 minutes ahead', { contactId: 'x', type: 'call', occurredAt: '2026-06-01T12:05:01Z' }, 'interactions.1.occurredAt'],
+    [
+      'a timestamp more than 5 minutes ahead',
+      { contactId: 'x', type: 'call', occurredAt: '2026-06-01T12:05:01Z' },
+      'interactions.1.occurredAt',
+    ],
     ['properties that are not an object', { contactId: 'x', type: 'call', properties: 'big' }, 'interactions.1.properties'],
     ['an unknown field', { contactId: 'x', type: 'call', score: 5 }, 'interactions.1.score'],
     ['a numeric id', { id: 7, contactId: 'x', type: 'call' }, 'interactions.1.id'],
@@ -104,14 +131,18 @@ describe('POST /v1/interactions', () => {
   });
 
   it('accepts a timestamp just under 5 minutes ahead', async () => {
-    const response = await service.admin.post('/v1/interactions', { interactions: [{ contactId: 'soon', type: 'call', occurredAt: '2026-06-01T12:04:59Z' }] });
+    const response = await service.admin.post('/v1/interactions', {
+      interactions: [{ contactId: 'soon', type: 'call', occurredAt: '2026-06-01T12:04:59Z' }],
+    });
     expect(response.status).toBe(200);
   });
 
   it('answers a body over the limit with 413', async () => {
     const small = await startTestService({ config: { bodyLimitBytes: 1024 } });
     try {
-      const response = await small.admin.post('/v1/interactions', { interactions: Array.from({ length: 100 }, () => ({ contactId: 'x', type: 'call' })) });
+      const response = await small.admin.post('/v1/interactions', {
+        interactions: Array.from({ length: 100 }, () => ({ contactId: 'x', type: 'call' })),
+      });
       expect(response.status).toBe(413);
       expect(response.body.detail).toMatch(/1024 bytes/);
     } finally {
@@ -122,7 +153,12 @@ describe('POST /v1/interactions', () => {
 
 describe('GET /v1/contacts/{id}/interactions', () => {
   it('pages newest first with a cursor', async () => {
-    const interactions = Array.from({ length: 12 }, (_, index) => ({ id: `tl-${index}`, contactId: 'timeline', type: 'call', occurredAt: new Date(Date.UTC(2026, 4, 1 + (index % 4))).toISOString() }));
+    const interactions = Array.from({ length: 12 }, (_, index) => ({
+      id: `tl-${index}`,
+      contactId: 'timeline',
+      type: 'call',
+      occurredAt: new Date(Date.UTC(2026, 4, 1 + (index % 4))).toISOString(),
+    }));
     await service.admin.post('/v1/interactions', { interactions });
     const seen: string[] = [];
     let cursor: string | null = null;

@@ -22,7 +22,13 @@ describe('operations endpoints', () => {
 
   it('says not ready (503) when the database is unreachable', async () => {
     const db = createPool(`postgres://nobody@127.0.0.1:${await freePort()}/none`, 1);
-    const { app } = createApp({ db, clock: new ManualClock(), logger: pino({ level: 'silent' }), config: { ...loadConfig({}), rateLimitPerSecond: 0 }, engine: new ScoringEngine() });
+    const { app } = createApp({
+      db,
+      clock: new ManualClock(),
+      logger: pino({ level: 'silent' }),
+      config: { ...loadConfig({}), rateLimitPerSecond: 0 },
+      engine: new ScoringEngine(),
+    });
     const response = await supertest(app).get('/readyz');
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBe('5');
@@ -58,17 +64,49 @@ describe('/openapi.json', () => {
   it('documents every route with its parameters, body and answers, generated from the zod schemas', async () => {
     const { body: document } = await service.http.get('/openapi.json');
     expect(document.openapi).toBe('3.1.0');
-    const operations = Object.values(document.paths as Record<string, Record<string, { operationId: string }>>).flatMap((item) => Object.values(item).map((operation) => operation.operationId));
-    expect(operations).toEqual(expect.arrayContaining(['getMe', 'createKey', 'listKeys', 'revokeKey', 'upsertContact', 'upsertContacts', 'getContact', 'listContacts', 'eraseContact', 'recordInteractions', 'listContactInteractions', 'health', 'ready',
-      'createProfile', 'listProfiles', 'getProfile', 'updateProfile', 'archiveProfile', 'publishProfile', 'listProfileVersions', 'previewProfile', 'getJob',
-      'getScore', 'getScoreHistory', 'adjustScore']));
+    const operations = Object.values(document.paths as Record<string, Record<string, { operationId: string }>>).flatMap((item) =>
+      Object.values(item).map((operation) => operation.operationId),
+    );
+    expect(operations).toEqual(
+      expect.arrayContaining([
+        'getMe',
+        'createKey',
+        'listKeys',
+        'revokeKey',
+        'upsertContact',
+        'upsertContacts',
+        'getContact',
+        'listContacts',
+        'eraseContact',
+        'recordInteractions',
+        'listContactInteractions',
+        'health',
+        'ready',
+        'createProfile',
+        'listProfiles',
+        'getProfile',
+        'updateProfile',
+        'archiveProfile',
+        'publishProfile',
+        'listProfileVersions',
+        'previewProfile',
+        'getJob',
+        'getScore',
+        'getScoreHistory',
+        'adjustScore',
+      ]),
+    );
     const record = document.paths['/v1/interactions'].post;
     const item = record.requestBody.content['application/json'].schema.properties.interactions.items;
     expect(item.required).toEqual(['contactId', 'type']);
     expect(item.properties.occurredAt.format).toBe('date-time');
     const list = document.paths['/v1/contacts'].get;
-    expect(list.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(expect.arrayContaining(['tag', 'accountId', 'sort', 'limit', 'cursor']));
-    expect(document.paths['/v1/contacts/{contactId}'].get.responses['404'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
+    expect(list.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(
+      expect.arrayContaining(['tag', 'accountId', 'sort', 'limit', 'cursor']),
+    );
+    expect(document.paths['/v1/contacts/{contactId}'].get.responses['404'].content['application/problem+json'].schema).toEqual({
+      $ref: '#/components/schemas/Problem',
+    });
     expect(document.components.schemas.Contact).toBeDefined();
     expect(JSON.stringify(document)).not.toContain('#/$defs/');
   });

@@ -24,13 +24,15 @@ const base = {
 beforeAll(async () => {
   service = await startTestService();
   agent = service.as(await service.key('admin', 'authoring'));
-  await agent.post('/v1/interactions', {
-    interactions: [
-      { id: 'a1', contactId: 'ann', type: 'meeting', properties: { amount: 120, utm: { source: 'mail' } } },
-      { id: 'a2', contactId: 'ann', type: 'call' },
-      { id: 'b1', contactId: 'bob', type: 'call' },
-    ],
-  }).expect(200);
+  await agent
+    .post('/v1/interactions', {
+      interactions: [
+        { id: 'a1', contactId: 'ann', type: 'meeting', properties: { amount: 120, utm: { source: 'mail' } } },
+        { id: 'a2', contactId: 'ann', type: 'call' },
+        { id: 'b1', contactId: 'bob', type: 'call' },
+      ],
+    })
+    .expect(200);
   await agent.put('/v1/contacts/ann', { name: 'Ann Archer', attributes: { plan: 'pro', dndAll: false } }).expect(200);
 });
 afterAll(() => service.close());
@@ -55,24 +57,57 @@ describe('the profile document schema', () => {
 
 describe('validation with warnings', () => {
   it('names errors by path, and warns about paths and types this workspace has never seen', async () => {
-    const broken = await agent.post('/v1/profiles/validate', { ...base, bands: [{ name: 'A', min: 0, max: 30, color: '#000000' }, { name: 'B', min: 40, max: 100, color: '#ffffff' }] }).expect(200);
+    const broken = await agent
+      .post('/v1/profiles/validate', {
+        ...base,
+        bands: [
+          { name: 'A', min: 0, max: 30, color: '#000000' },
+          { name: 'B', min: 40, max: 100, color: '#ffffff' },
+        ],
+      })
+      .expect(200);
     expect(broken.body.valid).toBe(false);
     expect(broken.body.errors).toEqual(expect.arrayContaining([{ path: 'bands.1', message: expect.stringContaining('gap') }]));
 
-    const typos = await agent.post('/v1/profiles/validate', {
-      ...base,
-      rules: [
-        { name: 'Typo', conditions: { all: [{ fact: 'interaction', path: '$.tpye', operator: 'equal', value: 'meeting' }] }, event: { type: 'points', params: { points: 1 } } },
-        { name: 'Unknown type', conditions: { all: [{ fact: 'interaction', path: '$.type', operator: 'in', value: ['call', 'meetting'] }] }, event: { type: 'points', params: { points: 1 } } },
-        { name: 'Property', conditions: { all: [{ fact: 'interaction', path: '$.properties.amuont', operator: 'greaterThan', value: 100 }] }, event: { type: 'points', params: { points: 1 } } },
-        { name: 'Nested', conditions: { all: [{ fact: 'interaction', path: '$.properties.utm.source', operator: 'equal', value: 'mail' }] }, event: { type: 'points', params: { points: 1 } } },
-        { name: 'Attribute', conditions: { all: [{ fact: 'contact', path: '$.attributes.plna', operator: 'equal', value: 'pro' }] }, event: { type: 'points', params: { points: 1 } } },
-      ],
-    }).expect(200);
+    const typos = await agent
+      .post('/v1/profiles/validate', {
+        ...base,
+        rules: [
+          {
+            name: 'Typo',
+            conditions: { all: [{ fact: 'interaction', path: '$.tpye', operator: 'equal', value: 'meeting' }] },
+            event: { type: 'points', params: { points: 1 } },
+          },
+          {
+            name: 'Unknown type',
+            conditions: { all: [{ fact: 'interaction', path: '$.type', operator: 'in', value: ['call', 'meetting'] }] },
+            event: { type: 'points', params: { points: 1 } },
+          },
+          {
+            name: 'Property',
+            conditions: { all: [{ fact: 'interaction', path: '$.properties.amuont', operator: 'greaterThan', value: 100 }] },
+            event: { type: 'points', params: { points: 1 } },
+          },
+          {
+            name: 'Nested',
+            conditions: { all: [{ fact: 'interaction', path: '$.properties.utm.source', operator: 'equal', value: 'mail' }] },
+            event: { type: 'points', params: { points: 1 } },
+          },
+          {
+            name: 'Attribute',
+            conditions: { all: [{ fact: 'contact', path: '$.attributes.plna', operator: 'equal', value: 'pro' }] },
+            event: { type: 'points', params: { points: 1 } },
+          },
+        ],
+      })
+      .expect(200);
     expect(typos.body).toMatchObject({ valid: true, errors: [] });
     expect(typos.body.warnings).toEqual([
       { path: 'rules.0.conditions.all.0.path', message: expect.stringMatching(/no field "tpye".*Did you mean "type"\?/) },
-      { path: 'rules.1.conditions.all.0.value.1', message: expect.stringMatching(/no interaction of type "meetting".*Did you mean "meeting"\?/) },
+      {
+        path: 'rules.1.conditions.all.0.value.1',
+        message: expect.stringMatching(/no interaction of type "meetting".*Did you mean "meeting"\?/),
+      },
       { path: 'rules.2.conditions.all.0.path', message: expect.stringMatching(/property "amuont".*Did you mean "amount"\?/) },
       { path: 'rules.4.conditions.all.0.path', message: expect.stringMatching(/attribute "plna".*Did you mean "plan"\?/) },
     ]);
@@ -92,16 +127,40 @@ describe('previews of unsaved documents', () => {
     const before = (await agent.get(`/v1/profiles/${id}`)).body;
     const unsaved = { ...base, rules: [pointsRule('Meeting', 'meeting', 30), pointsRule('Call', 'call', 5)] };
     const preview = await agent.post(`/v1/profiles/${id}/preview`, { document: unsaved, contactIds: ['ann'] }).expect(200);
-    expect(preview.body.items[0]).toMatchObject({ contactId: 'ann', draft: { score: 35, band: { name: 'Warm' } }, published: { version: 1, score: 15, band: { name: 'Cold' } }, delta: 20, bandChanged: true });
+    expect(preview.body.items[0]).toMatchObject({
+      contactId: 'ann',
+      draft: { score: 35, band: { name: 'Warm' } },
+      published: { version: 1, score: 15, band: { name: 'Cold' } },
+      delta: 20,
+      bandChanged: true,
+    });
     expect((await agent.get(`/v1/profiles/${id}`)).body).toEqual(before);
 
-    const invalid = await agent.post(`/v1/profiles/${id}/preview`, { document: { ...unsaved, kind: 'nope' }, contactIds: ['ann'] }).expect(400);
+    const invalid = await agent
+      .post(`/v1/profiles/${id}/preview`, { document: { ...unsaved, kind: 'nope' }, contactIds: ['ann'] })
+      .expect(400);
     expect(invalid.body.errors[0].path).toBe('document.kind');
   });
 
   it('tries a brand-new document without a profile', async () => {
-    const preview = await agent.post('/v1/profiles/preview', { document: base, interactions: [{ contactId: 'nobody', type: 'meeting' }, { contactId: 'nobody', type: 'call' }] }).expect(200);
-    expect(preview.body.items).toEqual([expect.objectContaining({ contactId: 'nobody', draft: expect.objectContaining({ score: 15 }), published: null, delta: null, bandChanged: null })]);
+    const preview = await agent
+      .post('/v1/profiles/preview', {
+        document: base,
+        interactions: [
+          { contactId: 'nobody', type: 'meeting' },
+          { contactId: 'nobody', type: 'call' },
+        ],
+      })
+      .expect(200);
+    expect(preview.body.items).toEqual([
+      expect.objectContaining({
+        contactId: 'nobody',
+        draft: expect.objectContaining({ score: 15 }),
+        published: null,
+        delta: null,
+        bandChanged: null,
+      }),
+    ]);
     expect((await agent.post('/v1/profiles/preview', { contactIds: ['ann'] })).status).toBe(400);
   });
 });
@@ -114,7 +173,10 @@ describe('optimistic concurrency on drafts', () => {
     const read = await agent.get(`/v1/profiles/${id}`);
     expect(read.headers.etag).toBe('"1"');
 
-    const mine = await agent.put(`/v1/profiles/${id}`, { ...base, name: 'Shared', description: 'mine' }).set('If-Match', '"1"').expect(200);
+    const mine = await agent
+      .put(`/v1/profiles/${id}`, { ...base, name: 'Shared', description: 'mine' })
+      .set('If-Match', '"1"')
+      .expect(200);
     expect(mine.headers.etag).toBe('"2"');
     expect(mine.body.revision).toBe(2);
 
@@ -144,14 +206,23 @@ describe('versions', () => {
     await service.runJobs();
 
     const versions = await publisher.get(`/v1/profiles/${id}/versions`).expect(200);
-    expect(versions.body.items.map((item: { version: number; state: string; publishedBy: string }) => [item.version, item.state, item.publishedBy])).toEqual([
+    expect(
+      versions.body.items.map((item: { version: number; state: string; publishedBy: string }) => [
+        item.version,
+        item.state,
+        item.publishedBy,
+      ]),
+    ).toEqual([
       [2, 'live', 'admin test key'],
       [1, 'retired', 'admin test key'],
     ]);
     const profile = await publisher.get(`/v1/profiles/${id}`).expect(200);
     expect(profile.body.live).toMatchObject({ version: 2, publishedBy: 'admin test key', contactsScored: 2 });
 
-    const restored = await publisher.post(`/v1/profiles/${id}/versions/1/restore`).set('If-Match', `"${profile.body.revision}"`).expect(200);
+    const restored = await publisher
+      .post(`/v1/profiles/${id}/versions/1/restore`)
+      .set('If-Match', `"${profile.body.revision}"`)
+      .expect(200);
     expect(restored.body.draft.description).toBeUndefined();
     expect(restored.body).toMatchObject({ version: 2, revision: profile.body.revision + 1 });
     expect((await publisher.post(`/v1/profiles/${id}/versions/9/restore`)).status).toBe(404);
@@ -163,7 +234,11 @@ describe('versions', () => {
 describe('impact of a draft', () => {
   it('runs as a job with progress and reports band moves over every contact', async () => {
     const id = await publishProfile(service, { ...base, name: 'Impact' }, agent);
-    const started = await agent.post(`/v1/profiles/${id}/impact`, { document: { ...base, name: 'Impact', rules: [pointsRule('Meeting', 'meeting', 30), pointsRule('Call', 'call', 5)] } }).expect(202);
+    const started = await agent
+      .post(`/v1/profiles/${id}/impact`, {
+        document: { ...base, name: 'Impact', rules: [pointsRule('Meeting', 'meeting', 30), pointsRule('Call', 'call', 5)] },
+      })
+      .expect(202);
     const queued = await agent.get(`/v1/jobs/${started.body.job.id}`).expect(200);
     expect(queued.body).toMatchObject({ kind: 'impact', state: 'queued', percent: 0 });
     await service.runJobs();

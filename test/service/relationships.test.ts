@@ -36,7 +36,15 @@ describe('who knows a contact best', () => {
     expect(response.status).toBe(200);
     // R: rep-a 10 + 7·2^(−1s/30d) ≈ 17, rep-b 5·2^(−1) = 2.5, rep-c 5; total 24.5; strength = 100·(1 − e^(−R/20)).
     expect(response.body.items).toEqual([
-      { actorId: 'rep-a', name: 'Alice Adams', email: 'alice@us.example', strength: 57.26, share: 69.39, interactions: 2, lastInteractionAt: iso(T0) },
+      {
+        actorId: 'rep-a',
+        name: 'Alice Adams',
+        email: 'alice@us.example',
+        strength: 57.26,
+        share: 69.39,
+        interactions: 2,
+        lastInteractionAt: iso(T0),
+      },
       { actorId: 'rep-c', name: 'Carol Chen', email: null, strength: 22.12, share: 20.41, interactions: 1, lastInteractionAt: iso(T0) },
       { actorId: 'rep-b', name: null, email: null, strength: 11.75, share: 10.2, interactions: 1, lastInteractionAt: iso(T0 - 30 * DAY) },
       { actorId: 'rep-d', name: null, email: null, strength: 0, share: 0, interactions: 1, lastInteractionAt: iso(T0) },
@@ -53,14 +61,29 @@ describe('who knows a contact best', () => {
   });
 
   it('names the strongest team member in suggestions', async () => {
-    const profileId = await publishProfile(service, {
-      ...exampleProfile('relationship-strength'),
-      name: 'With introductions',
-      suggestions: [{ name: 'Introduce', conditions: { all: [{ fact: 'score', operator: 'greaterThanInclusive', value: 0 }] }, event: { type: 'suggestion', params: { action: 'ask_introduction', message: 'Ask {strongestMember} to introduce you to {contact.name} ({score}, {band})' } } }],
-    }, agent);
+    const profileId = await publishProfile(
+      service,
+      {
+        ...exampleProfile('relationship-strength'),
+        name: 'With introductions',
+        suggestions: [
+          {
+            name: 'Introduce',
+            conditions: { all: [{ fact: 'score', operator: 'greaterThanInclusive', value: 0 }] },
+            event: {
+              type: 'suggestion',
+              params: { action: 'ask_introduction', message: 'Ask {strongestMember} to introduce you to {contact.name} ({score}, {band})' },
+            },
+          },
+        ],
+      },
+      agent,
+    );
     await agent.put('/v1/contacts/dana', { name: 'Dana Diaz' });
     const score = await agent.get(`/v1/profiles/${profileId}/scores/dana`);
-    expect(score.body.suggestions).toEqual([{ action: 'ask_introduction', message: 'Ask Alice Adams to introduce you to Dana Diaz (70.62, Strong)' }]);
+    expect(score.body.suggestions).toEqual([
+      { action: 'ask_introduction', message: 'Ask Alice Adams to introduce you to Dana Diaz (70.62, Strong)' },
+    ]);
   });
 
   it('shows in the timeline who each interaction was with and what it earned per profile', async () => {
@@ -69,7 +92,14 @@ describe('who knows a contact best', () => {
     expect(meeting).toMatchObject({
       actor: { id: 'rep-a', name: 'Alice Adams', email: 'alice@us.example' },
       properties: { place: 'SaaStr, booth 12' },
-      earned: expect.arrayContaining([{ profileId: expect.any(String), profileName: 'Relationship strength', points: 10, rules: [{ rule: 'Meeting', points: 10, counted: true }] }]),
+      earned: expect.arrayContaining([
+        {
+          profileId: expect.any(String),
+          profileName: 'Relationship strength',
+          points: 10,
+          rules: [{ rule: 'Meeting', points: 10, counted: true }],
+        },
+      ]),
     });
   });
 });
@@ -77,7 +107,20 @@ describe('who knows a contact best', () => {
 describe('accounts', () => {
   let profileId: string;
   beforeAll(async () => {
-    profileId = await publishProfile(service, { name: 'Account points', kind: 'points', rules: [pointsRule('Payment', 'payment', 10), pointsRule('Call', 'call', 5)], range: { min: 0, max: 100 }, bands: [{ name: 'Cold', min: 0, max: 50, color: '#0000ff' }, { name: 'Hot', min: 50, max: 100, color: '#ff0000' }] }, agent);
+    profileId = await publishProfile(
+      service,
+      {
+        name: 'Account points',
+        kind: 'points',
+        rules: [pointsRule('Payment', 'payment', 10), pointsRule('Call', 'call', 5)],
+        range: { min: 0, max: 100 },
+        bands: [
+          { name: 'Cold', min: 0, max: 50, color: '#0000ff' },
+          { name: 'Hot', min: 50, max: 100, color: '#ff0000' },
+        ],
+      },
+      agent,
+    );
     await agent.post('/v1/contacts/batch', {
       contacts: [
         { id: 'acme-hot', name: 'Hot Harry', accountId: 'acme' },
@@ -88,9 +131,20 @@ describe('accounts', () => {
     });
     await agent.post('/v1/interactions', {
       interactions: [
-        ...Array.from({ length: 8 }, (_, index) => ({ id: `hot-${index}`, contactId: 'acme-hot', type: 'payment', actorId: index % 2 ? 'rep-a' : 'rep-b', occurredAt: iso(T0 - (index < 4 ? 3 : 20) * DAY) })),
+        ...Array.from({ length: 8 }, (_, index) => ({
+          id: `hot-${index}`,
+          contactId: 'acme-hot',
+          type: 'payment',
+          actorId: index % 2 ? 'rep-a' : 'rep-b',
+          occurredAt: iso(T0 - (index < 4 ? 3 : 20) * DAY),
+        })),
         { id: 'cold-1', contactId: 'acme-cold', type: 'call', actorId: 'rep-c', occurredAt: iso(T0 - 40 * DAY) },
-        ...Array.from({ length: 36 }, (_, index) => ({ id: `big-i-${index}`, contactId: `big-${index % 6}`, type: 'payment', occurredAt: iso(T0 - 60 * DAY) })),
+        ...Array.from({ length: 36 }, (_, index) => ({
+          id: `big-i-${index}`,
+          contactId: `big-${index % 6}`,
+          type: 'payment',
+          occurredAt: iso(T0 - 60 * DAY),
+        })),
       ],
     });
   });
@@ -99,7 +153,13 @@ describe('accounts', () => {
     const account = await agent.get(`/v1/accounts/acme?profileId=${profileId}`);
     expect(account.status).toBe(200);
     // hot 80, cold 5: (80·2 + 5·1) / 3 = 55; a week ago hot was 40: (40·2 + 5) / 3 = 28.33; a month ago cold 5, hot 0: (5·2 + 0) / 3 = 3.33.
-    expect(account.body).toMatchObject({ accountId: 'acme', contacts: 2, score: 55, band: { name: 'Hot' }, trend: { delta7d: 26.67, delta30d: 51.67 } });
+    expect(account.body).toMatchObject({
+      accountId: 'acme',
+      contacts: 2,
+      score: 55,
+      band: { name: 'Hot' },
+      trend: { delta7d: 26.67, delta30d: 51.67 },
+    });
   });
 
   it('is not sunk by one cold contact in a big account', async () => {
@@ -112,10 +172,17 @@ describe('accounts', () => {
   it("lists the account's contacts with their strongest members, and the account's", async () => {
     const response = await agent.get(`/v1/accounts/acme/relationships?profileId=${profileId}`);
     expect(response.status).toBe(200);
-    expect(response.body.items.map((item: { contactId: string; score: number }) => [item.contactId, item.score])).toEqual([['acme-hot', 80], ['acme-cold', 5]]);
+    expect(response.body.items.map((item: { contactId: string; score: number }) => [item.contactId, item.score])).toEqual([
+      ['acme-hot', 80],
+      ['acme-cold', 5],
+    ]);
     expect(response.body.items[0].members.map((member: { actorId: string }) => member.actorId)).toEqual(['rep-a', 'rep-b']);
     expect(response.body.items[0].members[0]).toMatchObject({ name: 'Alice Adams', share: 50 });
-    expect(response.body.members.map((member: { actorId: string; share: number }) => [member.actorId, member.share])).toEqual([['rep-a', 47.06], ['rep-b', 47.06], ['rep-c', 5.88]]);
+    expect(response.body.members.map((member: { actorId: string; share: number }) => [member.actorId, member.share])).toEqual([
+      ['rep-a', 47.06],
+      ['rep-b', 47.06],
+      ['rep-c', 5.88],
+    ]);
     expect((await agent.get(`/v1/accounts/nobody?profileId=${profileId}`)).status).toBe(404);
   });
 });
@@ -123,15 +190,33 @@ describe('accounts', () => {
 describe('insights', () => {
   it('reviews a generated week: distribution then and now, averages, risers, fallers, who needs attention', async () => {
     const week = service.as(await service.key('admin', 'weekly'));
-    const profileId = await publishProfile(service, {
-      name: 'Weekly',
-      kind: 'points',
-      rules: [pointsRule('Payment', 'payment', 20), pointsRule('Complaint', 'complaint', -15)],
-      window: { days: 30 },
-      range: { min: 0, max: 100 },
-      bands: [{ name: 'Needs attention', min: 0, max: 40, color: '#d64545' }, { name: 'Warm', min: 40, max: 70, color: '#e0a800' }, { name: 'Healthy', min: 70, max: 100, color: '#2e9d5b' }],
-    }, week);
-    await week.post('/v1/contacts/batch', { contacts: [{ id: 'vip-low', tags: ['vip'] }, { id: 'plain-low' }, { id: 'riser' }, { id: 'small-riser' }, { id: 'expiring' }, { id: 'complainer' }, { id: 'steady' }] });
+    const profileId = await publishProfile(
+      service,
+      {
+        name: 'Weekly',
+        kind: 'points',
+        rules: [pointsRule('Payment', 'payment', 20), pointsRule('Complaint', 'complaint', -15)],
+        window: { days: 30 },
+        range: { min: 0, max: 100 },
+        bands: [
+          { name: 'Needs attention', min: 0, max: 40, color: '#d64545' },
+          { name: 'Warm', min: 40, max: 70, color: '#e0a800' },
+          { name: 'Healthy', min: 70, max: 100, color: '#2e9d5b' },
+        ],
+      },
+      week,
+    );
+    await week.post('/v1/contacts/batch', {
+      contacts: [
+        { id: 'vip-low', tags: ['vip'] },
+        { id: 'plain-low' },
+        { id: 'riser' },
+        { id: 'small-riser' },
+        { id: 'expiring' },
+        { id: 'complainer' },
+        { id: 'steady' },
+      ],
+    });
     const at = (days: number) => iso(T0 - days * DAY);
     await week.post('/v1/interactions', {
       interactions: [
@@ -167,36 +252,85 @@ describe('insights', () => {
     expect(body.averageScore).toBe(32.14);
     expect(body.previousAverageScore).toBe(31.43);
     expect(body.averageDelta).toBe(0.71);
-    expect(body.risers.map((item: { contactId: string; delta: number }) => [item.contactId, item.delta])).toEqual([['riser', 40], ['small-riser', 20]]);
-    expect(body.fallers.map((item: { contactId: string; delta: number }) => [item.contactId, item.delta])).toEqual([['expiring', -40], ['complainer', -15]]);
-    expect(body.needsAttention.map((item: { contactId: string }) => item.contactId)).toEqual(['vip-low', 'expiring', 'complainer', 'plain-low', 'small-riser']);
+    expect(body.risers.map((item: { contactId: string; delta: number }) => [item.contactId, item.delta])).toEqual([
+      ['riser', 40],
+      ['small-riser', 20],
+    ]);
+    expect(body.fallers.map((item: { contactId: string; delta: number }) => [item.contactId, item.delta])).toEqual([
+      ['expiring', -40],
+      ['complainer', -15],
+    ]);
+    expect(body.needsAttention.map((item: { contactId: string }) => item.contactId)).toEqual([
+      'vip-low',
+      'expiring',
+      'complainer',
+      'plain-low',
+      'small-riser',
+    ]);
     expect(body.needsAttention[0]).toMatchObject({ tags: ['vip'], score: 20, reasons: ['score under 40 (Needs attention)'] });
   });
 
   it('counts bands in SQL exactly as the API names them, at every edge', async () => {
-    const model = new ScoreModel(compileProfile({
-      name: 'Edges', kind: 'points', rules: [pointsRule('Call', 'call', 1)], range: { min: -10, max: 100 },
-      bands: [{ name: 'Cold', min: 0, max: 40, color: '#111111' }, { name: 'Warm', min: 40, max: 70, color: '#222222' }, { name: 'Hot', min: 70, max: 100, color: '#333333' }],
-    } as unknown as ProfileDocument));
+    const model = new ScoreModel(
+      compileProfile({
+        name: 'Edges',
+        kind: 'points',
+        rules: [pointsRule('Call', 'call', 1)],
+        range: { min: -10, max: 100 },
+        bands: [
+          { name: 'Cold', min: 0, max: 40, color: '#111111' },
+          { name: 'Warm', min: 40, max: 70, color: '#222222' },
+          { name: 'Hot', min: 70, max: 100, color: '#333333' },
+        ],
+      } as unknown as ProfileDocument),
+    );
     const scores = [-10, -0.01, 0, 0.01, 39.99, 40, 40.01, 69.99, 70, 99.99, 100, 100.01, 150];
     const { values, param } = parameters([scores]);
     const { rows } = await service.database.db.query<{ score: number; band: number }>(
-      `SELECT s AS score, ${bandNumberSql(model, 's', param)} AS band FROM unnest($1::float8[]) AS s`, values);
+      `SELECT s AS score, ${bandNumberSql(model, 's', param)} AS band FROM unnest($1::float8[]) AS s`,
+      values,
+    );
     const names = ['Cold', 'Warm', 'Hot'];
-    expect(rows.map((row) => [row.score, names[row.band - 1] ?? null])).toEqual(scores.map((score) => [score, model.bandOf(score)?.name ?? null]));
+    expect(rows.map((row) => [row.score, names[row.band - 1] ?? null])).toEqual(
+      scores.map((score) => [score, model.bandOf(score)?.name ?? null]),
+    );
   });
 
   it('computes every past score exactly as the ledger does, with decay and window', async () => {
     const exact = service.as(await service.key('admin', 'exact'));
-    const document = { name: 'Exact', kind: 'points', rules: [pointsRule('Payment', 'payment', 13), pointsRule('Complaint', 'complaint', -7), { name: 'Partner', conditions: { all: [{ fact: 'contact', path: '$.tags', operator: 'contains', value: 'partner' }] }, event: { type: 'points', params: { points: 9 } } }], decay: { halfLifeDays: 6 }, window: { days: 20 } } as const;
-    const profileId = await publishProfile(service, document as unknown as Record<string, unknown>, exact);
+    const document = {
+      name: 'Exact',
+      kind: 'points',
+      rules: [
+        pointsRule('Payment', 'payment', 13),
+        pointsRule('Complaint', 'complaint', -7),
+        {
+          name: 'Partner',
+          conditions: { all: [{ fact: 'contact', path: '$.tags', operator: 'contains', value: 'partner' }] },
+          event: { type: 'points', params: { points: 9 } },
+        },
+      ],
+      decay: { halfLifeDays: 6 },
+      window: { days: 20 },
+    } as const;
+    const profileId = await publishProfile(service, document, exact);
     const interactions = [];
     for (let index = 0; index < 40; index++) {
-      for (let n = 0; n < index % 5; n++) interactions.push({ id: `ex-${index}-${n}`, contactId: `ex-${index}`, type: (index + n) % 3 ? 'payment' : 'complaint', occurredAt: iso(T0 - ((index * 7 + n * 5) % 27) * DAY - n * 3600_000) });
+      for (let n = 0; n < index % 5; n++)
+        interactions.push({
+          id: `ex-${index}-${n}`,
+          contactId: `ex-${index}`,
+          type: (index + n) % 3 ? 'payment' : 'complaint',
+          occurredAt: iso(T0 - ((index * 7 + n * 5) % 27) * DAY - n * 3600_000),
+        });
     }
     await exact.post('/v1/interactions', { interactions });
-    await exact.post('/v1/contacts/batch', { contacts: Array.from({ length: 10 }, (_, index) => ({ id: `ex-${index * 4}`, tags: ['partner'] })) });
-    const version = (await service.database.db.query('SELECT p.live_version_id AS id, p.workspace_id AS w FROM profiles p WHERE p.id = $1', [profileId])).rows[0];
+    await exact.post('/v1/contacts/batch', {
+      contacts: Array.from({ length: 10 }, (_, index) => ({ id: `ex-${index * 4}`, tags: ['partner'] })),
+    });
+    const version = (
+      await service.database.db.query('SELECT p.live_version_id AS id, p.workspace_id AS w FROM profiles p WHERE p.id = $1', [profileId])
+    ).rows[0];
     const model = new ScoreModel(compileProfile(document as unknown as ProfileDocument));
     for (const days of [1, 7, 30]) {
       const rows = await scoresInPeriod(service.database.db, version.w, version.id, model, T0, T0 - days * DAY, {});
@@ -232,7 +366,10 @@ describe('isolation and validation', () => {
     expect((await agent.put('/v1/members/rep-z', { nickname: 'Z' })).status).toBe(400);
     const created = await agent.put('/v1/members/rep-z', { name: 'Zed' });
     expect(created.status).toBe(201);
-    expect((await agent.put('/v1/members/rep-z', { email: 'zed@example.com' })).body).toMatchObject({ name: 'Zed', email: 'zed@example.com' });
+    expect((await agent.put('/v1/members/rep-z', { email: 'zed@example.com' })).body).toMatchObject({
+      name: 'Zed',
+      email: 'zed@example.com',
+    });
     const reader = service.as(await service.key('reader', 'network'));
     expect((await reader.put('/v1/members/rep-y', { name: 'Y' })).status).toBe(403);
     const ours = (await agent.get('/v1/profiles')).body.items[0].id;

@@ -17,7 +17,17 @@ beforeAll(async () => {
   database = await createTestDatabase();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  service = runFromSources('service/main.ts', [], cleanEnv({ DATABASE_URL: database.url, PORT: String(port), ADMIN_API_KEY: key, ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true', SCHEDULER_INTERVAL_MS: '1000' }));
+  service = runFromSources(
+    'service/main.ts',
+    [],
+    cleanEnv({
+      DATABASE_URL: database.url,
+      PORT: String(port),
+      ADMIN_API_KEY: key,
+      ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
+      SCHEDULER_INTERVAL_MS: '1000',
+    }),
+  );
   await service.waitFor(/listening on/);
 });
 afterAll(async () => {
@@ -27,7 +37,11 @@ afterAll(async () => {
 });
 
 async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return { status: response.status, body: (response.status === 204 ? undefined : await response.json()) as any };
 }
@@ -46,14 +60,32 @@ it('publishes in the background and delivers a time-driven crossing within a min
   const receiver = await startReceiver();
   try {
     // 100 points halving every ~8.6 seconds fall under 40 about 11 seconds after the payment.
-    const profile = await call('POST', '/v1/profiles', { name: 'Fast decay', kind: 'points', rules: [pointsRule('Payment', 'payment', 100)], decay: { halfLifeDays: 0.0001 }, range: { min: 0, max: 100 } });
+    const profile = await call('POST', '/v1/profiles', {
+      name: 'Fast decay',
+      kind: 'points',
+      rules: [pointsRule('Payment', 'payment', 100)],
+      decay: { halfLifeDays: 0.0001 },
+      range: { min: 0, max: 100 },
+    });
     const published = await call('POST', `/v1/profiles/${profile.body.id}/publish`, {});
-    await until(async () => ((await call('GET', `/v1/jobs/${published.body.job.id}`)).body.state === 'succeeded' ? true : undefined), 20_000);
-    expect((await call('POST', '/v1/subscriptions', { profileId: profile.body.id, event: 'score.dropped_below', threshold: 40, url: receiver.url })).status).toBe(201);
+    await until(
+      async () => ((await call('GET', `/v1/jobs/${published.body.job.id}`)).body.state === 'succeeded' ? true : undefined),
+      20_000,
+    );
+    expect(
+      (
+        await call('POST', '/v1/subscriptions', {
+          profileId: profile.body.id,
+          event: 'score.dropped_below',
+          threshold: 40,
+          url: receiver.url,
+        })
+      ).status,
+    ).toBe(201);
     await call('POST', '/v1/interactions', { interactions: [{ contactId: 'fast', type: 'payment' }] });
     const score = await call('GET', `/v1/profiles/${profile.body.id}/scores/fast`);
     expect(score.body.next).toMatchObject({ threshold: 40, direction: 'down' });
-    const delivery = await until(async () => receiver.received[0], 45_000);
+    const delivery = await until(() => Promise.resolve(receiver.received[0]), 45_000);
     expect(delivery.body).toMatchObject({ type: 'score.dropped_below', cause: 'time', occurredAt: score.body.next.at });
     expect(delivery.at - Date.parse(String(delivery.body.occurredAt))).toBeLessThan(60_000);
     expect(delivery.at).toBeGreaterThanOrEqual(Date.parse(String(delivery.body.occurredAt)));

@@ -30,8 +30,16 @@ beforeAll(async () => {
       pointsRule('Payment', 'payment', 12),
       pointsRule('Call', 'call', 5),
       pointsRule('Complaint', 'complaint', -9),
-      { name: 'Partner', conditions: { all: [{ fact: 'contact', path: '$.tags', operator: 'contains', value: 'partner' }] }, event: { type: 'points', params: { points: 15 } } },
-      { name: 'DND', conditions: { all: [{ fact: 'contact', path: '$.attributes.dnd', operator: 'equal', value: true }] }, event: { type: 'points', params: { points: -10 } } },
+      {
+        name: 'Partner',
+        conditions: { all: [{ fact: 'contact', path: '$.tags', operator: 'contains', value: 'partner' }] },
+        event: { type: 'points', params: { points: 15 } },
+      },
+      {
+        name: 'DND',
+        conditions: { all: [{ fact: 'contact', path: '$.attributes.dnd', operator: 'equal', value: true }] },
+        event: { type: 'points', params: { points: -10 } },
+      },
     ],
     range: { min: 0, max: 100 },
     bands,
@@ -88,7 +96,7 @@ function expectOrdered(items: { id: string; score: number }[], expected: Map<str
   expect(items.map((item) => item.id).sort()).toEqual([...expected.keys()].sort());
   for (const item of items) expect(item.score).toBe(expected.get(item.id));
   for (let index = 1; index < items.length; index++) {
-    const [previous, current] = [items[index - 1]!.score, items[index]!.score];
+    const [previous, current] = [items[index - 1].score, items[index].score];
     if (descending) expect(current).toBeLessThanOrEqual(previous);
     else expect(current).toBeGreaterThanOrEqual(previous);
   }
@@ -110,15 +118,35 @@ describe.each([
     expect(ascending.map((item) => item.id)).toEqual(descending.map((item) => item.id).reverse());
 
     const between = await all(`profileId=${id}&minScore=10&maxScore=30.5`);
-    expect(between.map((item) => item.id).sort()).toEqual([...expected].filter(([, score]) => score >= 10 && score <= 30.5).map(([key]) => key).sort());
+    expect(between.map((item) => item.id).sort()).toEqual(
+      [...expected]
+        .filter(([, score]) => score >= 10 && score <= 30.5)
+        .map(([key]) => key)
+        .sort(),
+    );
     const warm = await all(`profileId=${id}&band=Warm`);
-    expect(warm.map((item) => item.id).sort()).toEqual([...expected].filter(([, score]) => score >= 20 && score < 50).map(([key]) => key).sort());
+    expect(warm.map((item) => item.id).sort()).toEqual(
+      [...expected]
+        .filter(([, score]) => score >= 20 && score < 50)
+        .map(([key]) => key)
+        .sort(),
+    );
     for (const item of warm) expect(item.band!.name).toBe('Warm');
     const cold = await all(`profileId=${id}&band=Cold&tag=odd`);
-    expect(cold.map((item) => item.id).sort()).toEqual([...expected].filter(([key, score]) => score < 20 && Number(key.slice(1)) % 2 === 1 && Number(key.slice(1)) % 5 !== 0).map(([key]) => key).sort());
+    expect(cold.map((item) => item.id).sort()).toEqual(
+      [...expected]
+        .filter(([key, score]) => score < 20 && Number(key.slice(1)) % 2 === 1 && Number(key.slice(1)) % 5 !== 0)
+        .map(([key]) => key)
+        .sort(),
+    );
 
     const byActivity = await all(`profileId=${id}&sort=-lastInteractionAt&minScore=20`);
-    expect(byActivity.map((item) => item.id).sort()).toEqual([...expected].filter(([, score]) => score >= 20).map(([key]) => key).sort());
+    expect(byActivity.map((item) => item.id).sort()).toEqual(
+      [...expected]
+        .filter(([, score]) => score >= 20)
+        .map(([key]) => key)
+        .sort(),
+    );
   });
 });
 
@@ -147,7 +175,9 @@ it('refuses score filters without a profile, unknown bands and unknown profiles'
 });
 
 it('answers with an index scan, not a sort of every contact', async () => {
-  const version = (await service.database.db.query('SELECT live_version_id AS v, workspace_id AS w FROM profiles WHERE id = $1', [decaying])).rows[0];
+  const version = (
+    await service.database.db.query('SELECT live_version_id AS v, workspace_id AS w FROM profiles WHERE id = $1', [decaying])
+  ).rows[0];
   const plan = await service.database.db.query(
     `EXPLAIN SELECT contact_id FROM scores sc WHERE sc.workspace_id = $1 AND sc.version_id = $2 AND sc.state_points = 0 AND (sc.sign, sc.sort_key) >= (1::smallint, 10::float8)
       ORDER BY sc.sign DESC, sc.sort_key DESC, sc.contact_id DESC LIMIT 50`,

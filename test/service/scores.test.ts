@@ -39,7 +39,11 @@ describe('points profiles without time', () => {
         pointsRule('Payment', 'payment', 10),
         pointsRule('Email open', 'email_open', 1, { count: 5, perDays: 1 }),
         pointsRule('Unsubscribe', 'unsubscribe', -15),
-        { name: 'DND', conditions: { all: [{ fact: 'contact', path: '$.attributes.dndAll', operator: 'equal', value: true }] }, event: { type: 'points', params: { points: -20 } } },
+        {
+          name: 'DND',
+          conditions: { all: [{ fact: 'contact', path: '$.attributes.dndAll', operator: 'equal', value: true }] },
+          event: { type: 'points', params: { points: -20 } },
+        },
       ],
       range: { min: 0, max: 100 },
       bands,
@@ -48,11 +52,24 @@ describe('points profiles without time', () => {
 
   it('adds points per matching interaction and caps a limited rule, explaining both', async () => {
     await record([
-      ...Array.from({ length: 7 }, (_, index) => ({ id: `a-open-${index}`, contactId: 'a', type: 'email_open', occurredAt: at(0, -index - 1) })),
+      ...Array.from({ length: 7 }, (_, index) => ({
+        id: `a-open-${index}`,
+        contactId: 'a',
+        type: 'email_open',
+        occurredAt: at(0, -index - 1),
+      })),
       { id: 'a-pay', contactId: 'a', type: 'payment', occurredAt: at(0, -1) },
     ]);
     const answer = await score(profileId, 'a');
-    expect(answer).toMatchObject({ contactId: 'a', profileId, version: 1, score: 15, band: { name: 'Needs attention', color: '#d64545' }, clamp: null, next: null });
+    expect(answer).toMatchObject({
+      contactId: 'a',
+      profileId,
+      version: 1,
+      score: 15,
+      band: { name: 'Needs attention', color: '#d64545' },
+      clamp: null,
+      next: null,
+    });
     expect(answer.explanation).toEqual([
       { rule: 'Payment', kind: 'interaction', count: 1, points: 10 },
       { rule: 'Email open', kind: 'interaction', count: 5, points: 5, limited: 2 },
@@ -78,7 +95,9 @@ describe('points profiles without time', () => {
   });
 
   it('applies a state rule while it holds and removes it when the contact changes', async () => {
-    await record(Array.from({ length: 5 }, (_, index) => ({ id: `c-pay-${index}`, contactId: 'c', type: 'payment', occurredAt: at(0, -1) })));
+    await record(
+      Array.from({ length: 5 }, (_, index) => ({ id: `c-pay-${index}`, contactId: 'c', type: 'payment', occurredAt: at(0, -1) })),
+    );
     expect((await score(profileId, 'c')).score).toBe(50);
     await service.admin.put('/v1/contacts/c', { attributes: { dndAll: true } });
     expect((await score(profileId, 'c')).score).toBe(30);
@@ -94,7 +113,12 @@ describe('points profiles without time', () => {
     await record([
       ...Array.from({ length: 4 }, (_, index) => ({ id: `edge40-${index}`, contactId: 'edge40', type: 'payment', occurredAt: at(0, -1) })),
       ...Array.from({ length: 7 }, (_, index) => ({ id: `edge70-${index}`, contactId: 'edge70', type: 'payment', occurredAt: at(0, -1) })),
-      ...Array.from({ length: 12 }, (_, index) => ({ id: `edge100-${index}`, contactId: 'edge100', type: 'payment', occurredAt: at(0, -1) })),
+      ...Array.from({ length: 12 }, (_, index) => ({
+        id: `edge100-${index}`,
+        contactId: 'edge100',
+        type: 'payment',
+        occurredAt: at(0, -1),
+      })),
       ...Array.from({ length: 3 }, (_, index) => ({ id: `edge30-${index}`, contactId: 'edge30', type: 'payment', occurredAt: at(0, -1) })),
     ]);
     expect((await score(profileId, 'edge30')).band.name).toBe('Needs attention');
@@ -105,7 +129,11 @@ describe('points profiles without time', () => {
   });
 
   it('re-decides a limit when an interaction arrives out of order', async () => {
-    const limited = await publishProfile(service, { name: 'Two a day', kind: 'points', rules: [pointsRule('Open', 'email_open', 1, { count: 2, perDays: 1 })] });
+    const limited = await publishProfile(service, {
+      name: 'Two a day',
+      kind: 'points',
+      rules: [pointsRule('Open', 'email_open', 1, { count: 2, perDays: 1 })],
+    });
     await record([
       { id: 'lim-10', contactId: 'lim', type: 'email_open', occurredAt: at(0, -26) },
       { id: 'lim-11', contactId: 'lim', type: 'email_open', occurredAt: at(0, -25) },
@@ -124,7 +152,12 @@ describe('points profiles without time', () => {
 describe('time: decay and window', () => {
   it('halves with each half-life, also read in the past with asOf', async () => {
     service.clock.set(at(0));
-    const profileId = await publishProfile(service, { name: 'Decay', kind: 'points', rules: [pointsRule('Payment', 'payment', 16)], decay: { halfLifeDays: 10 } });
+    const profileId = await publishProfile(service, {
+      name: 'Decay',
+      kind: 'points',
+      rules: [pointsRule('Payment', 'payment', 16)],
+      decay: { halfLifeDays: 10 },
+    });
     await record([{ id: 'decay-1', contactId: 'decay', type: 'payment', occurredAt: at(0) }]);
     expect((await score(profileId, 'decay')).score).toBe(16);
     service.clock.set(at(10));
@@ -140,7 +173,12 @@ describe('time: decay and window', () => {
 
   it('drops a contribution when it leaves the window', async () => {
     service.clock.set(at(0));
-    const profileId = await publishProfile(service, { name: 'Window', kind: 'points', rules: [pointsRule('Payment', 'payment', 10), pointsRule('Call', 'call', 5)], window: { days: 30 } });
+    const profileId = await publishProfile(service, {
+      name: 'Window',
+      kind: 'points',
+      rules: [pointsRule('Payment', 'payment', 10), pointsRule('Call', 'call', 5)],
+      window: { days: 30 },
+    });
     await record([{ id: 'win-1', contactId: 'win', type: 'payment', occurredAt: at(0) }]);
     service.clock.set(at(20));
     await record([{ id: 'win-2', contactId: 'win', type: 'call', occurredAt: at(20) }]);
@@ -154,7 +192,13 @@ describe('time: decay and window', () => {
 
   it('combines decay and window', async () => {
     service.clock.set(at(0));
-    const profileId = await publishProfile(service, { name: 'Both', kind: 'points', rules: [pointsRule('Payment', 'payment', 16), pointsRule('Call', 'call', 8)], decay: { halfLifeDays: 10 }, window: { days: 25 } });
+    const profileId = await publishProfile(service, {
+      name: 'Both',
+      kind: 'points',
+      rules: [pointsRule('Payment', 'payment', 16), pointsRule('Call', 'call', 8)],
+      decay: { halfLifeDays: 10 },
+      window: { days: 25 },
+    });
     await record([{ id: 'both-1', contactId: 'both', type: 'payment', occurredAt: at(0) }]);
     service.clock.set(at(10));
     await record([{ id: 'both-2', contactId: 'both', type: 'call', occurredAt: at(10) }]);
@@ -166,7 +210,14 @@ describe('time: decay and window', () => {
 
   it('says when time alone will next cross a band edge', async () => {
     service.clock.set(at(0));
-    const profileId = await publishProfile(service, { name: 'Next', kind: 'points', rules: [pointsRule('Payment', 'payment', 80)], decay: { halfLifeDays: 10 }, range: { min: 0, max: 100 }, bands });
+    const profileId = await publishProfile(service, {
+      name: 'Next',
+      kind: 'points',
+      rules: [pointsRule('Payment', 'payment', 80)],
+      decay: { halfLifeDays: 10 },
+      range: { min: 0, max: 100 },
+      bands,
+    });
     await record([{ id: 'next-1', contactId: 'next', type: 'payment', occurredAt: at(0) }]);
     const answer = await score(profileId, 'next');
     expect(answer.score).toBe(80);
@@ -180,7 +231,12 @@ describe('time: decay and window', () => {
 
   it('gives a history series from the ledger', async () => {
     service.clock.set(at(0));
-    const profileId = await publishProfile(service, { name: 'History', kind: 'points', rules: [pointsRule('Payment', 'payment', 16)], decay: { halfLifeDays: 7 } });
+    const profileId = await publishProfile(service, {
+      name: 'History',
+      kind: 'points',
+      rules: [pointsRule('Payment', 'payment', 16)],
+      decay: { halfLifeDays: 7 },
+    });
     await record([{ id: 'hist-1', contactId: 'hist', type: 'payment', occurredAt: at(0) }]);
     service.clock.set(at(21));
     const daily = await service.admin.get(`/v1/profiles/${profileId}/scores/hist/history?from=${at(-1)}&to=${at(14)}&interval=day`);
@@ -225,11 +281,30 @@ describe('relationship and manual profiles', () => {
     expect(set.status).toBe(201);
     expect(set.body).toMatchObject({ score: 80, band: { name: 'Likely' } });
     service.clock.set(at(1));
-    const lowered = await service.admin.post(`/v1/profiles/${profileId}/scores/renewal/adjustments`, { delta: -7.5, reason: 'Champion left' });
+    const lowered = await service.admin.post(`/v1/profiles/${profileId}/scores/renewal/adjustments`, {
+      delta: -7.5,
+      reason: 'Champion left',
+    });
     expect(lowered.body.score).toBe(72.5);
     expect(lowered.body.explanation).toEqual([
-      { rule: 'Adjustment: QBR went well', kind: 'adjustment', count: 1, points: 80, at: at(0), by: 'admin test key', reason: 'QBR went well' },
-      { rule: 'Adjustment: Champion left', kind: 'adjustment', count: 1, points: -7.5, at: at(1), by: 'admin test key', reason: 'Champion left' },
+      {
+        rule: 'Adjustment: QBR went well',
+        kind: 'adjustment',
+        count: 1,
+        points: 80,
+        at: at(0),
+        by: 'admin test key',
+        reason: 'QBR went well',
+      },
+      {
+        rule: 'Adjustment: Champion left',
+        kind: 'adjustment',
+        count: 1,
+        points: -7.5,
+        at: at(1),
+        by: 'admin test key',
+        reason: 'Champion left',
+      },
     ]);
     const reset = await service.admin.post(`/v1/profiles/${profileId}/scores/renewal/adjustments`, { set: 150, reason: 'Signed early' });
     expect(reset.body).toMatchObject({ score: 100, clamp: { applied: 'max', bound: 100, unclamped: 150 } });
@@ -237,7 +312,12 @@ describe('relationship and manual profiles', () => {
 
   it('adjusts points and relationship scores too', async () => {
     service.clock.set(at(0));
-    const points = await publishProfile(service, { name: 'Adjustable', kind: 'points', rules: [pointsRule('Payment', 'payment', 10)], decay: { halfLifeDays: 10 } });
+    const points = await publishProfile(service, {
+      name: 'Adjustable',
+      kind: 'points',
+      rules: [pointsRule('Payment', 'payment', 10)],
+      decay: { halfLifeDays: 10 },
+    });
     await record([{ id: 'adj-1', contactId: 'adj', type: 'payment', occurredAt: at(0) }]);
     const set = await service.admin.post(`/v1/profiles/${points}/scores/adj/adjustments`, { set: 30, reason: 'Hot lead' });
     expect(set.body.score).toBe(30);
@@ -245,7 +325,10 @@ describe('relationship and manual profiles', () => {
     expect((await score(points, 'adj')).score).toBe(15);
 
     const relationship = await publishProfile(service, exampleProfile('relationship-strength'));
-    const up = await service.admin.post(`/v1/profiles/${relationship}/scores/adj/adjustments`, { delta: 25, reason: 'Met at a conference' });
+    const up = await service.admin.post(`/v1/profiles/${relationship}/scores/adj/adjustments`, {
+      delta: 25,
+      reason: 'Met at a conference',
+    });
     expect(up.body.score).toBe(25);
     const exact = await service.admin.post(`/v1/profiles/${relationship}/scores/adj/adjustments`, { set: 60, reason: 'Calibrated' });
     expect(exact.body.score).toBe(60);
@@ -285,7 +368,13 @@ describe('the example engagement profile', () => {
     // (1 + 10 + 5 + 15 + 10) · 2^(−1/30)
     expect(answer.score).toBeCloseTo(41 * 2 ** (-1 / 30), 2);
     expect(answer.band.name).toBe('Warm');
-    expect(answer.explanation.map((line: { rule: string }) => line.rule)).toEqual(['Email opened', 'Appointment booked', 'Form submitted', 'Payment', 'Large payment']);
+    expect(answer.explanation.map((line: { rule: string }) => line.rule)).toEqual([
+      'Email opened',
+      'Appointment booked',
+      'Form submitted',
+      'Payment',
+      'Large payment',
+    ]);
   });
 });
 
@@ -297,7 +386,9 @@ describe('awkward ids', () => {
     await record([{ id: 'awk-1', contactId, type: 'call', actorId: 'rep\t\\1', occurredAt: at(0) }]);
     const answer = await score(profileId, encodeURIComponent(contactId));
     expect(answer).toMatchObject({ contactId, score: 3 });
-    const { rows } = await service.database.db.query('SELECT DISTINCT contact_id, actor_id FROM score_ledger WHERE contact_id = $1', [contactId]);
+    const { rows } = await service.database.db.query('SELECT DISTINCT contact_id, actor_id FROM score_ledger WHERE contact_id = $1', [
+      contactId,
+    ]);
     expect(rows).toEqual([{ contact_id: contactId, actor_id: 'rep\t\\1' }]);
   });
 });
@@ -305,9 +396,13 @@ describe('awkward ids', () => {
 describe('several profiles at once', () => {
   it('gives every contact a score in each published profile', async () => {
     const contact = await service.admin.get('/v1/contacts/a');
-    const live = (await service.admin.get('/v1/profiles')).body.items.filter((profile: { status: string }) => profile.status === 'published');
+    const live = (await service.admin.get('/v1/profiles')).body.items.filter(
+      (profile: { status: string }) => profile.status === 'published',
+    );
     expect(live.length).toBeGreaterThan(5);
-    expect(contact.body.scores.map((entry: { profileId: string }) => entry.profileId).sort()).toEqual(live.map((profile: { id: string }) => profile.id).sort());
+    expect(contact.body.scores.map((entry: { profileId: string }) => entry.profileId).sort()).toEqual(
+      live.map((profile: { id: string }) => profile.id).sort(),
+    );
     const plain = contact.body.scores.find((entry: { profileName: string }) => entry.profileName === 'Plain points');
     expect(plain).toMatchObject({ version: 1, score: 15, band: { name: 'Needs attention' } });
   });
@@ -318,7 +413,11 @@ describe('unknown things', () => {
     const draft = await service.admin.post('/v1/profiles', { name: 'Draft only', kind: 'points', rules: [pointsRule('Call', 'call', 1)] });
     expect((await service.admin.get(`/v1/profiles/${draft.body.id}/scores/a`)).status).toBe(409);
     expect((await service.admin.get('/v1/profiles/00000000-0000-4000-8000-000000000000/scores/a')).status).toBe(404);
-    const published = await publishProfile(service, { name: 'Published', kind: 'points', rules: [{ name: 'Any', conditions: typeIs('call'), event: { type: 'points', params: { points: 1 } } }] });
+    const published = await publishProfile(service, {
+      name: 'Published',
+      kind: 'points',
+      rules: [{ name: 'Any', conditions: typeIs('call'), event: { type: 'points', params: { points: 1 } } }],
+    });
     expect((await service.admin.get(`/v1/profiles/${published}/scores/nobody-here`)).status).toBe(404);
     const other = service.as(await service.key('admin', 'other'));
     expect((await other.get(`/v1/profiles/${published}/scores/a`)).status).toBe(404);

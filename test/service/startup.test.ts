@@ -50,7 +50,9 @@ describe('npm start on DATABASE_URL', () => {
       await database.db.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
       const adminKey = 'deployment-key-0123456789abcdef0123456789';
       const ports = [await freePort(), await freePort()];
-      const instances = ports.map((port) => runFromSources('service/main.ts', [], cleanEnv({ DATABASE_URL: database.url, PORT: String(port), ADMIN_API_KEY: adminKey })));
+      const instances = ports.map((port) =>
+        runFromSources('service/main.ts', [], cleanEnv({ DATABASE_URL: database.url, PORT: String(port), ADMIN_API_KEY: adminKey })),
+      );
       await Promise.all(instances.map((instance) => instance.waitFor(/listening on/)));
       const printedKeys = instances.filter((instance) => instance.output().includes('admin API key'));
       expect(printedKeys).toHaveLength(1);
@@ -95,7 +97,11 @@ describe('npm start on DATABASE_URL', () => {
     const first = runFromSources('service/main.ts', [], cleanEnv({ DATABASE_URL: database.url, PORT: String(port), RUN_WORKERS: 'false' }));
     try {
       await first.waitFor(/listening on/);
-      const second = runFromSources('service/main.ts', [], cleanEnv({ DATABASE_URL: database.url, PORT: String(port), RUN_WORKERS: 'false' }));
+      const second = runFromSources(
+        'service/main.ts',
+        [],
+        cleanEnv({ DATABASE_URL: database.url, PORT: String(port), RUN_WORKERS: 'false' }),
+      );
       expect(await second.exited).toBe(1);
       expect(second.output()).toContain(`port ${port} on 127.0.0.1 is already in use`);
       expect(second.output()).not.toContain('listening on');
@@ -125,12 +131,18 @@ describe('command-line tools', () => {
       expect(typo.output()).toContain('No workspace named "cli-space"');
       expect(typo.output()).toContain('--create-workspace');
 
-      const create = runFromSources('service/cli/keys.ts', ['create', '--workspace', 'cli-space', '--role', 'writer', '--name', 'etl', '--create-workspace'], env);
+      const create = runFromSources(
+        'service/cli/keys.ts',
+        ['create', '--workspace', 'cli-space', '--role', 'writer', '--name', 'etl', '--create-workspace'],
+        env,
+      );
       expect(await create.exited).toBe(0);
       const lines = create.output().trim().split('\n');
-      const key = lines[lines.length - 1]!;
+      const key = lines[lines.length - 1];
       expect(key).toMatch(/^es_[\w-]{43}$/);
-      const { rows } = await database.db.query("SELECT k.id, k.role FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE w.name = 'cli-space'");
+      const { rows } = await database.db.query(
+        "SELECT k.id, k.role FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE w.name = 'cli-space'",
+      );
       expect(rows).toEqual([{ id: expect.any(String), role: 'writer' }]);
 
       const list = runFromSources('service/cli/keys.ts', ['list', '--workspace', 'cli-space'], env);

@@ -33,11 +33,19 @@ const resourceField: INodeProperties = {
   ],
 };
 
-const operationFields = [contactOperationField, insightOperationField, interactionOperationField, relationshipOperationField, scoreOperationField];
+const operationFields = [
+  contactOperationField,
+  insightOperationField,
+  interactionOperationField,
+  relationshipOperationField,
+  scoreOperationField,
+];
 
 /** Each operation's own properties, shown only when it is selected. */
 const operationProperties = Object.entries(operations).flatMap(([resource, byOperation]) =>
-  Object.entries(byOperation).flatMap(([operation, { properties }]) => updateDisplayOptions({ show: { resource: [resource], operation: [operation] } }, properties)),
+  Object.entries(byOperation).flatMap(([operation, { properties }]) =>
+    updateDisplayOptions({ show: { resource: [resource], operation: [operation] } }, properties),
+  ),
 );
 
 export const properties: INodeProperties[] = [resourceField, ...operationFields, ...operationProperties];

@@ -24,7 +24,9 @@ export function profileLocator(description: string): INodeProperties {
         name: 'id',
         type: 'string',
         placeholder: 'e.g. 6f0b7f7e-2a35-4b55-9d1e-6c1f0c6f4a10',
-        validation: [{ type: 'regex', properties: { regex: UUID, errorMessage: 'A profile ID looks like 6f0b7f7e-2a35-4b55-9d1e-6c1f0c6f4a10' } }],
+        validation: [
+          { type: 'regex', properties: { regex: UUID, errorMessage: 'A profile ID looks like 6f0b7f7e-2a35-4b55-9d1e-6c1f0c6f4a10' } },
+        ],
       },
     ],
   };
@@ -50,7 +52,7 @@ export function contactId(context: IExecuteFunctions, itemIndex: number): string
 
 /** "vip, renewal" → ["vip", "renewal"]: tags are typed or mapped as one comma-separated text. */
 export function splitList(value: unknown): string[] {
-  const parts = Array.isArray(value) ? value.map(String) : String(value ?? '').split(',');
+  const parts = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',') : [];
   return parts.map((part) => part.trim()).filter((part) => part.length > 0);
 }
 

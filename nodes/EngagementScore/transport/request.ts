@@ -44,7 +44,7 @@ export function pathSegment(value: string): string {
  */
 export async function sendRequest(context: ServiceContext, request: ServiceRequest): Promise<ServiceResponse> {
   const credentials = await context.getCredentials(CREDENTIAL_TYPE);
-  const baseUrl = String(credentials.baseUrl ?? '').replace(/\/+$/, '');
+  const baseUrl = (typeof credentials.baseUrl === 'string' ? credentials.baseUrl : '').replace(/\/+$/, '');
   // n8n leaves an empty object out of the request, but the service wants a JSON body where one is due.
   const emptyBody = request.body !== undefined && Object.keys(request.body).length === 0;
   const options: IHttpRequestOptions = {
@@ -101,7 +101,12 @@ export function readProblem(response: ServiceResponse): Problem {
 }
 
 function isFieldError(value: unknown): value is FieldError {
-  return !!value && typeof value === 'object' && typeof (value as FieldError).path === 'string' && typeof (value as FieldError).message === 'string';
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    typeof (value as FieldError).path === 'string' &&
+    typeof (value as FieldError).message === 'string'
+  );
 }
 
 export type ProblemErrorOptions = {
@@ -120,12 +125,16 @@ export function problemError(context: ServiceContext, response: ServiceResponse,
   const errors = options.errors ?? problem.errors ?? [];
   const describePath = options.describePath ?? ((path: string) => path);
   const description = errors.length > 0 ? errors.map((error) => `${describePath(error.path)}: ${error.message}`).join('\n') : problem.title;
-  return new NodeApiError(context.getNode(), { ...problem } as unknown as JsonObject, {
-    message: options.message ?? problem.detail ?? problem.title ?? `The Engagement Score service answered HTTP ${problem.status}`,
-    description,
-    httpCode: String(problem.status),
-    itemIndex: options.itemIndex,
-  });
+  return new NodeApiError(
+    context.getNode(),
+    { ...problem },
+    {
+      message: options.message ?? problem.detail ?? problem.title ?? `The Engagement Score service answered HTTP ${problem.status}`,
+      description,
+      httpCode: String(problem.status),
+      itemIndex: options.itemIndex,
+    },
+  );
 }
 
 type Page<T> = { items: T[]; nextCursor: string | null };

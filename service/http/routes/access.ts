@@ -5,7 +5,9 @@ import { notFound } from '../problem';
 import { Reply, type RouteRegistry } from '../route';
 import { uuidParams } from '../schemas';
 
-const roleSchema = z.enum(['admin', 'writer', 'reader']).describe('admin: everything; writer: contacts, interactions, adjustments and reads; reader: reads only');
+const roleSchema = z
+  .enum(['admin', 'writer', 'reader'])
+  .describe('admin: everything; writer: contacts, interactions, adjustments and reads; reader: reads only');
 
 const keySchema = z
   .object({
@@ -17,7 +19,9 @@ const keySchema = z
   })
   .meta({ id: 'ApiKey' });
 
-const createdKeySchema = keySchema.extend({ key: z.string().describe('The key itself: shown this once, stored only as a hash') }).meta({ id: 'CreatedApiKey' });
+const createdKeySchema = keySchema
+  .extend({ key: z.string().describe('The key itself: shown this once, stored only as a hash') })
+  .meta({ id: 'CreatedApiKey' });
 
 export function accessRoutes(api: RouteRegistry, { db, clock }: AppDeps): void {
   api.add({
@@ -27,8 +31,12 @@ export function accessRoutes(api: RouteRegistry, { db, clock }: AppDeps): void {
     tag: 'Access',
     summary: 'Who am I: the workspace and role of the API key (the n8n credential test)',
     role: 'reader',
-    response: z.object({ workspace: z.object({ id: z.uuid(), name: z.string() }), role: roleSchema, key: z.object({ id: z.uuid(), name: z.string().nullable() }) }),
-    handler: async ({ auth }) => ({
+    response: z.object({
+      workspace: z.object({ id: z.uuid(), name: z.string() }),
+      role: roleSchema,
+      key: z.object({ id: z.uuid(), name: z.string().nullable() }),
+    }),
+    handler: ({ auth }) => ({
       workspace: { id: auth.workspaceId, name: auth.workspaceName },
       role: auth.role,
       key: { id: auth.keyId, name: auth.keyName },
@@ -47,7 +55,14 @@ export function accessRoutes(api: RouteRegistry, { db, clock }: AppDeps): void {
     response: createdKeySchema,
     handler: async ({ auth, body }) => {
       const created = await insertApiKey(db, { workspaceId: auth.workspaceId, role: body.role, name: body.name ?? null, origin: 'api' });
-      return new Reply(201, { id: created.id, role: created.role, name: created.name, origin: created.origin, createdAt: created.createdAt, key: created.key });
+      return new Reply(201, {
+        id: created.id,
+        role: created.role,
+        name: created.name,
+        origin: created.origin,
+        createdAt: created.createdAt,
+        key: created.key,
+      });
     },
   });
 
@@ -75,7 +90,8 @@ export function accessRoutes(api: RouteRegistry, { db, clock }: AppDeps): void {
     params: uuidParams,
     errors: [404],
     handler: async ({ auth, params }) => {
-      if (!(await revokeApiKey(db, auth.workspaceId, params.id, clock.now()))) throw notFound(`No active API key ${params.id} in this workspace.`);
+      if (!(await revokeApiKey(db, auth.workspaceId, params.id, clock.now())))
+        throw notFound(`No active API key ${params.id} in this workspace.`);
       return undefined;
     },
   });

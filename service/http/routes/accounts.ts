@@ -6,7 +6,9 @@ import { bandSchema, isoDateTime, memberStrengthSchema, relationshipProfileQuery
 
 /** Accounts: a score rolled up from the account's contacts, and who knows the account best. */
 
-const accountParams = z.strictObject({ accountId: z.string().min(1).max(200).describe('The account (company) id contacts carry in accountId') });
+const accountParams = z.strictObject({
+  accountId: z.string().min(1).max(200).describe('The account (company) id contacts carry in accountId'),
+});
 
 const accountSchema = z
   .object({
@@ -47,7 +49,16 @@ export function accountRoutes(api: RouteRegistry, ctx: AppDeps): void {
     query: relationshipProfileQuery,
     response: accountSchema.extend({
       contacts: z.number().int(),
-      items: z.array(z.object({ contactId: z.string(), name: z.string().nullable(), email: z.string().nullable(), score: z.number(), band: bandSchema, members: z.array(memberStrengthSchema).describe('The three strongest') })),
+      items: z.array(
+        z.object({
+          contactId: z.string(),
+          name: z.string().nullable(),
+          email: z.string().nullable(),
+          score: z.number(),
+          band: bandSchema,
+          members: z.array(memberStrengthSchema).describe('The three strongest'),
+        }),
+      ),
       members: z.array(memberStrengthSchema).describe('The account’s strongest team members, over all its contacts'),
     }),
     errors: [404, 409],

@@ -3,7 +3,21 @@ import { contactWithScores, duplicatesInBatch, eraseContact, findContacts, upser
 import type { Contact } from '../../store/contacts';
 import type { AppDeps } from '../deps';
 import { Reply, type RouteRegistry } from '../route';
-import { bandSchema, boundedJsonObject, contactIdParams, contactIdSchema, cursorQuery, decodeCursor, encodeCursor, isoDateTime, jsonObject, limitQuery, MAX_OBJECT_BYTES, optionalText, repeatable } from '../schemas';
+import {
+  bandSchema,
+  boundedJsonObject,
+  contactIdParams,
+  contactIdSchema,
+  cursorQuery,
+  decodeCursor,
+  encodeCursor,
+  isoDateTime,
+  jsonObject,
+  limitQuery,
+  MAX_OBJECT_BYTES,
+  optionalText,
+  repeatable,
+} from '../schemas';
 
 export const contactFieldsSchema = z.strictObject({
   name: z.string().max(500).nullable().optional(),
@@ -11,7 +25,9 @@ export const contactFieldsSchema = z.strictObject({
   accountId: optionalText(200).describe('The account (company) the contact belongs to'),
   ownerId: optionalText(200).describe('The team member who owns the relationship'),
   tags: z.array(z.string().min(1).max(100)).max(100).optional().describe('Replaces the stored tags when given'),
-  attributes: boundedJsonObject(MAX_OBJECT_BYTES).optional().describe('Merged into the stored attributes; a key set to null is removed (at most 64 KB in all once merged)'),
+  attributes: boundedJsonObject(MAX_OBJECT_BYTES)
+    .optional()
+    .describe('Merged into the stored attributes; a key set to null is removed (at most 64 KB in all once merged)'),
 });
 
 export const contactSchema = z
@@ -57,11 +73,22 @@ const MAX_BATCH = 10_000;
 
 // Cursor shapes are built once: constructing zod schemas per request costs more than the query.
 const sorts = ['id', 'lastInteractionAt', '-lastInteractionAt', 'score', '-score'] as const;
-const plainCursors = new Map(sorts.map((sort) => [sort, z.strictObject({ sort: z.literal(sort), id: z.string(), at: isoDateTime.nullable().optional() })]));
+const plainCursors = new Map(
+  sorts.map((sort) => [sort, z.strictObject({ sort: z.literal(sort), id: z.string(), at: isoDateTime.nullable().optional() })]),
+);
 const scoredCursors = new Map(
   sorts.map((sort) => [
     sort,
-    z.strictObject({ sort: z.literal(sort), t: z.number().min(0).max(8.64e15), id: z.string(), at: isoDateTime.nullable().optional(), s: z.number().optional(), sign: z.number().int().min(-1).max(1).optional(), key: z.number().optional(), raw: z.number().optional() }),
+    z.strictObject({
+      sort: z.literal(sort),
+      t: z.number().min(0).max(8.64e15),
+      id: z.string(),
+      at: isoDateTime.nullable().optional(),
+      s: z.number().optional(),
+      sign: z.number().int().min(-1).max(1).optional(),
+      key: z.number().optional(),
+      raw: z.number().optional(),
+    }),
   ]),
 );
 
@@ -79,7 +106,7 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
     responseDescription: '200 when updated, 201 when created',
     handler: async ({ auth, params, body }) => {
       const { contacts, createdIds } = await upsertAndRescore(ctx, auth.workspaceId, [{ id: params.contactId, ...body }]);
-      const contact = contacts[0]!;
+      const contact = contacts[0];
       return new Reply(createdIds.has(contact.id) ? 201 : 200, contactJson(contact));
     },
   });
@@ -97,7 +124,8 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
         .min(1)
         .max(MAX_BATCH, `at most ${MAX_BATCH} contacts per batch`)
         .superRefine((contacts, context) => {
-          for (const duplicate of duplicatesInBatch(contacts.map((contact) => contact.id))) context.addIssue({ code: 'custom', path: duplicate.path.split('.').slice(1), message: duplicate.message });
+          for (const duplicate of duplicatesInBatch(contacts.map((contact) => contact.id)))
+            context.addIssue({ code: 'custom', path: duplicate.path.split('.').slice(1), message: duplicate.message });
         }),
     }),
     response: z.object({ created: z.number().int(), updated: z.number().int() }),
@@ -116,7 +144,9 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
     role: 'reader',
     params: contactIdParams,
     response: contactSchema.extend({
-      scores: z.array(z.object({ profileId: z.uuid(), profileName: z.string(), version: z.number().int(), score: z.number(), band: bandSchema })),
+      scores: z.array(
+        z.object({ profileId: z.uuid(), profileName: z.string(), version: z.number().int(), score: z.number(), band: bandSchema }),
+      ),
     }),
     errors: [404],
     handler: async ({ auth, params }) => {
@@ -154,11 +184,22 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
       const page = await findContacts(
         ctx,
         auth.workspaceId,
-        { filter: { tags: query.tag, accountId: query.accountId, ownerId: query.ownerId, search: query.q }, profileId: query.profileId, minScore: query.minScore, maxScore: query.maxScore, band: query.band, sort: query.sort, limit: query.limit },
+        {
+          filter: { tags: query.tag, accountId: query.accountId, ownerId: query.ownerId, search: query.q },
+          profileId: query.profileId,
+          minScore: query.minScore,
+          maxScore: query.maxScore,
+          band: query.band,
+          sort: query.sort,
+          limit: query.limit,
+        },
         after,
       );
       return {
-        items: page.items.map((contact) => ({ ...contactJson(contact), ...(contact.score === undefined ? {} : { score: contact.score, band: contact.band }) })),
+        items: page.items.map((contact) => ({
+          ...contactJson(contact),
+          ...(contact.score === undefined ? {} : { score: contact.score, band: contact.band }),
+        })),
         nextCursor: page.next ? encodeCursor(page.next) : null,
       };
     },

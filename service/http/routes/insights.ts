@@ -25,10 +25,14 @@ export function insightRoutes(api: RouteRegistry, ctx: AppDeps): void {
     operationId: 'getInsights',
     tag: 'Relationships',
     summary: 'The network review: band distribution now and then, average and its change, risers, fallers, who needs attention',
-    description: '`needsAttention`: contacts under the lowest band’s upper edge, or that crossed a subscribed threshold downwards in the period — VIP-tagged first, then by how much they dropped.',
+    description:
+      '`needsAttention`: contacts under the lowest band’s upper edge, or that crossed a subscribed threshold downwards in the period — VIP-tagged first, then by how much they dropped.',
     role: 'reader',
     params: z.strictObject({ id: z.uuid() }),
-    query: z.strictObject({ days: z.coerce.number().int().min(1).max(365).default(7), limit: z.coerce.number().int().min(1).max(100).default(10) }),
+    query: z.strictObject({
+      days: z.coerce.number().int().min(1).max(365).default(7),
+      limit: z.coerce.number().int().min(1).max(100).default(10),
+    }),
     response: z.object({
       profileId: z.uuid(),
       version: z.number().int(),
@@ -36,11 +40,15 @@ export function insightRoutes(api: RouteRegistry, ctx: AppDeps): void {
       from: isoDateTime,
       to: isoDateTime,
       contacts: z.number().int(),
-      distribution: z.array(z.object({ band: z.string().nullable(), color: z.string().nullable(), count: z.number().int(), previousCount: z.number().int() })),
+      distribution: z.array(
+        z.object({ band: z.string().nullable(), color: z.string().nullable(), count: z.number().int(), previousCount: z.number().int() }),
+      ),
       averageScore: z.number().nullable(),
       previousAverageScore: z.number().nullable(),
       averageDelta: z.number().nullable(),
-      histogram: z.array(z.object({ from: z.number(), to: z.number(), count: z.number().int() })).describe('Scores now in 20 equal buckets over the profile’s range (or the scores’ span); the last includes its upper edge'),
+      histogram: z
+        .array(z.object({ from: z.number(), to: z.number(), count: z.number().int() }))
+        .describe('Scores now in 20 equal buckets over the profile’s range (or the scores’ span); the last includes its upper edge'),
       risers: z.array(contactMovementSchema),
       fallers: z.array(contactMovementSchema),
       needsAttention: z.array(contactMovementSchema.extend({ reasons: z.array(z.string()) })),
@@ -48,5 +56,4 @@ export function insightRoutes(api: RouteRegistry, ctx: AppDeps): void {
     errors: [404, 409],
     handler: async ({ auth, params, query }) => networkReview(ctx, auth.workspaceId, params.id, query.days, query.limit),
   });
-
 }

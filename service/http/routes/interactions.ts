@@ -2,7 +2,16 @@ import { z } from 'zod/v4';
 import { MAX_INTERACTIONS_PER_BATCH, recordInteractions, timeline } from '../../app/interactions';
 import type { AppDeps } from '../deps';
 import type { RouteRegistry } from '../route';
-import { contactIdParams, cursorQuery, decodeCursor, encodeCursor, interactionInputSchema, isoDateTime, jsonObject, limitQuery } from '../schemas';
+import {
+  contactIdParams,
+  cursorQuery,
+  decodeCursor,
+  encodeCursor,
+  interactionInputSchema,
+  isoDateTime,
+  jsonObject,
+  limitQuery,
+} from '../schemas';
 
 const interactionSchema = z
   .object({
@@ -37,11 +46,18 @@ export function interactionRoutes(api: RouteRegistry, ctx: AppDeps): void {
     description: 'Unknown contacts are created. An invalid item rejects the whole batch, naming its index in `errors[].path`.',
     role: 'writer',
     body: z.strictObject({
-      interactions: z.array(interactionInputSchema).min(1).max(MAX_INTERACTIONS_PER_BATCH, `at most ${MAX_INTERACTIONS_PER_BATCH} interactions per batch`),
+      interactions: z
+        .array(interactionInputSchema)
+        .min(1)
+        .max(MAX_INTERACTIONS_PER_BATCH, `at most ${MAX_INTERACTIONS_PER_BATCH} interactions per batch`),
     }),
     response: z.object({ accepted: z.number().int(), duplicates: z.number().int() }),
     handler: async ({ auth, body }) =>
-      recordInteractions(ctx, auth.workspaceId, body.interactions.map((item) => ({ ...item, occurredAt: item.occurredAt === undefined ? undefined : new Date(item.occurredAt) }))),
+      recordInteractions(
+        ctx,
+        auth.workspaceId,
+        body.interactions.map((item) => ({ ...item, occurredAt: item.occurredAt === undefined ? undefined : new Date(item.occurredAt) })),
+      ),
   });
 
   api.add({
@@ -54,7 +70,12 @@ export function interactionRoutes(api: RouteRegistry, ctx: AppDeps): void {
     params: contactIdParams,
     query: z.strictObject({ limit: limitQuery(1000, 50), cursor: cursorQuery }),
     response: z.object({
-      items: z.array(interactionSchema.extend({ actor: z.object({ id: z.string(), name: z.string().nullable(), email: z.string().nullable() }).nullable(), earned: z.array(earnedSchema) })),
+      items: z.array(
+        interactionSchema.extend({
+          actor: z.object({ id: z.string(), name: z.string().nullable(), email: z.string().nullable() }).nullable(),
+          earned: z.array(earnedSchema),
+        }),
+      ),
       nextCursor: z.string().nullable(),
     }),
     errors: [404],

@@ -7,9 +7,19 @@ import { cursorQuery, decodeCursor, isoDateTime, keysetPage, limitQuery } from '
 
 /** Team members (the actorId of interactions): names and emails, so answers show people rather than ids. */
 
-const memberSchema = z.object({ actorId: z.string(), name: z.string().nullable(), email: z.string().nullable(), createdAt: isoDateTime, updatedAt: isoDateTime }).meta({ id: 'Member' });
+const memberSchema = z
+  .object({
+    actorId: z.string(),
+    name: z.string().nullable(),
+    email: z.string().nullable(),
+    createdAt: isoDateTime,
+    updatedAt: isoDateTime,
+  })
+  .meta({ id: 'Member' });
 
-const actorParams = z.strictObject({ actorId: z.string().min(1).max(200).describe('The team member’s id, as interactions name it in actorId') });
+const actorParams = z.strictObject({
+  actorId: z.string().min(1).max(200).describe('The team member’s id, as interactions name it in actorId'),
+});
 
 const memberCursor = z.strictObject({ actorId: z.string() });
 
@@ -62,7 +72,11 @@ export function memberRoutes(api: RouteRegistry, { db, clock }: AppDeps): void {
     response: z.object({ items: z.array(memberSchema), nextCursor: z.string().nullable() }),
     handler: async ({ auth, query }) => {
       const after = decodeCursor(query.cursor, memberCursor);
-      const { page, nextCursor } = keysetPage(await listMembers(db, auth.workspaceId, query.limit + 1, after?.actorId), query.limit, (last) => ({ actorId: last.actorId }));
+      const { page, nextCursor } = keysetPage(
+        await listMembers(db, auth.workspaceId, query.limit + 1, after?.actorId),
+        query.limit,
+        (last) => ({ actorId: last.actorId }),
+      );
       return { items: page.map(memberJson), nextCursor };
     },
   });

@@ -39,7 +39,7 @@ export function operationRoutes(api: RouteRegistry, deps: AppDeps, metrics: Http
     summary: 'The process is up',
     role: 'public',
     response: z.object({ status: z.literal('ok') }),
-    handler: async () => ({ status: 'ok' }),
+    handler: () => ({ status: 'ok' }),
   });
 
   api.add({

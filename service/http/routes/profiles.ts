@@ -1,6 +1,19 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod/v4';
-import { archiveProfile, createProfile, getProfile, listProfiles, listVersions, previewProfile, publishProfile, replaceDraft, restoreVersion, startImpact, validateDocument, type ProfileView } from '../../app/profiles';
+import {
+  archiveProfile,
+  createProfile,
+  getProfile,
+  listProfiles,
+  listVersions,
+  previewProfile,
+  publishProfile,
+  replaceDraft,
+  restoreVersion,
+  startImpact,
+  validateDocument,
+  type ProfileView,
+} from '../../app/profiles';
 import { profileDocumentSchema } from '../../scoring/profile';
 import { profileJsonSchema } from '../../scoring/profile-schema';
 import type { AppDeps } from '../deps';
@@ -15,12 +28,23 @@ const profileSchema = z
     kind: z.enum(['points', 'relationship', 'manual']),
     status: z.enum(['draft', 'published', 'archived']).describe('draft: never published; published: a version is live; archived: deleted'),
     version: z.number().int().describe('The live version (0 before the first publish)'),
-    revision: z.number().int().describe('The draft’s revision, also the ETag; send it back in If-Match to refuse overwriting someone else’s change'),
+    revision: z
+      .number()
+      .int()
+      .describe('The draft’s revision, also the ETag; send it back in If-Match to refuse overwriting someone else’s change'),
     draft: profileDocumentSchema,
     published: profileDocumentSchema.nullable().describe('The live version’s document'),
-    publishing: z.object({ version: z.number().int(), job: z.object({ id: z.uuid() }) }).nullable().describe('A publish in progress'),
+    publishing: z
+      .object({ version: z.number().int(), job: z.object({ id: z.uuid() }) })
+      .nullable()
+      .describe('A publish in progress'),
     live: z
-      .object({ version: z.number().int(), publishedAt: isoDateTime.nullable(), publishedBy: z.string().nullable().describe('The API key (its name) that published it'), contactsScored: z.number().int() })
+      .object({
+        version: z.number().int(),
+        publishedAt: isoDateTime.nullable(),
+        publishedBy: z.string().nullable().describe('The API key (its name) that published it'),
+        contactsScored: z.number().int(),
+      })
       .nullable()
       .describe('The version reads are served from'),
     createdAt: isoDateTime,
@@ -39,13 +63,23 @@ const versionSchema = z
   })
   .meta({ id: 'ProfileVersion' });
 
-const fieldProblemSchema = z.object({ path: z.string().describe('Dotted path into the document, e.g. rules.0.conditions.all.0.path'), message: z.string() });
+const fieldProblemSchema = z.object({
+  path: z.string().describe('Dotted path into the document, e.g. rules.0.conditions.all.0.path'),
+  message: z.string(),
+});
 
 const previewItemSchema = z
   .object({
     contactId: z.string(),
-    draft: z.object({ score: z.number(), band: bandSchema, explanation: z.array(z.record(z.string(), z.unknown())), clamp: z.unknown().nullable() }),
-    published: z.object({ version: z.number().int(), score: z.number(), band: bandSchema, explanation: z.array(z.record(z.string(), z.unknown())) }).nullable(),
+    draft: z.object({
+      score: z.number(),
+      band: bandSchema,
+      explanation: z.array(z.record(z.string(), z.unknown())),
+      clamp: z.unknown().nullable(),
+    }),
+    published: z
+      .object({ version: z.number().int(), score: z.number(), band: bandSchema, explanation: z.array(z.record(z.string(), z.unknown())) })
+      .nullable(),
     delta: z.number().nullable(),
     bandChanged: z.boolean().nullable(),
   })
@@ -57,16 +91,24 @@ const previewBody = z
     contactIds: z.array(contactIdSchema).min(1).max(100).optional().describe('Score these stored contacts'),
     interactions: z.array(interactionInputSchema).min(1).max(1000).optional().describe('Or score these interactions (nothing is stored)'),
   })
-  .refine((body) => (body.contactIds ? 1 : 0) + (body.interactions ? 1 : 0) === 1, { message: 'give contactIds or interactions (one of them)', path: ['contactIds'] });
+  .refine((body) => (body.contactIds ? 1 : 0) + (body.interactions ? 1 : 0) === 1, {
+    message: 'give contactIds or interactions (one of them)',
+    path: ['contactIds'],
+  });
 
-const ifMatchDescription = 'Send `If-Match: "<revision>"` (the ETag of GET) to refuse the change with 412 when someone else saved the draft meanwhile.';
+const ifMatchDescription =
+  'Send `If-Match: "<revision>"` (the ETag of GET) to refuse the change with 412 when someone else saved the draft meanwhile.';
 
 /** The revision an `If-Match` header names (undefined: none, or `*`). */
 function ifMatch(req: Request): number | undefined {
   const header = req.get('if-match');
   if (header === undefined || header.trim() === '*') return undefined;
   const match = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
-  if (!match) throw problem(412, `If-Match ${JSON.stringify(header)} names no revision of this profile; send the ETag of GET /v1/profiles/{id}, e.g. "3".`);
+  if (!match)
+    throw problem(
+      412,
+      `If-Match ${JSON.stringify(header)} names no revision of this profile; send the ETag of GET /v1/profiles/{id}, e.g. "3".`,
+    );
   return Number(match[1]);
 }
 
@@ -78,7 +120,11 @@ function withEtag(res: Response, view: ProfileView): ProfileView {
 const versionParams = z.strictObject({ id: z.uuid(), version: z.coerce.number().int().min(1).max(1_000_000) });
 
 export function profileRoutes(api: RouteRegistry, ctx: AppDeps): void {
-  const actor = (auth: { workspaceId: string; keyId: string; keyName: string | null }) => ({ workspaceId: auth.workspaceId, keyId: auth.keyId, keyName: auth.keyName });
+  const actor = (auth: { workspaceId: string; keyId: string; keyName: string | null }) => ({
+    workspaceId: auth.workspaceId,
+    keyId: auth.keyId,
+    keyName: auth.keyName,
+  });
 
   api.add({
     method: 'get',
@@ -88,7 +134,7 @@ export function profileRoutes(api: RouteRegistry, ctx: AppDeps): void {
     summary: 'The JSON Schema of profile documents (for editors; documents may name it in "$schema")',
     role: 'public',
     response: z.record(z.string(), z.unknown()),
-    handler: async ({ req }) => profileJsonSchema(`${ctx.config.publicUrl ?? `${req.protocol}://${req.get('host')}`}/v1/schemas/profile.json`),
+    handler: ({ req }) => profileJsonSchema(`${ctx.config.publicUrl ?? `${req.protocol}://${req.get('host')}`}/v1/schemas/profile.json`),
   });
 
   api.add({
@@ -97,7 +143,8 @@ export function profileRoutes(api: RouteRegistry, ctx: AppDeps): void {
     operationId: 'createProfile',
     tag: 'Profiles',
     summary: 'Create a score profile (as a draft)',
-    description: 'Rules are json-rules-engine rules over the facts `interaction` and `contact`. Invalid documents are refused with the path of each problem.',
+    description:
+      'Rules are json-rules-engine rules over the facts `interaction` and `contact`. Invalid documents are refused with the path of each problem.',
     role: 'admin',
     body: profileDocumentSchema,
     status: 201,
@@ -111,7 +158,8 @@ export function profileRoutes(api: RouteRegistry, ctx: AppDeps): void {
     operationId: 'validateProfile',
     tag: 'Profiles',
     summary: 'Check an unsaved profile document: errors with their paths, and warnings given this workspace’s data',
-    description: 'Always 200: `valid` says whether the document could be saved. Warnings (a path no stored interaction has had, an interaction type never recorded here) do not stop a save.',
+    description:
+      'Always 200: `valid` says whether the document could be saved. Warnings (a path no stored interaction has had, an interaction type never recorded here) do not stop a save.',
     role: 'reader',
     body: z.unknown().describe('A profile document'),
     response: z.object({ valid: z.boolean(), errors: z.array(fieldProblemSchema), warnings: z.array(fieldProblemSchema) }),
@@ -128,7 +176,11 @@ export function profileRoutes(api: RouteRegistry, ctx: AppDeps): void {
     body: previewBody.refine((body) => body.document !== undefined, { message: 'give the document to try', path: ['document'] }),
     response: z.object({ items: z.array(previewItemSchema) }),
     errors: [404],
-    handler: async ({ auth, body }) => previewProfile(ctx, auth.workspaceId, null, { ...body, interactions: body.interactions?.map((item) => ({ ...item, occurredAt: item.occurredAt ? new Date(item.occurredAt) : undefined })) }),
+    handler: async ({ auth, body }) =>
+      previewProfile(ctx, auth.workspaceId, null, {
+        ...body,
+        interactions: body.interactions?.map((item) => ({ ...item, occurredAt: item.occurredAt ? new Date(item.occurredAt) : undefined })),
+      }),
   });
 
   api.add({
@@ -192,11 +244,14 @@ export function profileRoutes(api: RouteRegistry, ctx: AppDeps): void {
     description: `Answers at once with the new version number and a job to follow at GET /v1/jobs/{id}. Reads keep serving the previous version until the job finishes, then switch in one step. Scores change silently unless \`notify\` is true. ${ifMatchDescription}`,
     role: 'admin',
     params: uuidParams,
-    body: z.strictObject({ notify: z.boolean().default(false).describe('Deliver the threshold crossings the new version causes') }).default({ notify: false }),
+    body: z
+      .strictObject({ notify: z.boolean().default(false).describe('Deliver the threshold crossings the new version causes') })
+      .default({ notify: false }),
     status: 202,
     response: z.object({ version: z.number().int(), job: z.object({ id: z.uuid() }) }),
     errors: [404, 409, 412],
-    handler: async ({ auth, params, body, req }) => new Reply(202, await publishProfile(ctx, actor(auth), params.id, { notify: body.notify, ifMatch: ifMatch(req) })),
+    handler: async ({ auth, params, body, req }) =>
+      new Reply(202, await publishProfile(ctx, actor(auth), params.id, { notify: body.notify, ifMatch: ifMatch(req) })),
   });
 
   api.add({
@@ -223,7 +278,8 @@ export function profileRoutes(api: RouteRegistry, ctx: AppDeps): void {
     params: versionParams,
     response: profileSchema,
     errors: [404, 409, 412],
-    handler: async ({ auth, params, req, res }) => withEtag(res, await restoreVersion(ctx, actor(auth), params.id, params.version, ifMatch(req))),
+    handler: async ({ auth, params, req, res }) =>
+      withEtag(res, await restoreVersion(ctx, actor(auth), params.id, params.version, ifMatch(req))),
   });
 
   api.add({
@@ -232,13 +288,18 @@ export function profileRoutes(api: RouteRegistry, ctx: AppDeps): void {
     operationId: 'previewProfile',
     tag: 'Profiles',
     summary: 'Test a record: score contacts (or inline interactions) with the draft — or an unsaved document — next to the published score',
-    description: 'Nothing is stored. Stored contacts are scored from all their interactions and adjustments; inline interactions are scored on their own under both the document and the published version.',
+    description:
+      'Nothing is stored. Stored contacts are scored from all their interactions and adjustments; inline interactions are scored on their own under both the document and the published version.',
     role: 'reader',
     params: uuidParams,
     body: previewBody,
     response: z.object({ items: z.array(previewItemSchema) }),
     errors: [404],
-    handler: async ({ auth, params, body }) => previewProfile(ctx, auth.workspaceId, params.id, { ...body, interactions: body.interactions?.map((item) => ({ ...item, occurredAt: item.occurredAt ? new Date(item.occurredAt) : undefined })) }),
+    handler: async ({ auth, params, body }) =>
+      previewProfile(ctx, auth.workspaceId, params.id, {
+        ...body,
+        interactions: body.interactions?.map((item) => ({ ...item, occurredAt: item.occurredAt ? new Date(item.occurredAt) : undefined })),
+      }),
   });
 
   api.add({
@@ -247,7 +308,8 @@ export function profileRoutes(api: RouteRegistry, ctx: AppDeps): void {
     operationId: 'profileImpact',
     tag: 'Profiles',
     summary: 'Before publishing: how the draft (or an unsaved document) would move every contact, computed by a job',
-    description: 'Follow the job at GET /v1/jobs/{id}; once it succeeded its `result` holds the band distribution under the document and the live version, how many contacts change band, the moves between bands, and the biggest movers.',
+    description:
+      'Follow the job at GET /v1/jobs/{id}; once it succeeded its `result` holds the band distribution under the document and the live version, how many contacts change band, the moves between bands, and the biggest movers.',
     role: 'admin',
     params: uuidParams,
     body: z.strictObject({ document: z.looseObject({}).optional().describe('Default: the saved draft') }).default({}),

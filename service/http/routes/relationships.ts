@@ -16,7 +16,15 @@ export function relationshipRoutes(api: RouteRegistry, ctx: AppDeps): void {
     role: 'reader',
     params: contactIdParams,
     query: relationshipProfileQuery,
-    response: z.object({ contactId: z.string(), profileId: z.uuid(), version: z.number().int(), score: z.number(), band: bandSchema, computedAt: isoDateTime, items: z.array(memberStrengthSchema) }),
+    response: z.object({
+      contactId: z.string(),
+      profileId: z.uuid(),
+      version: z.number().int(),
+      score: z.number(),
+      band: bandSchema,
+      computedAt: isoDateTime,
+      items: z.array(memberStrengthSchema),
+    }),
     errors: [404, 409],
     handler: async ({ auth, params, query }) => contactRelationshipsAnswer(ctx, auth.workspaceId, params.contactId, query.profileId),
   });

@@ -20,19 +20,24 @@ export const scoreSchema = z
       .object({ threshold: z.number(), direction: z.enum(['down', 'up']), at: isoDateTime })
       .nullable()
       .describe('When time alone (decay, the window) will next take the score across a band edge or a subscribed threshold'),
-    explanation: z.array(
-      z.object({
-        rule: z.string(),
-        kind: z.enum(['interaction', 'state', 'adjustment']),
-        count: z.number().int(),
-        points: z.number(),
-        limited: z.number().int().optional().describe('Matches that did not count because of the rule’s limit'),
-        at: isoDateTime.optional(),
-        by: z.string().nullable().optional(),
-        reason: z.string().optional(),
-      }),
-    ).describe('Sums exactly to the score before clamping (relationship profiles: to the score)'),
-    clamp: z.object({ applied: z.enum(['min', 'max']), bound: z.number(), unclamped: z.number() }).nullable().describe('Set when the range clamped the score'),
+    explanation: z
+      .array(
+        z.object({
+          rule: z.string(),
+          kind: z.enum(['interaction', 'state', 'adjustment']),
+          count: z.number().int(),
+          points: z.number(),
+          limited: z.number().int().optional().describe('Matches that did not count because of the rule’s limit'),
+          at: isoDateTime.optional(),
+          by: z.string().nullable().optional(),
+          reason: z.string().optional(),
+        }),
+      )
+      .describe('Sums exactly to the score before clamping (relationship profiles: to the score)'),
+    clamp: z
+      .object({ applied: z.enum(['min', 'max']), bound: z.number(), unclamped: z.number() })
+      .nullable()
+      .describe('Set when the range clamped the score'),
     suggestions: z.array(z.object({ action: z.string(), message: z.string() })),
   })
   .meta({ id: 'Score' });
@@ -57,7 +62,8 @@ export function scoreRoutes(api: RouteRegistry, ctx: AppDeps): void {
     query: z.strictObject({ asOf: isoDateTime.optional().describe('The score at that moment (default: now)') }),
     response: scoreSchema,
     errors: [404, 409],
-    handler: async ({ auth, params, query }) => scoreOf(ctx, auth.workspaceId, params.id, params.contactId, query.asOf ? Date.parse(query.asOf) : ctx.clock.now().getTime()),
+    handler: async ({ auth, params, query }) =>
+      scoreOf(ctx, auth.workspaceId, params.id, params.contactId, query.asOf ? Date.parse(query.asOf) : ctx.clock.now().getTime()),
   });
 
   api.add({
@@ -73,7 +79,12 @@ export function scoreRoutes(api: RouteRegistry, ctx: AppDeps): void {
       to: isoDateTime.optional().describe('Default: now'),
       interval: z.enum(['day', 'week']).default('day').describe('One point per day or per week'),
     }),
-    response: z.object({ profileId: z.uuid(), contactId: z.string(), interval: z.enum(['day', 'week']), points: z.array(z.object({ at: isoDateTime, score: z.number(), band: z.string().nullable() })) }),
+    response: z.object({
+      profileId: z.uuid(),
+      contactId: z.string(),
+      interval: z.enum(['day', 'week']),
+      points: z.array(z.object({ at: isoDateTime, score: z.number(), band: z.string().nullable() })),
+    }),
     errors: [404, 409],
     handler: async ({ auth, params, query }) =>
       scoreHistory(ctx, auth.workspaceId, params.id, params.contactId, {

@@ -35,7 +35,9 @@ const deliverySchema = z
     nextAttemptAt: isoDateTime.nullable(),
     lastStatus: z.number().int().nullable(),
     lastError: z.string().nullable(),
-    attemptLog: z.array(z.object({ at: isoDateTime, status: z.number().int().nullable(), error: z.string().nullable(), ms: z.number() })).describe('The last ten attempts'),
+    attemptLog: z
+      .array(z.object({ at: isoDateTime, status: z.number().int().nullable(), error: z.string().nullable(), ms: z.number() }))
+      .describe('The last ten attempts'),
     createdAt: isoDateTime,
     deliveredAt: isoDateTime.nullable(),
     subscriptionId: z.uuid(),
@@ -72,13 +74,20 @@ const createBody = z
     profileId: z.uuid(),
     event: z.enum(events),
     threshold: z.number().min(-1e9).max(1e9).optional().describe('Required for the score.* events'),
-    tags: z.array(z.string().min(1).max(100)).min(1).max(100).optional().describe('Only contacts with any of these tags (e.g. a VIP threshold)'),
+    tags: z
+      .array(z.string().min(1).max(100))
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Only contacts with any of these tags (e.g. a VIP threshold)'),
     url: z.string().min(1).max(2000).describe('Where deliveries are POSTed (http or https)'),
     description: z.string().max(500).optional(),
   })
   .superRefine((body, context) => {
-    if (body.event === 'band.changed' && body.threshold !== undefined) context.addIssue({ code: 'custom', path: ['threshold'], message: 'band.changed fires on band edges; leave threshold out' });
-    if (body.event !== 'band.changed' && body.threshold === undefined) context.addIssue({ code: 'custom', path: ['threshold'], message: `${body.event} needs a threshold` });
+    if (body.event === 'band.changed' && body.threshold !== undefined)
+      context.addIssue({ code: 'custom', path: ['threshold'], message: 'band.changed fires on band edges; leave threshold out' });
+    if (body.event !== 'band.changed' && body.threshold === undefined)
+      context.addIssue({ code: 'custom', path: ['threshold'], message: `${body.event} needs a threshold` });
   });
 
 const deliveryCursor = z.strictObject({ seq: z.number().int() });
@@ -147,7 +156,8 @@ export function subscriptionRoutes(api: RouteRegistry, ctx: AppDeps): void {
     operationId: 'testSubscription',
     tag: 'Subscriptions',
     summary: 'Send a signed sample delivery of the subscription’s event type now (test: true), and say what the receiver answered',
-    description: 'The sample has every field of a real delivery, with a made-up contact. It is signed like any delivery, appears in the delivery log, and is not retried.',
+    description:
+      'The sample has every field of a real delivery, with a made-up contact. It is signed like any delivery, appears in the delivery log, and is not retried.',
     role: 'admin',
     params: uuidParams,
     response: z.object({
@@ -178,7 +188,11 @@ export function subscriptionRoutes(api: RouteRegistry, ctx: AppDeps): void {
     handler: async ({ auth, params, query }) => {
       const after = decodeCursor(query.cursor, deliveryCursor);
       await requireSubscription(ctx, auth.workspaceId, params.id);
-      const { page, nextCursor } = keysetPage(await listDeliveries(db, auth.workspaceId, params.id, query.limit + 1, after?.seq), query.limit, (last) => ({ seq: last.seq }));
+      const { page, nextCursor } = keysetPage(
+        await listDeliveries(db, auth.workspaceId, params.id, query.limit + 1, after?.seq),
+        query.limit,
+        (last) => ({ seq: last.seq }),
+      );
       return { items: page.map(deliveryJson), nextCursor };
     },
   });

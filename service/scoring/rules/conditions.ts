@@ -28,11 +28,11 @@ const REFERENCE_KEYS = new Set(['condition', 'priority', 'name']);
 const MAX_DEPTH = 20;
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
-const has = (value: object, key: string) => Object.prototype.hasOwnProperty.call(value, key);
+const has = (value: object, key: string) => Object.hasOwn(value, key);
 
 /** json-rules-engine reads `value: { fact, path?, params? }` as a reference to another fact. */
 const isFactReference = (value: unknown): value is { fact: string; path?: string; params?: unknown } =>
-  value !== null && typeof value === 'object' && has(value as object, 'fact');
+  value !== null && typeof value === 'object' && has(value, 'fact');
 
 export type ValidationContext = {
   facts: readonly string[];
@@ -48,7 +48,14 @@ function checkPriority(node: Record<string, unknown>, path: string, problems: Co
   if (has(node, 'name') && typeof node.name !== 'string') problems.push({ path: `${path}.name`, message: 'name is a string' });
 }
 
-function checkFactUse(fact: unknown, path: string, factPath: unknown, pathKey: string, ctx: ValidationContext, problems: ConditionProblem[]) {
+function checkFactUse(
+  fact: unknown,
+  path: string,
+  factPath: unknown,
+  pathKey: string,
+  ctx: ValidationContext,
+  problems: ConditionProblem[],
+) {
   if (typeof fact !== 'string' || !ctx.facts.includes(fact)) {
     problems.push({ path, message: `unknown fact ${JSON.stringify(fact)}; known facts: ${ctx.facts.join(', ')}` });
   } else {
@@ -61,7 +68,14 @@ function checkFactUse(fact: unknown, path: string, factPath: unknown, pathKey: s
 }
 
 /** Validates one condition (any level); `stack` holds the named conditions being expanded (cycle check). */
-export function validateCondition(node: unknown, path: string, ctx: ValidationContext, problems: ConditionProblem[], depth = 0, stack: string[] = []): void {
+export function validateCondition(
+  node: unknown,
+  path: string,
+  ctx: ValidationContext,
+  problems: ConditionProblem[],
+  depth = 0,
+  stack: string[] = [],
+): void {
   if (depth > MAX_DEPTH) {
     problems.push({ path, message: `conditions nest at most ${MAX_DEPTH} levels deep` });
     return;
@@ -77,8 +91,9 @@ export function validateCondition(node: unknown, path: string, ctx: ValidationCo
   }
   checkPriority(node, path, problems);
   if (booleans.length === 1) {
-    const key = booleans[0]!;
-    for (const extra of Object.keys(node).filter((name) => !BOOLEAN_CONDITION_KEYS.has(name))) problems.push({ path: `${path}.${extra}`, message: `unknown field ${extra}` });
+    const key = booleans[0];
+    for (const extra of Object.keys(node).filter((name) => !BOOLEAN_CONDITION_KEYS.has(name)))
+      problems.push({ path: `${path}.${extra}`, message: `unknown field ${extra}` });
     const children = node[key];
     if (key === 'not') {
       if (Array.isArray(children)) problems.push({ path: `${path}.not`, message: '"not" takes one condition, not an array' });
@@ -92,7 +107,8 @@ export function validateCondition(node: unknown, path: string, ctx: ValidationCo
     return;
   }
   if (has(node, 'condition')) {
-    for (const extra of Object.keys(node).filter((name) => !REFERENCE_KEYS.has(name))) problems.push({ path: `${path}.${extra}`, message: `unknown field ${extra}` });
+    for (const extra of Object.keys(node).filter((name) => !REFERENCE_KEYS.has(name)))
+      problems.push({ path: `${path}.${extra}`, message: `unknown field ${extra}` });
     const name = node.condition;
     if (typeof name !== 'string' || !has(ctx.named, name)) {
       problems.push({ path: `${path}.condition`, message: `no named condition ${JSON.stringify(name)} in the profile's "conditions"` });
@@ -102,27 +118,39 @@ export function validateCondition(node: unknown, path: string, ctx: ValidationCo
       const problemsInside: ConditionProblem[] = [];
       validateCondition(ctx.named[name], `conditions.${name}`, ctx, problemsInside, depth + 1, [...stack, name]);
       // Problems inside a named condition are reported once, where it is defined (see validateNamedConditions).
-      if (problemsInside.some((problem) => problem.message.includes('refers to itself'))) problems.push(...problemsInside.filter((problem) => problem.message.includes('refers to itself')));
+      if (problemsInside.some((problem) => problem.message.includes('refers to itself')))
+        problems.push(...problemsInside.filter((problem) => problem.message.includes('refers to itself')));
     }
     return;
   }
   for (const required of ['fact', 'operator', 'value']) {
-    if (!has(node, required)) problems.push({ path: `${path}.${required}`, message: `a fact condition needs "${required}" (or use all, any, not or condition)` });
+    if (!has(node, required))
+      problems.push({ path: `${path}.${required}`, message: `a fact condition needs "${required}" (or use all, any, not or condition)` });
   }
-  for (const extra of Object.keys(node).filter((name) => !FACT_CONDITION_KEYS.has(name))) problems.push({ path: `${path}.${extra}`, message: `unknown field ${extra}` });
+  for (const extra of Object.keys(node).filter((name) => !FACT_CONDITION_KEYS.has(name)))
+    problems.push({ path: `${path}.${extra}`, message: `unknown field ${extra}` });
   if (!has(node, 'fact') || !has(node, 'operator') || !has(node, 'value')) return;
   checkFactUse(node.fact, `${path}.fact`, node.path, `${path}.path`, ctx, problems);
   if (has(node, 'params') && !isObject(node.params)) problems.push({ path: `${path}.params`, message: 'params is an object' });
   const parsed = parseOperator(node.operator as string);
   if (!parsed) {
-    problems.push({ path: `${path}.operator`, message: `unknown operator ${JSON.stringify(node.operator)}; operators: equal, notEqual, in, notIn, contains, doesNotContain, lessThan, lessThanInclusive, greaterThan, greaterThanInclusive, with decorators someFact:, someValue:, everyFact:, everyValue:, swap:, not:` });
+    problems.push({
+      path: `${path}.operator`,
+      message: `unknown operator ${JSON.stringify(node.operator)}; operators: equal, notEqual, in, notIn, contains, doesNotContain, lessThan, lessThanInclusive, greaterThan, greaterThanInclusive, with decorators someFact:, someValue:, everyFact:, everyValue:, swap:, not:`,
+    });
     return;
   }
   if (isFactReference(node.value)) {
     const reference = node.value as Record<string, unknown>;
-    for (const extra of Object.keys(reference).filter((name) => !['fact', 'path', 'params'].includes(name))) problems.push({ path: `${path}.value.${extra}`, message: `unknown field ${extra} in a fact reference` });
+    for (const extra of Object.keys(reference).filter((name) => !['fact', 'path', 'params'].includes(name)))
+      problems.push({ path: `${path}.value.${extra}`, message: `unknown field ${extra} in a fact reference` });
     checkFactUse(reference.fact, `${path}.value.fact`, reference.path, `${path}.value.path`, ctx, problems);
-  } else if (parsed.decorators.length === 0 && (parsed.operator === 'in' || parsed.operator === 'notIn') && !Array.isArray(node.value) && typeof node.value !== 'string') {
+  } else if (
+    parsed.decorators.length === 0 &&
+    (parsed.operator === 'in' || parsed.operator === 'notIn') &&
+    !Array.isArray(node.value) &&
+    typeof node.value !== 'string'
+  ) {
     problems.push({ path: `${path}.value`, message: `operator ${parsed.operator} needs a list (array) value` });
   } else if (parsed.decorators[0] === 'someValue' || parsed.decorators[0] === 'everyValue') {
     if (!Array.isArray(node.value)) problems.push({ path: `${path}.value`, message: `${parsed.decorators[0]} needs a list (array) value` });
@@ -136,15 +164,25 @@ export function validateNamedConditions(named: unknown, ctx: ValidationContext, 
     return;
   }
   for (const [name, condition] of Object.entries(named)) {
-    if (!/^[A-Za-z_][\w-]{0,99}$/.test(name)) problems.push({ path: `conditions.${name}`, message: 'a condition name is 1–100 letters, digits, - or _' });
+    if (!/^[A-Za-z_][\w-]{0,99}$/.test(name))
+      problems.push({ path: `conditions.${name}`, message: 'a condition name is 1–100 letters, digits, - or _' });
     validateTopLevel(condition, `conditions.${name}`, ctx, problems, [name]);
   }
 }
 
 /** A rule's (or named condition's) top level: all, any, not, or a reference to a named condition. */
-export function validateTopLevel(node: unknown, path: string, ctx: ValidationContext, problems: ConditionProblem[], stack: string[] = []): void {
+export function validateTopLevel(
+  node: unknown,
+  path: string,
+  ctx: ValidationContext,
+  problems: ConditionProblem[],
+  stack: string[] = [],
+): void {
   if (!isObject(node) || !(BOOLEAN_KEYS.some((key) => has(node, key)) || has(node, 'condition'))) {
-    problems.push({ path, message: 'the top level of conditions is { all: [...] }, { any: [...] }, { not: {...} } or { condition: "name" }' });
+    problems.push({
+      path,
+      message: 'the top level of conditions is { all: [...] }, { any: [...] }, { not: {...} } or { condition: "name" }',
+    });
     return;
   }
   validateCondition(node, path, ctx, problems, 0, stack);
@@ -157,8 +195,6 @@ type CompileContext = { named: NamedConditions; cache: Map<string, Compiled> };
 
 const TRUE: Compiled = { evaluate: () => true, mayThrow: false, priority: 1 };
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /**
  * A reader of `fact` at `path`: json-rules-engine applies the path only to objects (anything else is
  * returned as it is). Short paths, the common case, get a reader of their own.
@@ -170,7 +206,7 @@ function factReader(fact: string, segments: PathSegment[] | undefined): (facts: 
     return (facts) => {
       const value = facts[fact];
       if (value === null || typeof value !== 'object') return value;
-      return hasOwn.call(value, first) ? (value as Record<PathSegment, unknown>)[first] : undefined;
+      return Object.hasOwn(value, first) ? (value as Record<PathSegment, unknown>)[first] : undefined;
     };
   }
   if (segments.length === 2) {
@@ -178,9 +214,9 @@ function factReader(fact: string, segments: PathSegment[] | undefined): (facts: 
     return (facts) => {
       const value = facts[fact];
       if (value === null || typeof value !== 'object') return value;
-      const inner = hasOwn.call(value, first) ? (value as Record<PathSegment, unknown>)[first] : undefined;
+      const inner = Object.hasOwn(value, first) ? (value as Record<PathSegment, unknown>)[first] : undefined;
       if (inner === null || typeof inner !== 'object') return undefined;
-      return hasOwn.call(inner, second) ? (inner as Record<PathSegment, unknown>)[second] : undefined;
+      return Object.hasOwn(inner, second) ? (inner as Record<PathSegment, unknown>)[second] : undefined;
     };
   }
   return (facts) => {
@@ -207,32 +243,38 @@ function compileFactCondition(node: Record<string, unknown>): Compiled {
   const value = node.value;
   const second: Side = { known: true, value };
   const plainEqual = parsed.decorators.length === 0 && parsed.operator === 'equal';
-  return { evaluate: plainEqual ? (facts) => read(facts) === value : (facts) => operator(read(facts), value), mayThrow: mayThrow(parsed, { known: false }, second), priority };
+  return {
+    evaluate: plainEqual ? (facts) => read(facts) === value : (facts) => operator(read(facts), value),
+    mayThrow: mayThrow(parsed, { known: false }, second),
+    priority,
+  };
 }
 
 /** prioritizeAndRun: empty → true, one condition → itself, else priority sets (highest first) with short-circuits between sets. */
 function compileList(children: Compiled[], operator: 'all' | 'any'): Omit<Compiled, 'priority'> {
   if (children.length === 0) return TRUE;
-  if (children.length === 1) return children[0]!;
+  if (children.length === 1) return children[0];
   const byPriority = new Map<number, Compiled[]>();
   for (const child of children) {
     const set = byPriority.get(child.priority) ?? [];
     set.push(child);
     byPriority.set(child.priority, set);
   }
-  const sets = [...byPriority.entries()].sort((a, b) => b[0] - a[0]).map(([, set]) => ({ members: set, mayThrow: set.some((member) => member.mayThrow) }));
-  if (sets.length === 1 && !sets[0]!.mayThrow) {
+  const sets = [...byPriority.entries()]
+    .sort((a, b) => b[0] - a[0])
+    .map(([, set]) => ({ members: set, mayThrow: set.some((member) => member.mayThrow) }));
+  if (sets.length === 1 && !sets[0].mayThrow) {
     // One priority and nothing that can throw: a plain short-circuiting loop.
-    const members = sets[0]!.members.map((member) => member.evaluate);
+    const members = sets[0].members.map((member) => member.evaluate);
     return {
       evaluate:
         operator === 'all'
           ? (facts) => {
-              for (let index = 0; index < members.length; index++) if (!members[index]!(facts)) return false;
+              for (let index = 0; index < members.length; index++) if (!members[index](facts)) return false;
               return true;
             }
           : (facts) => {
-              for (let index = 0; index < members.length; index++) if (members[index]!(facts)) return true;
+              for (let index = 0; index < members.length; index++) if (members[index](facts)) return true;
               return false;
             },
       mayThrow: false,
@@ -272,7 +314,10 @@ function compileNode(node: Record<string, unknown>, ctx: CompileContext): Compil
   const ownPriority = has(node, 'priority') ? (node.priority as number) : 1;
   if (has(node, 'any') || has(node, 'all')) {
     const operator = has(node, 'any') ? 'any' : 'all';
-    const list = compileList((node[operator] as Record<string, unknown>[]).map((child) => compileNode(child, ctx)), operator);
+    const list = compileList(
+      (node[operator] as Record<string, unknown>[]).map((child) => compileNode(child, ctx)),
+      operator,
+    );
     return { ...list, priority: ownPriority };
   }
   if (has(node, 'not')) {
@@ -303,7 +348,10 @@ export type CompiledConditions = {
 };
 
 /** Compiles validated top-level conditions (see validateTopLevel). */
-export function compileConditions(conditions: unknown, named: NamedConditions = {}, cache = new Map<string, Compiled>()): CompiledConditions {
+/** Named conditions compiled once per profile, shared by its rules. */
+export type ConditionCache = Map<string, Compiled>;
+
+export function compileConditions(conditions: unknown, named: NamedConditions = {}, cache: ConditionCache = new Map()): CompiledConditions {
   const compiled = compileNode(conditions as Record<string, unknown>, { named, cache });
   const strict = compiled.evaluate;
   const lenient = compiled.mayThrow

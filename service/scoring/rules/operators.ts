@@ -60,12 +60,12 @@ export function parseOperator(name: string): ParsedOperator | undefined {
 
 /** The operator function, decorated as json-rules-engine decorates it (innermost decorator applied first). */
 export function buildOperator(parsed: ParsedOperator): OperatorFunction {
-  const base = operators[parsed.operator]!;
+  const base = operators[parsed.operator];
   const { run, validate } = base;
   // Operators without a fact-value validator skip the call (the hot path of most rules).
   let evaluate: OperatorFunction = validate === always ? run : (a, b) => validate(a) && run(a, b);
   for (let index = parsed.decorators.length - 1; index >= 0; index--) {
-    const decorator = decorators[parsed.decorators[index]!]!;
+    const decorator = decorators[parsed.decorators[index]];
     const next = evaluate;
     evaluate = (a, b) => decorator.validate(a) && decorator.run(a, b, next);
   }
@@ -129,7 +129,10 @@ function mayThrowFrom(chain: string[], at: number, operator: string, first: Side
     case 'everyFact':
       if (!first.known) return mayThrowFrom(chain, at + 1, operator, { known: false }, second);
       // The validator stops a non-array before anything is called.
-      return Array.isArray(first.value) && first.value.some((element) => mayThrowFrom(chain, at + 1, operator, { known: true, value: element }, second));
+      return (
+        Array.isArray(first.value) &&
+        first.value.some((element) => mayThrowFrom(chain, at + 1, operator, { known: true, value: element }, second))
+      );
     case 'someValue':
     case 'everyValue':
       if (!second.known || !Array.isArray(second.value)) return true;

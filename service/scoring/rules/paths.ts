@@ -17,20 +17,18 @@ export function parsePath(path: string): PathSegment[] | string {
     if (!match) return `only plain property paths such as $.a.b or $.a[0] are allowed (at "${rest.slice(0, 20)}")`;
     if (match[1] !== undefined) segments.push(match[1]);
     else if (match[2] !== undefined) segments.push(Number(match[2]));
-    else segments.push((match[3] ?? match[4]!).replace(/\\(.)/g, '$1'));
+    else segments.push((match[3] ?? match[4]).replace(/\\(.)/g, '$1'));
     rest = rest.slice(match[0].length);
   }
   return segments;
 }
-
-const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Follows the segments through own properties only (never the prototype chain); undefined when absent. */
 export function resolveSegments(value: unknown, segments: readonly PathSegment[]): unknown {
   let current = value;
   for (const segment of segments) {
     if (current === null || typeof current !== 'object') return undefined;
-    if (!hasOwn.call(current, segment)) return undefined;
+    if (!Object.hasOwn(current, segment)) return undefined;
     current = (current as Record<string | number, unknown>)[segment];
   }
   return current;

@@ -31,7 +31,10 @@ export async function referenceMatches(rules: ReferenceRule[], named: NamedCondi
 }
 
 /** The error json-rules-engine raises for a rule (or named condition), if any, without running it. */
-export function referenceValidationError(rules: ReferenceRule[], named: NamedConditions): { index: number | null; message: string } | undefined {
+export function referenceValidationError(
+  rules: ReferenceRule[],
+  named: NamedConditions,
+): { index: number | null; message: string } | undefined {
   const engine = new Engine([], { pathResolver, allowUndefinedFacts: false });
   for (const [name, conditions] of Object.entries(named)) {
     try {
@@ -42,7 +45,12 @@ export function referenceValidationError(rules: ReferenceRule[], named: NamedCon
   }
   for (let index = 0; index < rules.length; index++) {
     try {
-      engine.addRule({ name: String(index), conditions: rules[index]!.conditions as TopLevelCondition, event: { type: 'match' }, priority: rules[index]!.priority });
+      engine.addRule({
+        name: String(index),
+        conditions: rules[index].conditions as TopLevelCondition,
+        event: { type: 'match' },
+        priority: rules[index].priority,
+      });
     } catch (error) {
       return { index, message: (error as Error).message };
     }

@@ -82,10 +82,10 @@ const properties: INodeProperties[] = [
 
 /** One output item per contact, each with its score and band; pages are followed as far as needed. */
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
-  const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-  const limit = returnAll ? undefined : (this.getNodeParameter('limit', itemIndex) as number);
+  const returnAll = this.getNodeParameter('returnAll', itemIndex) === true;
+  const limit = returnAll ? undefined : Number(this.getNodeParameter('limit', itemIndex));
   const filters = this.getNodeParameter('filters', itemIndex, {}) as Filters;
-  const qs: IDataObject = { profileId: profileId(this, itemIndex), sort: this.getNodeParameter('sort', itemIndex) as string };
+  const qs: IDataObject = { profileId: profileId(this, itemIndex), sort: this.getNodeParameter('sort', itemIndex) };
   if (filters.minScore !== undefined) qs.minScore = filters.minScore;
   if (filters.maxScore !== undefined) qs.maxScore = filters.maxScore;
   if (filters.band) qs.band = filters.band;

@@ -95,7 +95,9 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
   if (fields.tags !== undefined) body.tags = splitList(fields.tags);
   const attributes = fields.attributes?.attribute ?? [];
   if (attributes.length > 0) {
-    body.attributes = Object.fromEntries(attributes.filter((attribute) => attribute.key.trim() !== '').map((attribute) => [attribute.key.trim(), attribute.value]));
+    body.attributes = Object.fromEntries(
+      attributes.filter((attribute) => attribute.key.trim() !== '').map((attribute) => [attribute.key.trim(), attribute.value]),
+    );
   }
   return apiRequest(this, { method: 'PUT', path: `/v1/contacts/${pathSegment(contactId(this, itemIndex))}`, body, itemIndex });
 }

@@ -128,9 +128,15 @@ function readInteraction(context: IExecuteFunctions, itemIndex: number): Interac
   }
   if (fields.occurredAt) interaction.occurredAt = toIsoDateTime(context, fields.occurredAt, 'Occurred At', itemIndex);
   if (fields.properties !== undefined) {
-    const value = typeof fields.properties === 'string' ? jsonParse<unknown>(fields.properties, { errorMessage: 'Properties is not valid JSON' }) : fields.properties;
+    const value =
+      typeof fields.properties === 'string'
+        ? jsonParse<unknown>(fields.properties, { errorMessage: 'Properties is not valid JSON' })
+        : fields.properties;
     if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      throw new NodeOperationError(context.getNode(), 'Properties must be a JSON object', { itemIndex, description: 'e.g. { "form": "pricing", "score": 4 }' });
+      throw new NodeOperationError(context.getNode(), 'Properties must be a JSON object', {
+        itemIndex,
+        description: 'e.g. { "form": "pricing", "score": 4 }',
+      });
     }
     if (Object.keys(value).length > 0) interaction.properties = value as IDataObject;
   }
@@ -155,7 +161,7 @@ function errorsByPosition(errors: FieldError[], batchLength: number): Map<number
 
 function recordedItem(entry: Entry, batchSize: number, recorded: Recorded): INodeExecutionData {
   return {
-    json: { ...entry.interaction, batch: { size: batchSize, accepted: recorded.accepted, duplicates: recorded.duplicates } } as IDataObject,
+    json: { ...entry.interaction, batch: { size: batchSize, accepted: recorded.accepted, duplicates: recorded.duplicates } },
     pairedItem: { item: entry.itemIndex },
   };
 }
@@ -166,7 +172,12 @@ function recordedItem(entry: Entry, batchSize: number, recorded: Recorded): INod
  * refused interaction named by its input item. With it, each refused interaction becomes an error
  * item and the others are sent again (none of them were recorded), until the service accepts the rest.
  */
-async function sendBatch(context: IExecuteFunctions, batch: Entry[], outputs: Array<INodeExecutionData | undefined>, earlierBatches: boolean): Promise<void> {
+async function sendBatch(
+  context: IExecuteFunctions,
+  batch: Entry[],
+  outputs: Array<INodeExecutionData | undefined>,
+  earlierBatches: boolean,
+): Promise<void> {
   let remaining = batch;
   while (remaining.length > 0) {
     const response = await sendRequest(context, {
@@ -197,12 +208,15 @@ async function sendBatch(context: IExecuteFunctions, batch: Entry[], outputs: Ar
     if (!context.continueOnFail()) {
       const firstRefused = refused.size > 0 ? current[Math.min(...refused.keys())] : current[0];
       const error = problemError(context, response, { itemIndex: firstRefused.itemIndex, describePath });
-      if (earlierBatches) error.description = `${error.description ?? ''}\nThe batches before this one were recorded; interactions with an Interaction ID can be sent again safely.`.trim();
+      if (earlierBatches)
+        error.description =
+          `${error.description ?? ''}\nThe batches before this one were recorded; interactions with an Interaction ID can be sent again safely.`.trim();
       throw error;
     }
     if (refused.size === 0) {
       // Nothing points at single interactions (unauthorised, rate limited, service down): the whole batch failed.
-      for (const entry of current) outputs[entry.itemIndex] = errorItem(problemError(context, response, { itemIndex: entry.itemIndex }), entry.itemIndex);
+      for (const entry of current)
+        outputs[entry.itemIndex] = errorItem(problemError(context, response, { itemIndex: entry.itemIndex }), entry.itemIndex);
       return;
     }
     for (const [position, errors] of refused) {
@@ -220,7 +234,7 @@ async function sendBatch(context: IExecuteFunctions, batch: Entry[], outputs: Ar
 
 /** Every input item becomes one interaction; they are sent in batches, never one request per item. */
 async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-  const outputs: Array<INodeExecutionData | undefined> = new Array(items.length);
+  const outputs: Array<INodeExecutionData | undefined> = new Array<INodeExecutionData | undefined>(items.length);
   const entries: Entry[] = [];
   for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
     try {
@@ -231,7 +245,10 @@ async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Pr
       outputs[itemIndex] = errorItem(nodeError, itemIndex);
     }
   }
-  const batchSize = Math.min(MAX_BATCH_SIZE, Math.max(1, Math.floor((this.getNodeParameter('options.batchSize', 0, MAX_BATCH_SIZE) as number) || MAX_BATCH_SIZE)));
+  const batchSize = Math.min(
+    MAX_BATCH_SIZE,
+    Math.max(1, Math.floor((this.getNodeParameter('options.batchSize', 0, MAX_BATCH_SIZE) as number) || MAX_BATCH_SIZE)),
+  );
   for (let start = 0; start < entries.length; start += batchSize) {
     await sendBatch(this, entries.slice(start, start + batchSize), outputs, start > 0);
   }

@@ -23,8 +23,8 @@ const properties: INodeProperties[] = [
 /** One output item per team member, strongest first, each with the contact's own score beside it. */
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
   const profileId = this.getNodeParameter('profile', itemIndex, '', { extractValue: true }) as string;
-  const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-  const limit = returnAll ? Infinity : (this.getNodeParameter('limit', itemIndex) as number);
+  const returnAll = this.getNodeParameter('returnAll', itemIndex) === true;
+  const limit = returnAll ? Infinity : Number(this.getNodeParameter('limit', itemIndex));
   const answer = await apiRequest<Relationships>(this, {
     method: 'GET',
     path: `/v1/contacts/${pathSegment(contactId(this, itemIndex))}/relationships`,

@@ -4,7 +4,12 @@ import { toIsoDateTime } from '../../shared/time';
 import { apiRequest, pathSegment } from '../../transport/request';
 import type { ItemOperation } from '../types';
 
-type History = { profileId: string; contactId: string; interval: 'day' | 'week'; points: Array<{ at: string; score: number; band: string | null }> };
+type History = {
+  profileId: string;
+  contactId: string;
+  interval: 'day' | 'week';
+  points: Array<{ at: string; score: number; band: string | null }>;
+};
 
 const properties: INodeProperties[] = [
   profileLocator('The profile to read the score in'),
@@ -57,7 +62,12 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
     qs,
     itemIndex,
   });
-  return history.points.map((point) => ({ profileId: history.profileId, contactId: history.contactId, interval: history.interval, ...point }));
+  return history.points.map((point) => ({
+    profileId: history.profileId,
+    contactId: history.contactId,
+    interval: history.interval,
+    ...point,
+  }));
 }
 
 export const getScoreHistory: ItemOperation = { mode: 'perItem', properties, execute };

@@ -16,6 +16,11 @@ export const scoreOperationField: INodeProperties = {
   options: [
     { name: 'Get', value: 'get', action: 'Get a score', description: "Get a contact's score with its band, trend and explanation" },
     { name: 'Get History', value: 'getHistory', action: 'Get score history', description: "Get a contact's score over time" },
-    { name: 'Update', value: 'update', action: 'Update a score', description: 'Add points, subtract points or set the score, with a reason' },
+    {
+      name: 'Update',
+      value: 'update',
+      action: 'Update a score',
+      description: 'Add points, subtract points or set the score, with a reason',
+    },
   ],
 };

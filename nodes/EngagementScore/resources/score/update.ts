@@ -55,7 +55,7 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
   const reason = this.getNodeParameter('reason', itemIndex) as string;
   let body: IDataObject;
   if (change === 'set') {
-    body = { set: this.getNodeParameter('score', itemIndex) as number, reason };
+    body = { set: this.getNodeParameter('score', itemIndex), reason };
   } else {
     const points = this.getNodeParameter('points', itemIndex) as number;
     body = { delta: change === 'subtract' ? -points : points, reason };
