@@ -1,7 +1,7 @@
 import type { ActiveVersion } from '../scoring/engine';
 import type { InteractionRecord } from '../model/interaction';
 import { contactFact } from '../scoring/evaluate';
-import { ScoreModel } from '../scoring/math';
+import { round2, ScoreModel } from '../scoring/math';
 import { compileProfile, validateProfile, type ProfileDocument } from '../scoring/profile';
 import { profileWarnings, type ProfileWarning } from '../scoring/profile-warnings';
 import { explain } from '../scoring/explanations';
@@ -318,7 +318,7 @@ async function previewItem(
       live && published && publishedScore !== null
         ? { version: live.version, score: publishedScore, band: publishedBand, explanation: published.lines }
         : null,
-    delta: publishedScore === null ? null : Math.round((score - publishedScore) * 100) / 100,
+    delta: publishedScore === null ? null : round2(score - publishedScore),
     bandChanged: publishedScore === null ? null : (band?.name ?? null) !== (publishedBand?.name ?? null),
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { attemptDelivery, attemptSettings } from '../jobs/delivery-attempt';
 import { refuseTarget } from '../jobs/webhook-client';
-import { ScoreModel } from '../scoring/math';
+import { round2, ScoreModel } from '../scoring/math';
 import { compileProfile, type ProfileDocument } from '../scoring/profile';
 import { transaction } from '../store/db';
 import { getDelivery, insertLeasedDelivery, redeliver, type Delivery } from '../store/deliveries';
@@ -108,7 +108,7 @@ function samplePayload(subscription: Subscription, profile: { id: string; name: 
     previousScore = direction === 'down' ? threshold + step : threshold - step;
     score = direction === 'down' ? threshold - step / 2 : threshold + step / 2;
   }
-  const round = (value: number) => Math.round(Math.min(high, Math.max(low, value)) * 100) / 100;
+  const round = (value: number) => round2(Math.min(high, Math.max(low, value)));
   previousScore = round(previousScore);
   score = round(score);
   return {

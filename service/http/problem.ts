@@ -20,7 +20,8 @@ export class Problem extends Error {
   }
 }
 
-const titles: Record<number, string> = {
+/** The reason phrase of each status, the `title` of its problem document. */
+export const problemTitles: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -36,7 +37,7 @@ const titles: Record<number, string> = {
 };
 
 export function problem(status: number, detail: string, errors?: FieldError[], headers?: Record<string, string>): Problem {
-  return new Problem(status, titles[status] ?? 'Error', detail, errors, headers);
+  return new Problem(status, problemTitles[status] ?? 'Error', detail, errors, headers);
 }
 
 export const badRequest = (detail: string, errors?: FieldError[]) => problem(400, detail, errors);
@@ -78,7 +79,14 @@ export function sendProblem(res: Response, value: Problem): void {
 const useCaseStatus = { not_found: 404, conflict: 409, invalid: 400, precondition_failed: 412 } as const;
 
 export function fromUseCase(error: UseCaseError): Problem {
-  return new Problem(useCaseStatus[error.kind], titles[useCaseStatus[error.kind]], error.message, error.fields, undefined, error.details);
+  return new Problem(
+    useCaseStatus[error.kind],
+    problemTitles[useCaseStatus[error.kind]],
+    error.message,
+    error.fields,
+    undefined,
+    error.details,
+  );
 }
 
 type BodyParserError = { type?: string; status?: number; limit?: number; message?: string };

@@ -1,6 +1,6 @@
 import type { ActiveVersion } from '../scoring/engine';
 import { contactFact } from '../scoring/evaluate';
-import { ScoreModel } from '../scoring/math';
+import { round2, ScoreModel } from '../scoring/math';
 import { compileProfile, type ProfileDocument } from '../scoring/profile';
 import { groupBy } from '../scoring/engine';
 import { adjustmentsOf } from '../store/adjustments';
@@ -107,7 +107,7 @@ export async function runImpactJob(job: Job, context: JobContext): Promise<'fini
         move.count++;
         moves.set(key, move);
       }
-      const delta = Math.round((draftScore - (liveScore ?? 0)) * 100) / 100;
+      const delta = round2(draftScore - (liveScore ?? 0));
       if (delta !== 0) {
         movers.push({ contactId: contact.id, name: contact.name, live: liveScore, draft: draftScore, delta, liveBand, draftBand });
         // Keep only the extremes in memory, however many contacts there are.
@@ -142,8 +142,8 @@ export async function runImpactJob(job: Job, context: JobContext): Promise<'fini
       .sort((x, y) => order.indexOf(x[0]) - order.indexOf(y[0]))
       .map(([band, counts]) => ({ band, color: band === null ? null : (colors.get(band) ?? null), ...counts })),
     moves: [...moves.values()].sort((x, y) => y.count - x.count),
-    averageLive: live && done > 0 ? Math.round((sumLive / done) * 100) / 100 : null,
-    averageDraft: done > 0 ? Math.round((sumDraft / done) * 100) / 100 : 0,
+    averageLive: live && done > 0 ? round2(sumLive / done) : null,
+    averageDraft: done > 0 ? round2(sumDraft / done) : 0,
     risers: movers.filter((mover) => mover.delta > 0).slice(0, TOP),
     fallers: movers
       .filter((mover) => mover.delta < 0)

@@ -60,14 +60,7 @@ export function findCrossings(model: ScoreModel, change: ScoreChange, now: numbe
 type Instant = { contact: ContactCard; at: number; group: Crossing[] };
 
 export class CrossingDetector implements ChangeSink {
-  async record(
-    db: Queryable,
-    workspaceId: string,
-    version: ActiveVersion,
-    changes: ScoreChange[],
-    now: number,
-    cause: ChangeCause,
-  ): Promise<void> {
+  async record(...[db, workspaceId, version, changes, now, cause]: Parameters<ChangeSink['record']>): Promise<void> {
     // Only the version reads are served from speaks for the profile; a publish in progress stays silent.
     if (version.state !== 'live' || changes.length === 0) return;
     if (version.thresholds.length === 0 && version.profile.bands.length === 0) return;

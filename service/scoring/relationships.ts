@@ -100,6 +100,17 @@ function rank(
     .map(({ raw: _raw, ...item }) => item);
 }
 
+/** The entries of some contacts that can still count at t (the window's), per contact. */
+function windowLedger(db: Queryable, workspaceId: string, version: ActiveVersion, contactIds: readonly string[], t: number) {
+  const since = version.model.windowMs === null ? null : t - version.model.windowMs;
+  return fetchLedger(
+    db,
+    workspaceId,
+    version.id,
+    contactIds.map((contactId) => ({ contactId, since })),
+  );
+}
+
 /** Team members of one contact, strongest first. */
 export async function contactRelationships(
   db: Queryable,
@@ -121,13 +132,7 @@ export async function relationshipsOfContacts(
   t: number,
 ): Promise<Map<string, MemberStrength[]>> {
   const { model } = version;
-  const since = model.windowMs === null ? null : t - model.windowMs;
-  const ledger = await fetchLedger(
-    db,
-    workspaceId,
-    version.id,
-    contactIds.map((contactId) => ({ contactId, since })),
-  );
+  const ledger = await windowLedger(db, workspaceId, version, contactIds, t);
   const activity = await activityOf(db, workspaceId, contactIds, model, t);
   const actorIds = new Set<string>();
   for (const byActor of activity.values()) for (const actorId of byActor.keys()) actorIds.add(actorId);
@@ -213,13 +218,7 @@ export async function accountMembers(
   t: number,
 ): Promise<MemberStrength[]> {
   const { model } = version;
-  const since = model.windowMs === null ? null : t - model.windowMs;
-  const ledger = await fetchLedger(
-    db,
-    workspaceId,
-    version.id,
-    contactIds.map((contactId) => ({ contactId, since })),
-  );
+  const ledger = await windowLedger(db, workspaceId, version, contactIds, t);
   const byActor = new Map<string, number>();
   let total = 0;
   for (const entries of ledger.values()) {

@@ -70,8 +70,26 @@ export async function claimJob(
   return rows[0];
 }
 
+/**
+ * Changes a running job this worker still holds (its lease was not taken over): `assignments` is the
+ * SET list, whose parameters start at $4. False when another worker has the job now.
+ */
+async function updateHeldJob(
+  db: Queryable,
+  job: Pick<Job, 'workspaceId' | 'id'>,
+  workerId: string,
+  assignments: string,
+  values: unknown[],
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET ${assignments} WHERE workspace_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'`,
+    [job.workspaceId, job.id, workerId, ...values],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
 /** Records progress and renews the lease; false when another worker has taken the job over. */
-export async function recordProgress(
+export function recordProgress(
   db: Queryable,
   job: Pick<Job, 'workspaceId' | 'id'>,
   workerId: string,
@@ -79,15 +97,16 @@ export async function recordProgress(
   now: Date,
   leaseMs: number,
 ): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE jobs SET done = $4, total = $5, cursor = $6, locked_until = $7::timestamptz + make_interval(secs => $8 / 1000.0)
-      WHERE workspace_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'`,
-    [job.workspaceId, job.id, workerId, progress.done, progress.total, progress.cursor, now, leaseMs],
+  return updateHeldJob(
+    db,
+    job,
+    workerId,
+    'done = $4, total = $5, cursor = $6, locked_until = $7::timestamptz + make_interval(secs => $8 / 1000.0)',
+    [progress.done, progress.total, progress.cursor, now, leaseMs],
   );
-  return (rowCount ?? 0) > 0;
 }
 
-export async function finishJob(
+export function finishJob(
   db: Queryable,
   job: Pick<Job, 'workspaceId' | 'id'>,
   workerId: string,
@@ -96,12 +115,12 @@ export async function finishJob(
   error?: string,
   result?: unknown,
 ): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE jobs SET state = $4, finished_at = $5, error = $6, result = $7, locked_by = NULL, locked_until = NULL
-      WHERE workspace_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'`,
-    [job.workspaceId, job.id, workerId, state, now, error ?? null, result === undefined ? null : JSON.stringify(result)],
-  );
-  return (rowCount ?? 0) > 0;
+  return updateHeldJob(db, job, workerId, 'state = $4, finished_at = $5, error = $6, result = $7, locked_by = NULL, locked_until = NULL', [
+    state,
+    now,
+    error ?? null,
+    result === undefined ? null : JSON.stringify(result),
+  ]);
 }
 
 export async function activeJobFor(db: Queryable, workspaceId: string, kind: string, key: string, value: string): Promise<Job | undefined> {
@@ -123,10 +142,12 @@ export async function releaseJob(
   error: string,
   countAttempt = true,
 ): Promise<void> {
-  await db.query(
-    `UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, error = $4, attempts = attempts - CASE WHEN $5 THEN 0 ELSE 1 END
-      WHERE workspace_id = $1 AND id = $2 AND locked_by = $3 AND state = 'running'`,
-    [job.workspaceId, job.id, workerId, error, countAttempt],
+  await updateHeldJob(
+    db,
+    job,
+    workerId,
+    "state = 'queued', locked_by = NULL, locked_until = NULL, error = $4, attempts = attempts - CASE WHEN $5 THEN 0 ELSE 1 END",
+    [error, countAttempt],
   );
 }
 

@@ -34,6 +34,17 @@ export type ScoreQuery = {
   after?: ScorePosition;
 };
 
+/**
+ * The distinct state parts (s) of a version's anchors, found by skipping through the index one value at
+ * a time (a "loose index scan"): as many index probes as there are values, however many contacts.
+ */
+const DISTINCT_STATE_PARTS = `WITH RECURSIVE groups(s) AS (
+       (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 ORDER BY state_points LIMIT 1)
+       UNION ALL
+       SELECT (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 AND state_points > g.s ORDER BY state_points LIMIT 1)
+         FROM groups g WHERE g.s IS NOT NULL
+     )`;
+
 type KeyTuple = { sign: number; key: number };
 
 /** The (sign, key) from which a contact's decayed part is at least d at time key t (see ScoreModel.sortKeyOf). */
@@ -55,12 +66,7 @@ async function firstPage(db: Queryable, query: ScoreQuery): Promise<ScoredContac
   const limit = param(query.limit);
   const { rows } = await db.query<ScoredContact>(
     prepared(
-      `WITH RECURSIVE groups(s) AS (
-       (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 ORDER BY state_points LIMIT 1)
-       UNION ALL
-       SELECT (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 AND state_points > g.s ORDER BY state_points LIMIT 1)
-         FROM groups g WHERE g.s IS NOT NULL
-     )
+      `${DISTINCT_STATE_PARTS}
      SELECT page.* FROM groups g CROSS JOIN LATERAL (
        SELECT ${contactColumns}, sc.state_points AS s, sc.sign, sc.sort_key AS key, ${rawExpression(query.decays, query.timeKey, param)} AS raw
          FROM scores sc JOIN contacts c ON c.workspace_id = sc.workspace_id AND c.id = sc.contact_id
@@ -85,15 +91,10 @@ export async function listByScore(db: Queryable, query: ScoreQuery): Promise<Sco
   if (bounds.min === Infinity || bounds.max === -Infinity || bounds.min >= bounds.max) return [];
   if (!Number.isFinite(bounds.min) && !Number.isFinite(bounds.max) && !query.after) return firstPage(db, query);
   const groups = await db.query<{ s: number }>(
-    prepared(
-      `WITH RECURSIVE groups(s) AS (
-       (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 ORDER BY state_points LIMIT 1)
-       UNION ALL
-       SELECT (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 AND state_points > g.s ORDER BY state_points LIMIT 1)
-         FROM groups g WHERE g.s IS NOT NULL
-     ) SELECT s FROM groups WHERE s IS NOT NULL LIMIT ${MAX_GROUPS + 1}`,
-      [query.workspaceId, query.versionId],
-    ),
+    prepared(`${DISTINCT_STATE_PARTS} SELECT s FROM groups WHERE s IS NOT NULL LIMIT ${MAX_GROUPS + 1}`, [
+      query.workspaceId,
+      query.versionId,
+    ]),
   );
   const { values, param } = parameters([query.workspaceId, query.versionId]);
   const shared = contactFilterConditions(query.filter, param);

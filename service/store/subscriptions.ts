@@ -23,15 +23,7 @@ const columns = `id, profile_id AS "profileId", event, threshold, tags, url, des
 export async function insertSubscription(
   db: Queryable,
   workspaceId: string,
-  input: {
-    profileId: string;
-    event: SubscriptionEvent;
-    threshold: number | null;
-    tags: string[] | null;
-    url: string;
-    description: string | null;
-    secret: string;
-  },
+  input: Pick<Subscription, 'profileId' | 'event' | 'threshold' | 'tags' | 'url' | 'description' | 'secret'>,
   now: Date,
 ): Promise<Subscription> {
   const { rows } = await db.query<Subscription>(

@@ -5,6 +5,7 @@ import type { Db } from '../../service/store/db';
 import { loadConfig } from '../../service/config';
 import { createApp } from '../../service/http/app';
 import type { RouteDefinition } from '../../service/http/route';
+import { problemTitles } from '../../service/http/problem';
 import { problemSchema } from '../../service/http/schemas';
 import { CrossingDetector } from '../../service/scoring/crossings';
 import { ScoringEngine } from '../../service/scoring/engine';
@@ -135,21 +136,11 @@ export function mockTheService(): void {
 
 /** A problem+json answer as the service writes it. */
 export function problem(status: number, detail: string, errors?: Array<{ path: string; message: string }>): Answer {
-  const titles: Record<number, string> = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    409: 'Conflict',
-    413: 'Payload Too Large',
-    429: 'Too Many Requests',
-    500: 'Internal Server Error',
-  };
   return [
     status,
     {
       type: `https://engagement-score.dev/problems/${status}`,
-      title: titles[status] ?? 'Error',
+      title: problemTitles[status] ?? 'Error',
       status,
       detail,
       ...(errors ? { errors } : {}),

@@ -251,16 +251,7 @@ export async function runWorkflow(options: {
 export async function testCredential(data: CredentialData): Promise<{ status: number; body: unknown }> {
   const credential = credentialTypes.engagementScoreApi;
   const node = actionNode('Credential test', {});
-  const workflow = new Workflow({
-    id: randomUUID(),
-    name: 'credential test',
-    nodes: [node],
-    connections: {},
-    nodeTypes,
-    active: false,
-    staticData: {},
-    settings: {},
-  });
+  const workflow = singleNodeWorkflow('credential test', node);
   const resolve = (value: unknown) =>
     isExpression(value)
       ? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: data }, undefined, '')
@@ -279,6 +270,11 @@ export async function testCredential(data: CredentialData): Promise<{ status: nu
     headers: options.headers as Record<string, string>,
   });
   return { status: response.status, body: await response.json() };
+}
+
+/** A workflow of one node, inactive, as the editor holds it while a parameter is being edited. */
+function singleNodeWorkflow(name: string, node: INode): Workflow {
+  return new Workflow({ id: randomUUID(), name, nodes: [node], connections: {}, nodeTypes, active: false, staticData: {}, settings: {} });
 }
 
 /** Runs one Engagement Score node on `items`; `settings` are node settings such as `onError`. */
@@ -303,16 +299,7 @@ export async function loadOptions(
   options: { parameters: IDataObject; credentials: CredentialData; filter?: string },
 ) {
   const node = actionNode('Engagement Score', options.parameters);
-  const workflow = new Workflow({
-    id: randomUUID(),
-    name: 'editor',
-    nodes: [node],
-    connections: {},
-    nodeTypes,
-    active: false,
-    staticData: {},
-    settings: {},
-  });
+  const workflow = singleNodeWorkflow('editor', node);
   const data = additionalData(options.credentials, { currentNodeParameters: node.parameters });
   const context = new LoadOptionsContext(workflow, node, data, 'parameters.profile');
   const methods = (nodeTypeClasses[ACTION_TYPE] as EngagementScore).methods as unknown as Record<

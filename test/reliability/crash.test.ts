@@ -1,5 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { batchOf, eventually, publishEngagementProfile, sleep, startService, type RunningService } from './harness';
+import { batchOf, eventually, freshDatabaseForService, publishEngagementProfile, sleep, startService } from './harness';
 
 /**
  * kill -9 in the middle of concurrent ingest: whatever was acknowledged is stored exactly once, a
@@ -7,20 +6,12 @@ import { batchOf, eventually, publishEngagementProfile, sleep, startService, typ
  * with scores recomputed from the ledger and from a fresh publish.
  */
 describe('kill -9 during concurrent ingest streams', () => {
-  let database: TestDatabase;
-  let service: RunningService | undefined;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    if (service?.alive()) await service.kill9();
-    await database.drop();
-  });
+  const fixture = freshDatabaseForService();
 
   it('stores every acknowledged batch exactly once and counts every resent one as duplicates', async () => {
+    const { database } = fixture;
     const env = { DATABASE_URL: database.url, RATE_LIMIT_PER_SECOND: '0' };
-    service = await startService(env);
+    let service = (fixture.service = await startService(env));
     const profileId = await publishEngagementProfile(service);
 
     const SIZE = 250;
@@ -51,7 +42,7 @@ describe('kill -9 during concurrent ingest streams', () => {
     expect(acknowledged.size).toBeGreaterThan(0);
     expect(sent.length).toBeGreaterThan(acknowledged.size);
 
-    service = await startService(env);
+    service = fixture.service = await startService(env);
     let resentCommitted = 0;
     for (const { stream, batch } of sent) {
       const answer = await service.request('POST', '/v1/interactions', batchOf(stream, batch, SIZE, CONTACTS));
@@ -89,7 +80,7 @@ describe('kill -9 during concurrent ingest streams', () => {
     }
     const republished = await service.request('POST', `/v1/profiles/${profileId}/publish`, {});
     await eventually(
-      async () => ((await service!.request('GET', `/v1/jobs/${republished.body.job.id}`)).body.state === 'succeeded' ? true : undefined),
+      async () => ((await service.request('GET', `/v1/jobs/${republished.body.job.id}`)).body.state === 'succeeded' ? true : undefined),
       60_000,
       'the republish',
     );

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort, startEmbedded, type EmbeddedDatabase } from '../../service/store/embedded';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { exampleProfile } from '../helpers/profiles';
 import { cleanEnv, runFromSources, type Spawned } from '../helpers/processes';
 
@@ -63,6 +64,32 @@ export async function startService(env: Record<string, string>, port?: number): 
       await spawned.exited;
     },
     alive: () => exitCode === undefined,
+  };
+}
+
+/**
+ * A fresh test database for the file, and the service process a test starts on it: the database is
+ * dropped and a service still running is killed after the file's tests.
+ */
+export function freshDatabaseForService(): { readonly database: TestDatabase; service: RunningService | undefined } {
+  const state: { database?: TestDatabase; service: RunningService | undefined } = { service: undefined };
+  beforeAll(async () => {
+    state.database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    if (state.service?.alive()) await state.service.kill9();
+    await state.database?.drop();
+  });
+  return {
+    get database() {
+      return state.database!;
+    },
+    get service() {
+      return state.service;
+    },
+    set service(value) {
+      state.service = value;
+    },
   };
 }
 

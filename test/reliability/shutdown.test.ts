@@ -1,21 +1,12 @@
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { batchOf, publishEngagementProfile, sleep, startService, type RunningService } from './harness';
+import { batchOf, freshDatabaseForService, publishEngagementProfile, sleep, startService } from './harness';
 
 /** SIGTERM while large ingest batches and reads are in flight: every request that started gets its answer. */
 describe('SIGTERM with requests in flight', () => {
-  let database: TestDatabase;
-  let service: RunningService | undefined;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    if (service?.alive()) await service.kill9();
-    await database.drop();
-  });
+  const fixture = freshDatabaseForService();
 
   it('answers every request that started before exiting, and stores what it acknowledged', async () => {
-    service = await startService({ DATABASE_URL: database.url, RATE_LIMIT_PER_SECOND: '0' });
+    const { database } = fixture;
+    const service = (fixture.service = await startService({ DATABASE_URL: database.url, RATE_LIMIT_PER_SECOND: '0' }));
     const profileId = await publishEngagementProfile(service);
     const seed = batchOf(99, 0, 500, 2000);
     await service.request('POST', '/v1/interactions', seed);
