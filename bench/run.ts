@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import pino from 'pino';
-import { CrossingScheduler } from '../service/jobs/scheduler';
+import { ScoringWorker } from '../service/jobs/scoring-worker';
 import { CrossingDetector } from '../service/scoring/crossings';
 import { ScoringEngine } from '../service/scoring/engine';
 import { contactFact, interactionFact } from '../service/scoring/evaluate';
@@ -393,9 +393,9 @@ async function crossingBenchmark(adminUrl: string): Promise<void> {
       await db.query('ANALYZE scores; ANALYZE contacts');
       const engine = new ScoringEngine(new CrossingDetector());
       let clock = now - 1000;
-      const scheduler = new CrossingScheduler({ db, clock: { now: () => new Date(clock) }, logger: silent, engine }, { batchSize: 500 });
+      const scheduler = new ScoringWorker({ db, clock: { now: () => new Date(clock) }, logger: silent, engine }, { dueBatch: 500 });
       const idleRuns: number[] = [];
-      for (let run = 0; run < 5; run++) idleRuns.push((await timed(() => scheduler.runOnce())).seconds * 1000);
+      for (let run = 0; run < 5; run++) idleRuns.push((await timed(() => scheduler.drain())).seconds * 1000);
       const plan = await db.query(
         `EXPLAIN (ANALYZE, BUFFERS) SELECT s.workspace_id, s.version_id, s.contact_id FROM scores s WHERE s.due_at <= $1 ORDER BY s.due_at LIMIT 500`,
         [new Date(now + 60_000)],

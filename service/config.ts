@@ -60,7 +60,8 @@ const environmentSchema = z.object({
     .min(24)
     .max(24 * 30)
     .default(DEFAULT_WEBHOOK_RETRY_HOURS),
-  SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  SCORING_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(DEFAULT_RETENTION_DAYS),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
@@ -82,7 +83,8 @@ export type Config = {
   allowPrivateWebhookTargets: boolean;
   webhookTimeoutMs: number;
   webhookRetryHours: number;
-  schedulerIntervalMs: number;
+  scoringPollMs: number;
+  consistencyTimeoutMs: number;
   webhookConcurrency: number;
   retentionDays: number;
   shutdownTimeoutMs: number;
@@ -119,7 +121,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS,
     webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
     webhookRetryHours: env.WEBHOOK_RETRY_HOURS,
-    schedulerIntervalMs: env.SCHEDULER_INTERVAL_MS,
+    scoringPollMs: env.SCORING_POLL_MS,
+    consistencyTimeoutMs: env.CONSISTENCY_TIMEOUT_MS,
     webhookConcurrency: env.WEBHOOK_CONCURRENCY,
     retentionDays: env.RETENTION_DAYS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -5,11 +5,12 @@ import { createApp } from './http/app';
 import { ListenError, startHttpServer, type HttpServer } from './http/server';
 import { Dispatcher } from './jobs/dispatcher';
 import { RetentionSweeper } from './jobs/retention';
-import { CrossingScheduler } from './jobs/scheduler';
+import { ScoringWorker } from './jobs/scoring-worker';
 import { JobWorker } from './jobs/worker';
 import { createLogger, type Logger } from './logger';
 import { CrossingDetector } from './scoring/crossings';
 import { ScoringEngine } from './scoring/engine';
+import { DatabaseScoringProgress } from './app/consistency';
 import { createPool, isDatabaseUnavailable, type Db } from './store/db';
 import { EmbeddedStartError, startEmbedded, type EmbeddedDatabase } from './store/embedded';
 import { migrate } from './store/migrate';
@@ -31,7 +32,7 @@ function startBackgroundWork(config: Config, background: { db: Db; clock: typeof
   if (!config.runWorkers) return [];
   return [
     new JobWorker(background),
-    new CrossingScheduler(background, { intervalMs: config.schedulerIntervalMs }),
+    new ScoringWorker(background, { pollMs: config.scoringPollMs }),
     new Dispatcher(background, {
       timeoutMs: config.webhookTimeoutMs,
       retryForMs: config.webhookRetryHours * 3_600_000,
@@ -70,7 +71,8 @@ async function main(): Promise<void> {
   const db = createPool(databaseUrl, config.databasePoolSize, connectionErrorReporter(logger));
   const started = await bootstrap(db, config, systemClock.now());
   const engine = new ScoringEngine(new CrossingDetector());
-  const { app } = createApp({ db, clock: systemClock, logger, config, engine });
+  const progress = new DatabaseScoringProgress(db, logger);
+  const { app } = createApp({ db, clock: systemClock, logger, config, engine, progress });
   const workers = startBackgroundWork(config, { db, clock: systemClock, logger, engine });
   const http: HttpServer = await startHttpServer(app, config.port, config.host);
   await Promise.all(workers.map((worker) => worker.start()));
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
         'requests still running at the shutdown deadline were cut off',
       );
     await Promise.all(workers.map((worker) => worker.stop()));
+    await progress.close();
     await db.end();
     await embedded?.stop();
     logger.info('stopped');

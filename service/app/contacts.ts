@@ -12,7 +12,10 @@ import {
   type ContactSort,
 } from '../store/contacts';
 import { transaction } from '../store/db';
-import { contactLedger } from '../store/ledger';
+import { appendScoreEvents } from '../store/scoring-log';
+import { lockPartitions, partitionOf } from '../store/scoring-partitions';
+import { rawScore } from '../scoring/score-answer';
+import { encodeToken, readAfter, scoredInTime } from './consistency';
 import { liveVersions, profileWithLiveVersion } from '../store/profiles';
 import { listByScore } from '../store/score-list';
 import { recordShapes } from '../store/shapes';
@@ -22,19 +25,26 @@ import { invalid, notFound } from './errors';
 /** Contacts: upserts that rescore, reads with scores, filtered and sorted lists, erasure. */
 
 /**
- * Creates or updates contacts, and rescores them where a change flips a state rule (or a contact is
- * new), in one transaction; then notes the attribute paths the editor's warnings know about.
+ * Creates or updates contacts and appends to the scoring log what rules may see differently (a new
+ * contact, or a change to what rules read: tags, attributes, account, owner), in one transaction;
+ * then notes the attribute paths the editor's warnings know about. Answers the token of the change.
  */
 export async function upsertAndRescore(
   ctx: AppContext,
   workspaceId: string,
   items: ContactChanges[],
-): Promise<{ contacts: Contact[]; createdIds: Set<string> }> {
+  options: { wait?: boolean } = {},
+): Promise<{ contacts: Contact[]; createdIds: Set<string>; token: string; scored?: boolean }> {
+  const readByRules = (item: ContactChanges) => ['tags', 'attributes', 'accountId', 'ownerId'].some((key) => key in item);
+  const changed = new Set(items.filter(readByRules).map((item) => item.id));
   const result = await transaction(ctx.db, async (client) => {
     const now = ctx.clock.now();
     const upserted = await upsertContacts(client, workspaceId, items, now);
-    await ctx.engine.onContactsChanged(client, workspaceId, upserted.contacts, upserted.createdIds, now.getTime());
-    return upserted;
+    const events = upserted.contacts
+      .filter((contact) => upserted.createdIds.has(contact.id) || changed.has(contact.id))
+      .map((contact) => ({ kind: 'contact' as const, contactId: contact.id, payload: { created: upserted.createdIds.has(contact.id) } }));
+    const position = await appendScoreEvents(client, workspaceId, events, now);
+    return { ...upserted, position };
   });
   const paths = new Set<string>();
   for (const item of items) if (item.attributes) objectPaths(item.attributes, '', 0, paths);
@@ -43,7 +53,15 @@ export async function upsertAndRescore(
     workspaceId,
     [...paths].map((value) => ({ kind: 'attribute', value })),
   ).catch(() => undefined);
-  return result;
+  const scored = options.wait
+    ? result.position === 0 ||
+      (await scoredInTime(
+        ctx,
+        result.position,
+        items.map((item) => item.id),
+      ))
+    : undefined;
+  return { contacts: result.contacts, createdIds: result.createdIds, token: encodeToken(result.position), scored };
 }
 
 /** A batch names each contact once. */
@@ -57,21 +75,32 @@ export function duplicatesInBatch(ids: readonly string[]): { path: string; messa
 }
 
 /** A contact with its score in every published profile, now. */
-export async function contactWithScores(ctx: AppContext, workspaceId: string, contactId: string) {
+export async function contactWithScores(ctx: AppContext, workspaceId: string, contactId: string, consistency?: string) {
+  await readAfter(ctx, consistency, [contactId]);
   const contact = await getContact(ctx.db, workspaceId, contactId);
   if (!contact) throw notFound(`No contact ${contactId}.`);
   const now = ctx.clock.now().getTime();
   const scores = [];
   for (const row of await liveVersions(ctx.db, workspaceId)) {
-    const { model } = ctx.engine.model(row);
-    const score = model.report(model.rawAt(await contactLedger(ctx.db, workspaceId, row.id, contact.id), now));
-    scores.push({ profileId: row.profileId, profileName: row.profileName, version: row.version, score, band: model.bandView(score) });
+    const version = ctx.engine.activate(row);
+    const score = version.model.report((await rawScore(ctx.db, workspaceId, version, contact.id, now)) ?? 0);
+    scores.push({
+      profileId: row.profileId,
+      profileName: row.profileName,
+      version: row.version,
+      score,
+      band: version.model.bandView(score),
+    });
   }
   return { contact, scores };
 }
 
+/** Erases a contact and everything recorded about it, holding its scoring partition so no worker is scoring it meanwhile. */
 export async function eraseContact(ctx: AppContext, workspaceId: string, contactId: string): Promise<void> {
-  const erased = await transaction(ctx.db, (client) => eraseContactRows(client, workspaceId, contactId));
+  const erased = await transaction(ctx.db, async (client) => {
+    await lockPartitions(client, [partitionOf(contactId)]);
+    return eraseContactRows(client, workspaceId, contactId);
+  });
   if (!erased) throw notFound(`No contact ${contactId}.`);
 }
 
@@ -85,6 +114,8 @@ export type ContactQuery = {
   band?: string;
   sort?: ListSort;
   limit: number;
+  /** A write's token: answer once it is scored. */
+  consistency?: string;
 };
 
 /** Where a page ended (what a cursor carries): the sort, the time scores are computed at, and the last row's keys. */
@@ -153,12 +184,13 @@ export async function findContacts(
     const page = await listContacts(db, workspaceId, query.filter, sort, query.limit, after);
     return { items: page.contacts, next: page.more && page.last ? { ...page.last, sort } : null };
   }
+  await readAfter(ctx, query.consistency, null);
   const version = await versionForList(ctx, workspaceId, query.profileId);
   const { model } = version;
   const sort = query.sort ?? '-score';
   const t = after?.t ?? ctx.clock.now().getTime();
   // Anchors whose expiries are due are brought up to date first, so the index answers exactly.
-  await ctx.engine.refreshAllStale(db, workspaceId, version, ctx.clock);
+  await ctx.engine.refreshStale(ctx.db, workspaceId, version, ctx.clock.now().getTime());
   const bounds = scoreBounds(model, query.minScore, query.maxScore, query.band);
   const scored = (contact: Contact & { raw?: number }): ListedContact => {
     const score = model.report(contact.raw ?? 0);

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { ScoringEngine } from '../scoring/engine';
 import type { Db } from '../store/db';
+import type { ScoringProgress } from './consistency';
 
 /** What every use case works with; the HTTP layer, the jobs and the tests build it once. */
 export type AppContext = {
@@ -11,6 +12,8 @@ export type AppContext = {
   logger: Logger;
   config: Config;
   engine: ScoringEngine;
+  /** Waits for the scoring of what a token covers (reading one's own writes). */
+  progress: ScoringProgress;
 };
 
 /** Who asks: the API key's workspace, and the key itself (recorded as who did what). */

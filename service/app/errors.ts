@@ -1,12 +1,13 @@
 /**
  * What a use case refuses, in its own words; the HTTP layer turns each kind into a status
- * (problem.ts): not found 404, conflict 409, invalid 400 (with the fields), precondition failed 412.
+ * (problem.ts): not found 404, conflict 409, invalid 400 (with the fields), precondition failed 412,
+ * unavailable 503 (retry later: what the request waits for is not ready in time).
  */
 export type FieldProblem = { path: string; message: string };
 
 export class UseCaseError extends Error {
   constructor(
-    readonly kind: 'not_found' | 'conflict' | 'invalid' | 'precondition_failed',
+    readonly kind: 'not_found' | 'conflict' | 'invalid' | 'precondition_failed' | 'unavailable',
     message: string,
     readonly fields?: FieldProblem[],
     /** Extra members of the answer (e.g. the current version of what was edited meanwhile). */

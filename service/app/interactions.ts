@@ -1,19 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { objectPaths } from '../scoring/profile-warnings';
-import { getContact, touchContactsForInteractions } from '../store/contacts';
+import { groupBy } from '../scoring/engine';
+import { contactFact, matchInteractions } from '../scoring/evaluate';
+import { getContact, type Contact } from '../store/contacts';
 import { transaction } from '../store/db';
 import {
-  insertInteractions,
   listContactInteractions,
   toInteractionRecord,
   type Interaction,
   type NewInteraction,
   type TimelinePosition,
 } from '../store/interactions';
-import { earnedByInteractions } from '../store/ledger';
+import { appendInteractions } from '../store/scoring-log';
+import { limitMarksOf } from '../store/ledger';
 import { membersById } from '../store/members';
 import { liveVersions } from '../store/profiles';
 import { recordShapes, type Shape } from '../store/shapes';
+import { encodeToken, scoredInTime } from './consistency';
 import type { AppContext } from './context';
 import { invalid, notFound, type FieldProblem } from './errors';
 
@@ -34,7 +37,8 @@ export type InteractionInput = {
   properties?: Record<string, unknown> | null;
 };
 
-export type IngestResult = { accepted: number; duplicates: number };
+/** `scored`: with `wait`, whether the batch was scored in time (it is stored either way). */
+export type IngestResult = { accepted: number; duplicates: number; token: string; scored?: boolean };
 
 /** Dates a batch may not carry: more than five minutes in the future, or before 1970. */
 export function occurredAtProblems(items: readonly { occurredAt?: Date }[], now: Date): FieldProblem[] {
@@ -49,11 +53,17 @@ export function occurredAtProblems(items: readonly { occurredAt?: Date }[], now:
 }
 
 /**
- * Stores a validated batch in one transaction: new interactions are inserted (repeated ids skipped),
- * their contacts created or touched (and locked), and the interactions scored under every active
- * profile version, so a stored interaction always has its contributions.
+ * Appends a validated batch to the log in one transaction (repeated ids skipped, unknown contacts
+ * created) and answers once it is committed, with the token that covers it. The scoring workers score
+ * it right after; with `wait`, the answer waits for that (bounded: past the timeout it says the batch
+ * is stored but not scored yet, and the token tells a later read what to wait for).
  */
-export async function recordInteractions(ctx: AppContext, workspaceId: string, items: InteractionInput[]): Promise<IngestResult> {
+export async function recordInteractions(
+  ctx: AppContext,
+  workspaceId: string,
+  items: InteractionInput[],
+  options: { wait?: boolean } = {},
+): Promise<IngestResult> {
   const now = ctx.clock.now();
   const problems = occurredAtProblems(items, now);
   if (problems.length > 0) throw invalid(`Invalid request body: ${problems.length} problem(s), see errors.`, problems);
@@ -67,20 +77,7 @@ export async function recordInteractions(ctx: AppContext, workspaceId: string, i
     direction: item.direction ?? null,
     properties: item.properties ?? null,
   }));
-  const result = await transaction(ctx.db, async (client) => {
-    const inserted = await insertInteractions(client, workspaceId, rows, now);
-    if (inserted.length > 0) {
-      const latest = new Map<string, { contactId: string; occurredAt: Date; type: string }>();
-      for (const row of inserted) {
-        const current = latest.get(row.contactId);
-        if (!current || row.occurredAt > current.occurredAt)
-          latest.set(row.contactId, { contactId: row.contactId, occurredAt: row.occurredAt, type: row.type });
-      }
-      const { contacts, createdIds } = await touchContactsForInteractions(client, workspaceId, [...latest.values()], now);
-      await ctx.engine.onInteractions(client, workspaceId, inserted.map(toInteractionRecord), contacts, createdIds, now.getTime());
-    }
-    return { accepted: inserted.length, duplicates: items.length - inserted.length };
-  });
+  const appended = await transaction(ctx.db, (client) => appendInteractions(client, workspaceId, rows, now));
   // What the data looks like, for the profile editor's warnings (only what is new reaches the database).
   const shapes = new Map<string, Shape>();
   for (const row of rows) {
@@ -88,6 +85,13 @@ export async function recordInteractions(ctx: AppContext, workspaceId: string, i
     if (row.properties) for (const path of objectPaths(row.properties)) shapes.set(`p${path}`, { kind: 'property', value: path });
   }
   await recordShapes(ctx.db, workspaceId, [...shapes.values()]).catch(() => undefined);
+  const result: IngestResult = { accepted: appended.accepted, duplicates: appended.duplicates, token: encodeToken(appended.token) };
+  if (options.wait)
+    result.scored = await scoredInTime(
+      ctx,
+      appended.token,
+      rows.map((row) => row.contactId),
+    );
   return result;
 }
 
@@ -99,38 +103,52 @@ export async function timeline(
   limit: number,
   after: TimelinePosition | undefined,
 ) {
-  if (!(await getContact(ctx.db, workspaceId, contactId))) throw notFound(`No contact ${contactId}.`);
+  const contact = await getContact(ctx.db, workspaceId, contactId);
+  if (!contact) throw notFound(`No contact ${contactId}.`);
   const page = await listContactInteractions(ctx.db, workspaceId, contactId, limit, after);
-  return { items: await withEarnings(ctx, workspaceId, contactId, page.interactions), next: page.more && page.last ? page.last : null };
+  return { items: await withEarnings(ctx, workspaceId, contact, page.interactions), next: page.more && page.last ? page.last : null };
 }
 
-async function withEarnings(ctx: AppContext, workspaceId: string, contactId: string, interactions: Interaction[]) {
-  const versions = await liveVersions(ctx.db, workspaceId);
-  const rows = await earnedByInteractions(
+/**
+ * What each interaction earned in each published profile: what the rules make of it with the contact
+ * as it is now, less the matches a limit stopped. An interaction not scored yet has earned nothing yet.
+ */
+async function withEarnings(ctx: AppContext, workspaceId: string, contact: Contact, interactions: (Interaction & { scored: boolean })[]) {
+  const versions = (await liveVersions(ctx.db, workspaceId)).map((row) => ctx.engine.activate(row));
+  const scored = interactions.filter((interaction) => interaction.scored);
+  const marks = await limitMarksOf(
     ctx.db,
     workspaceId,
     versions.map((version) => version.id),
-    contactId,
-    interactions,
+    contact.id,
+    scored,
+  );
+  const stopped = new Set(marks.map((mark) => `${mark.versionId}/${mark.seq}/${mark.rule}`));
+  const facts = new Map([[contact.id, contactFact(contact)]]);
+  const matches = new Map(
+    versions.map((version) => [
+      version.id,
+      groupBy(matchInteractions(version.profile, scored.map(toInteractionRecord), facts), (match) => String(match.interactionSeq)),
+    ]),
   );
   const members = await membersById(ctx.db, workspaceId, [
     ...new Set(interactions.flatMap((interaction) => (interaction.actorId ? [interaction.actorId] : []))),
   ]);
-  return interactions.map(({ seq, ...interaction }) => {
+  return interactions.map(({ seq, scored: _scored, ...interaction }) => {
     const earned = versions.flatMap((version) => {
-      const matches = rows.filter((row) => row.seq === seq && row.versionId === version.id);
-      if (matches.length === 0) return [];
-      const { profile } = ctx.engine.model(version);
+      const found = matches.get(version.id)!.get(String(seq)) ?? [];
+      if (found.length === 0) return [];
+      const rules = found.map((match) => ({
+        rule: version.profile.rules[match.rule]?.name ?? String(match.rule),
+        points: match.points,
+        counted: !stopped.has(`${version.id}/${seq}/${match.rule}`),
+      }));
       return [
         {
           profileId: version.profileId,
           profileName: version.profileName,
-          points: matches.reduce((sum, match) => sum + (match.counted ? match.points : 0), 0),
-          rules: matches.map((match) => ({
-            rule: profile.rules[match.rule]?.name ?? String(match.rule),
-            points: match.points,
-            counted: match.counted,
-          })),
+          points: rules.reduce((sum, rule) => sum + (rule.counted ? rule.points : 0), 0),
+          rules,
         },
       ];
     });

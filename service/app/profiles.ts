@@ -9,7 +9,7 @@ import { adjustmentsOf } from '../store/adjustments';
 import { getContacts } from '../store/contacts';
 import { transaction, type Queryable } from '../store/db';
 import { interactionsOfContacts } from '../store/interactions';
-import { contactLedger } from '../store/ledger';
+import { contactEntries } from '../scoring/history';
 import { insertJob } from '../store/jobs';
 import {
   archiveProfile as archiveProfileRow,
@@ -267,7 +267,7 @@ export async function previewProfile(ctx: AppContext, workspaceId: string, profi
         adjustments.filter((item) => item.contactId === contact.id),
         now,
       );
-      const publishedEntries = live ? await contactLedger(db, workspaceId, live.id, contact.id) : undefined;
+      const publishedEntries = live ? await contactEntries(db, workspaceId, live, contact.id) : undefined;
       items.push(await previewItem(db, workspaceId, draft, live, contact.id, entries, publishedEntries, now));
     }
   } else {

@@ -2,8 +2,9 @@ import type { ActiveVersion } from '../scoring/engine';
 import { insights } from '../scoring/insights';
 import { accountMembers, accountOverview, contactRelationships, relationshipsOfContacts } from '../scoring/relationships';
 import { getContact, getContacts } from '../store/contacts';
-import { contactLedger } from '../store/ledger';
+import { rawScore } from '../scoring/score-answer';
 import { liveVersions } from '../store/profiles';
+import { readAfter } from './consistency';
 import type { AppContext } from './context';
 import { invalid, notFound } from './errors';
 import { requireLiveVersion } from './profiles';
@@ -21,12 +22,19 @@ async function relationshipVersion(ctx: AppContext, workspaceId: string, profile
   return requireLiveVersion(ctx, workspaceId, relationship.profileId);
 }
 
-export async function contactRelationshipsAnswer(ctx: AppContext, workspaceId: string, contactId: string, profileId: string | undefined) {
+export async function contactRelationshipsAnswer(
+  ctx: AppContext,
+  workspaceId: string,
+  contactId: string,
+  profileId: string | undefined,
+  consistency?: string,
+) {
+  await readAfter(ctx, consistency, [contactId]);
   const version = await relationshipVersion(ctx, workspaceId, profileId);
   const contact = await getContact(ctx.db, workspaceId, contactId);
   if (!contact) throw notFound(`No contact ${contactId}.`);
   const t = ctx.clock.now().getTime();
-  const score = version.model.report(version.model.rawAt(await contactLedger(ctx.db, workspaceId, version.id, contact.id), t));
+  const score = version.model.report((await rawScore(ctx.db, workspaceId, version, contact.id, t)) ?? 0);
   return {
     contactId: contact.id,
     profileId: version.profileId,
@@ -38,21 +46,40 @@ export async function contactRelationshipsAnswer(ctx: AppContext, workspaceId: s
   };
 }
 
-async function account(ctx: AppContext, workspaceId: string, accountId: string, profileId: string | undefined) {
+async function account(
+  ctx: AppContext,
+  workspaceId: string,
+  accountId: string,
+  profileId: string | undefined,
+  consistency: string | undefined,
+) {
+  await readAfter(ctx, consistency, null);
   const version = await relationshipVersion(ctx, workspaceId, profileId);
   const t = ctx.clock.now().getTime();
-  await ctx.engine.refreshAllStale(ctx.db, workspaceId, version, ctx.clock);
+  await ctx.engine.refreshStale(ctx.db, workspaceId, version, ctx.clock.now().getTime());
   const result = await accountOverview(ctx.db, workspaceId, version, accountId, t);
   if (result.overview.contacts === 0) throw notFound(`No contact belongs to account ${accountId}.`);
   return { version, t, ...result };
 }
 
-export async function accountAnswer(ctx: AppContext, workspaceId: string, accountId: string, profileId: string | undefined) {
-  return (await account(ctx, workspaceId, accountId, profileId)).overview;
+export async function accountAnswer(
+  ctx: AppContext,
+  workspaceId: string,
+  accountId: string,
+  profileId: string | undefined,
+  consistency?: string,
+) {
+  return (await account(ctx, workspaceId, accountId, profileId, consistency)).overview;
 }
 
-export async function accountRelationshipsAnswer(ctx: AppContext, workspaceId: string, accountId: string, profileId: string | undefined) {
-  const { version, t, overview, scores } = await account(ctx, workspaceId, accountId, profileId);
+export async function accountRelationshipsAnswer(
+  ctx: AppContext,
+  workspaceId: string,
+  accountId: string,
+  profileId: string | undefined,
+  consistency?: string,
+) {
+  const { version, t, overview, scores } = await account(ctx, workspaceId, accountId, profileId, consistency);
   const ids = [...scores.keys()];
   const [contacts, perContact, members] = await Promise.all([
     getContacts(ctx.db, workspaceId, ids),
@@ -73,8 +100,16 @@ export async function accountRelationshipsAnswer(ctx: AppContext, workspaceId: s
 }
 
 /** The network review of one profile over the last `days`. */
-export async function networkReview(ctx: AppContext, workspaceId: string, profileId: string, days: number, limit: number) {
+export async function networkReview(
+  ctx: AppContext,
+  workspaceId: string,
+  profileId: string,
+  days: number,
+  limit: number,
+  consistency?: string,
+) {
+  await readAfter(ctx, consistency, null);
   const version = await requireLiveVersion(ctx, workspaceId, profileId);
-  await ctx.engine.refreshAllStale(ctx.db, workspaceId, version, ctx.clock);
+  await ctx.engine.refreshStale(ctx.db, workspaceId, version, ctx.clock.now().getTime());
   return insights(ctx.db, workspaceId, version, days, ctx.clock.now().getTime(), limit);
 }

@@ -76,17 +76,12 @@ export function sendProblem(res: Response, value: Problem): void {
     );
 }
 
-const useCaseStatus = { not_found: 404, conflict: 409, invalid: 400, precondition_failed: 412 } as const;
+const useCaseStatus = { not_found: 404, conflict: 409, invalid: 400, precondition_failed: 412, unavailable: 503 } as const;
 
 export function fromUseCase(error: UseCaseError): Problem {
-  return new Problem(
-    useCaseStatus[error.kind],
-    problemTitles[useCaseStatus[error.kind]],
-    error.message,
-    error.fields,
-    undefined,
-    error.details,
-  );
+  const status = useCaseStatus[error.kind];
+  const headers = error.kind === 'unavailable' ? { 'Retry-After': '1' } : undefined;
+  return new Problem(status, problemTitles[status], error.message, error.fields, headers, error.details);
 }
 
 type BodyParserError = { type?: string; status?: number; limit?: number; message?: string };

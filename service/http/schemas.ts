@@ -67,8 +67,36 @@ export const memberStrengthSchema = z
   })
   .meta({ id: 'MemberStrength' });
 
+/** `consistency=<token>`: read one's own writes (docs/scoring-pipeline.md). */
+export const consistencyQuery = z
+  .string()
+  .min(1)
+  .max(40)
+  .optional()
+  .describe(
+    'A token a write answered (POST /v1/interactions, contact upserts): the answer waits until everything it covers is scored (503 with Retry-After past CONSISTENCY_TIMEOUT_MS)',
+  );
+
+/** A write's position in the scoring log, for `consistency=` on later reads. */
+export const tokenSchema = z
+  .string()
+  .describe('Where this write stands in the scoring log: pass it as `consistency=` to a read to see it scored');
+
+/** Writes answer their token in this header too (and in the body where it is an object of its own). */
+export const TOKEN_HEADER = 'Consistency-Token';
+
+/** `wait=true`: answer a write only once it is scored. */
+export const waitQuery = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((value) => value === 'true')
+  .describe(
+    'true: answer only once the write is scored, so reads right after see it (503 with Retry-After past CONSISTENCY_TIMEOUT_MS; the write is kept)',
+  );
+
 export const relationshipProfileQuery = z.strictObject({
   profileId: z.uuid().optional().describe('Default: the oldest published relationship profile'),
+  consistency: consistencyQuery,
 });
 
 export const problemSchema = z

@@ -54,7 +54,7 @@ export async function runImpactJob(job: Job, context: JobContext): Promise<'fini
   const draft = { profile: compiled, model: new ScoreModel(compiled) };
   const liveRow = payload.liveVersionId === null ? undefined : await watchedVersion(db, job.workspaceId, payload.liveVersionId);
   const live: ActiveVersion | undefined = liveRow && liveRow.state === 'live' ? engine.activate(liveRow) : undefined;
-  if (live) await engine.refreshAllStale(db, job.workspaceId, live, clock);
+  if (live) await engine.refreshStale(db, job.workspaceId, live, now);
 
   const total = await countContacts(db, job.workspaceId);
   const bandsOf = (model: ScoreModel, score: number) => model.bandOf(score)?.name ?? null;

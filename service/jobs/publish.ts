@@ -3,6 +3,7 @@ import { transaction, type Db } from '../store/db';
 import { finishJob, insertJob, recordProgress, type Job } from '../store/jobs';
 import { analyzeScoringTables } from '../store/maintenance';
 import { getVersion, markVersionFailed, switchLiveVersion, watchedVersion } from '../store/profiles';
+import { lockPartitions } from '../store/scoring-partitions';
 import { JobLost, type JobContext } from './job-context';
 
 export type PublishPayload = { profileId: string; versionId: number; notify: boolean };
@@ -11,8 +12,9 @@ export type PublishPayload = { profileId: string; versionId: number; notify: boo
  * Scores every contact of the workspace under a new version, in batches of contacts ordered by id.
  * Each batch commits together with the job's cursor and progress, so a job whose worker died is
  * resumed (by any instance, once the lease runs out) from the last committed batch. Meanwhile
- * ingest already scores the new version too, and reads keep using the previous one; the switch
- * happens in one transaction at the end.
+ * the scoring workers already score the new version too (each batch holds the partitions, so a
+ * contact is never written by both), and reads keep using the previous one; the switch happens in
+ * one transaction at the end.
  */
 export async function runPublishJob(job: Job, context: JobContext): Promise<'finished' | 'stopped'> {
   const { db, clock, engine } = context;
@@ -46,7 +48,13 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
       ids.slice(index * context.batchSize, (index + 1) * context.batchSize),
     );
     await Promise.all(
-      chunks.map((chunk) => transaction(db, (client) => engine.recompute(client, job.workspaceId, version, chunk, clock.now().getTime()))),
+      chunks.map((chunk) =>
+        transaction(db, async (client) => {
+          // No scoring pass writes these contacts meanwhile; what the log holds beyond the partitions' positions is scored after, under both versions.
+          await lockPartitions(client, null, 'share');
+          await engine.recompute(client, job.workspaceId, version, chunk, clock.now().getTime());
+        }),
+      ),
     );
     const owned = await recordProgress(
       db,
@@ -68,6 +76,7 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
     if (context.shouldStop?.()) return 'stopped';
   }
   await transaction(db, async (client) => {
+    await lockPartitions(client, null, 'share');
     const now = clock.now();
     const current = await getVersion(client, job.workspaceId, payload.versionId);
     if (current?.state !== 'publishing') throw new Error(`version ${payload.versionId} is no longer being published`);

@@ -1,3 +1,5 @@
+import type { LedgerEntry } from './ledger';
+
 /**
  * A contact's score under one version as an anchor: raw(t) = s + a · 2^(−(t − τ)/h), exact until
  * `staleAt` (see docs/scoring-math.md). Time is in milliseconds.
@@ -14,3 +16,11 @@ export const emptyAnchor = (tau: number): Anchor => ({ s: 0, a: 0, tau, staleAt:
 
 /** Keys that order contacts by score at any time without recomputation (ScoreModel.sortKeyOf). */
 export type SortKey = { sign: -1 | 0 | 1; key: number };
+
+/**
+ * An anchor as stored, with the entries it keeps: those that can still matter to its score, its trend
+ * or a limit (ScoreModel.keptFrom) — interaction matches (counted or stopped by a limit) and
+ * adjustments. null: none kept (an anchor written before they were), so they are derived from the
+ * contact's history when needed.
+ */
+export type StoredScore = { anchor: Anchor; recent: LedgerEntry[] | null };

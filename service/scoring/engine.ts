@@ -1,24 +1,29 @@
-import { adjustmentsOf, type Adjustment } from '../store/adjustments';
-import { lockContacts, type Contact, type ContactFacts } from '../store/contacts';
-import type { Clock } from '../clock';
-import { transaction, type Db, type Queryable } from '../store/db';
-import { interactionsOfContacts } from '../store/interactions';
-import { emptyAnchor, type Anchor } from '../model/anchor';
+import type pg from 'pg';
+import { emptyAnchor, type Anchor, type StoredScore } from '../model/anchor';
 import type { InteractionRecord } from '../model/interaction';
 import { EntryKind, type Entry, type LedgerEntry } from '../model/ledger';
-import { deleteLedgerOfContacts, fetchLedger, fetchRuleEntries, heldStateRules, insertLedgerEntries, updateCounted } from '../store/ledger';
-import { activeVersions, type VersionRow } from '../store/profiles';
+import { adjustmentsById, adjustmentsOf, type Adjustment } from '../store/adjustments';
+import { getContacts, recordLastInteractions, type Contact } from '../store/contacts';
+import { transaction, type Db, type Queryable } from '../store/db';
+import { interactionsOfContacts } from '../store/interactions';
+import { deleteLedgerOfContacts, deleteLimitMarks, heldStateRules, insertLedgerEntries } from '../store/ledger';
+import { activeVersions, watchedVersion, type VersionRow } from '../store/profiles';
+import type { LogEvent } from '../store/scoring-log';
+import { lockPartitions, partitionOf } from '../store/scoring-partitions';
 import {
+  anchorPage,
   deleteScoresOfContacts,
+  dueScores,
   loadAnchors,
-  lockAnchorPage,
+  loadScores,
   staleContacts,
   writeAnchors,
   writeDueTimes,
   type AnchorWrite,
 } from '../store/scores';
 import { contactFact, decideLimit, holdingStateRules, matchInteractions, type ContactFact } from './evaluate';
-import { DAY_MS, ScoreModel, type PathVisitor } from './math';
+import { entriesOf, loadEntries, loadHistories, type ContactHistory } from './history';
+import { ScoreModel, type PathVisitor } from './math';
 import { compileProfile, type CompiledProfile, type ProfileDocument } from './profile';
 
 /** One piece of a score's path between two moments: a decay segment or a jump. */
@@ -67,15 +72,28 @@ export type ActiveVersion = {
   levels: number[];
 };
 
-/** Changes to apply to one contact, given its anchor brought to `now`. */
-type ChangeBuilder = (contactId: string, current: Anchor) => LedgerEntry[];
+/** What one contact's events in a log window ask for, in order. */
+type Step = {
+  at: number;
+  cause: 'interaction' | 'contact' | 'adjustment';
+  interactions: InteractionRecord[];
+  adjustment?: Adjustment;
+  created?: boolean;
+};
 
-type Flip = { contactId: string; interactionSeq: number; rule: number; at: number; points: number; counted: boolean };
+/** Everything a window writes for one version, collected and written together. */
+type VersionWrites = {
+  anchors: AnchorWrite[];
+  ledger: LedgerEntry[];
+  unmarks: { contactId: string; at: number; interactionSeq: number; rule: number }[];
+  changes: Map<string, { at: number; cause: ChangeCause; changes: ScoreChange[] }>;
+};
 
 /**
- * The write side of scoring: every change to interactions, contacts or adjustments goes through
- * here, inside the caller's transaction, so a stored interaction always has its contributions and
- * every anchor matches its ledger.
+ * The write side of scoring: anchors (and the ledger rows that cannot be derived) follow the log in
+ * order, one writer per contact (the caller holds the contacts' partitions). Interactions' contributions
+ * are derived from the interactions (scoring/history.ts); what is stored is the anchor, state changes,
+ * adjustments and limit marks.
  */
 export class ScoringEngine {
   private readonly compiled = new Map<number, { profile: CompiledProfile; model: ScoreModel }>();
@@ -112,156 +130,390 @@ export class ScoringEngine {
     };
   }
 
-  /**
-   * The versions that score changes now. Read after the caller locked the contacts it changes, so a
-   * publish that started meanwhile is seen (see jobs/publish.ts).
-   */
+  /** The versions that score what happens now: live ones and those being published. */
   async activeVersions(db: Queryable, workspaceId: string): Promise<ActiveVersion[]> {
     return (await activeVersions(db, workspaceId)).map((row) => this.activate(row));
   }
 
-  /** Scores newly stored interactions under every active version. Contacts must be locked by the caller. */
-  async onInteractions(
-    db: Queryable,
-    workspaceId: string,
-    interactions: readonly InteractionRecord[],
-    contacts: readonly ContactFacts[],
-    createdIds: ReadonlySet<string>,
-    now: number,
-  ): Promise<void> {
-    const versions = await this.activeVersions(db, workspaceId);
-    const facts = new Map<string, ContactFact>(contacts.map((contact) => [contact.id, contactFact(contact)]));
-    for (const version of versions) {
-      const matches = matchInteractions(version.profile, interactions, facts);
-      const { entries, flips } = await this.applyLimits(db, workspaceId, version, matches);
-      const byContact = groupBy(entries, (entry) => entry.contactId);
-      for (const id of createdIds) {
-        const state = this.stateEntries(version, facts.get(id)!, now);
-        if (state.length > 0) byContact.set(id, [...(byContact.get(id) ?? []), ...state]);
-      }
-      const touched = new Set([...byContact.keys(), ...flips.map((flip) => flip.contactId), ...createdIds]);
-      await this.commit(db, workspaceId, version, [...touched], (id) => byContact.get(id) ?? [], flips, now, 'interaction');
-    }
-  }
-
-  /** Re-evaluates state rules of changed contacts (and gives new contacts their scores). Contacts locked by the caller. */
-  async onContactsChanged(
-    db: Queryable,
-    workspaceId: string,
-    contacts: readonly Contact[],
-    createdIds: ReadonlySet<string>,
-    now: number,
-  ): Promise<void> {
-    if (contacts.length === 0) return;
-    const versions = await this.activeVersions(db, workspaceId);
-    for (const version of versions) {
-      const existing = contacts.filter((contact) => !createdIds.has(contact.id));
-      const holding =
-        version.profile.stateRules.length > 0
-          ? await heldStateRules(
-              db,
-              workspaceId,
-              version.id,
-              existing.map((contact) => contact.id),
-            )
-          : new Map<string, Map<number, number>>();
-      const changes = new Map<string, LedgerEntry[]>();
-      for (const contact of contacts) {
-        const now_holding = new Set(holdingStateRules(version.profile, contactFact(contact)).map((rule) => rule.index));
-        const before = holding.get(contact.id) ?? new Map<number, number>();
-        const entries: LedgerEntry[] = [];
-        for (const rule of version.profile.stateRules) {
-          const held = before.get(rule.index) ?? 0;
-          const target = now_holding.has(rule.index) ? rule.points : 0;
-          if (held !== target) entries.push(stateEntry(contact.id, rule.index, target - held, now));
-        }
-        if (entries.length > 0) changes.set(contact.id, entries);
-      }
-      const touched = [...new Set([...changes.keys(), ...createdIds])];
-      if (touched.length > 0) await this.commit(db, workspaceId, version, touched, (id) => changes.get(id) ?? [], [], now, 'contact');
-    }
-  }
+  // -----------------------------------------------------------------------------------------------
+  // The log
 
   /**
-   * Records an adjustment in the given versions of one profile: `delta` adds to the score, `set`
-   * makes it `value` now. For relationship profiles the change is made on the 0–100 score and
-   * stored as the strength that produces it.
+   * Scores a window of the log (interactions, contact changes, adjustments) in order, each at the
+   * moment it was received, under every active version. The caller holds the partitions of the
+   * window's contacts for the whole transaction.
    */
-  async adjust(
-    db: Queryable,
-    workspaceId: string,
-    versions: readonly ActiveVersion[],
-    contactId: string,
-    adjustment: { id: string; mode: 'delta' | 'set'; value: number },
-    now: number,
-  ): Promise<void> {
-    for (const version of versions) {
-      await this.commit(
-        db,
-        workspaceId,
-        version,
-        [contactId],
-        (id, current) => {
-          const raw = version.model.rawFromAnchor(current, now);
-          const delta = adjustmentDelta(version, raw, adjustment.mode, adjustment.value);
-          return [
-            {
-              contactId: id,
-              at: now,
-              kind: EntryKind.adjustment,
-              rule: -1,
-              points: delta,
-              counted: true,
-              interactionSeq: null,
-              actorId: null,
-              adjustmentId: adjustment.id,
-            },
-          ];
-        },
-        [],
-        now,
-        'adjustment',
+  async scoreLog(client: pg.PoolClient, events: readonly LogEvent[]): Promise<{ interactions: number; contacts: number }> {
+    let interactions = 0;
+    let contacts = 0;
+    for (const [workspaceId, ofWorkspace] of groupBy(events, (event) => event.workspaceId)) {
+      const ids = [...new Set(ofWorkspace.map((event) => event.contactId))];
+      const stored = new Map((await getContacts(client, workspaceId, ids)).map((contact) => [contact.id, contact]));
+      const adjustmentIds = ofWorkspace.flatMap((event) =>
+        event.source === 'event' && event.kind === 'adjustment' ? [String(event.payload.adjustmentId)] : [],
       );
+      const adjustments = await adjustmentsById(client, workspaceId, adjustmentIds);
+      const steps = stepsOf(ofWorkspace, stored, adjustments);
+      const versions = await this.activeVersions(client, workspaceId);
+      for (const version of versions) await this.scoreSteps(client, workspaceId, version, steps, stored);
+      // The contact's last interaction, which lists sort by and suggestions read.
+      const last = new Map<string, { contactId: string; at: number; type: string }>();
+      for (const event of ofWorkspace) {
+        if (event.source !== 'interaction' || !stored.has(event.contactId)) continue;
+        interactions++;
+        const current = last.get(event.contactId);
+        if (!current || event.occurredAt > current.at)
+          last.set(event.contactId, { contactId: event.contactId, at: event.occurredAt, type: event.type });
+      }
+      await recordLastInteractions(client, workspaceId, [...last.values()]);
+      contacts += steps.size;
     }
+    return { interactions, contacts };
+  }
+
+  private async scoreSteps(
+    client: pg.PoolClient,
+    workspaceId: string,
+    version: ActiveVersion,
+    steps: Map<string, Step[]>,
+    stored: Map<string, Contact>,
+  ): Promise<void> {
+    const { model, profile } = version;
+    const scores = await loadScores(client, workspaceId, version.id, [...steps.keys()]);
+    const relevant = (step: Step) => step.cause !== 'adjustment' || step.adjustment?.profileId === version.profileId;
+    const readsContact = profile.interactionRules.some((rule) => rule.readsContact);
+    const limited = profile.interactionRules.some((rule) => rule.limit);
+    // A contact is scored from its whole history (rather than from its anchor and the entries the
+    // anchor keeps) when the anchor keeps none yet, when a contact change may change what every
+    // match earns, or when an interaction arrives so late that a limit needs matches the anchor no
+    // longer keeps.
+    const full = new Set<string>();
+    for (const [contactId, contactSteps] of steps) {
+      const score = scores.get(contactId);
+      const mine = contactSteps.filter(relevant);
+      if (mine.length === 0) continue;
+      const from = score ? model.keptFrom(score.anchor.tau) : -Infinity;
+      if (
+        (score && score.recent === null) ||
+        (readsContact && mine.some((step) => step.cause === 'contact' && !step.created)) ||
+        (limited && mine.some((step) => step.interactions.some((interaction) => interaction.occurredAt - model.limitSpanMs <= from)))
+      )
+        full.add(contactId);
+    }
+    const histories = await loadHistories(
+      client,
+      workspaceId,
+      version.id,
+      [...full].map((contactId) => ({ contactId, since: null })),
+    );
+    const contactStepIds = [...steps].filter(([, contactSteps]) => contactSteps.some((step) => step.cause === 'contact')).map(([id]) => id);
+    const held =
+      profile.stateRules.length > 0
+        ? await heldStateRules(client, workspaceId, version.id, contactStepIds)
+        : new Map<string, Map<number, number>>();
+
+    const writes: VersionWrites = { anchors: [], ledger: [], unmarks: [], changes: new Map() };
+    for (const [contactId, contactSteps] of steps) {
+      const contact = stored.get(contactId);
+      const mine = contactSteps.filter(relevant);
+      if (!contact || mine.length === 0) continue;
+      const fact = contactFact(contact);
+      if (full.has(contactId))
+        this.recomputeContact(version, fact, histories.get(contactId)!, scores.get(contactId)?.anchor, mine, held.get(contactId), writes);
+      else this.continueContact(version, fact, scores.get(contactId), mine, held.get(contactId), writes);
+    }
+    await this.write(client, workspaceId, version, writes);
+  }
+
+  /** Follows one contact's steps from its stored anchor and the entries it keeps: the usual case, which reads nothing more. */
+  private continueContact(
+    version: ActiveVersion,
+    fact: ContactFact,
+    stored: StoredScore | undefined,
+    steps: Step[],
+    heldBefore: Map<number, number> | undefined,
+    writes: VersionWrites,
+  ): void {
+    const { model, profile } = version;
+    const contactId = fact.id;
+    const entries: LedgerEntry[] = (stored?.recent ?? []).map((entry) => ({ ...entry }));
+    // Per limited rule, its kept matches in time order with whether each counts.
+    const limits = new Map<number, LedgerEntry[]>();
+    for (const rule of profile.interactionRules) {
+      if (rule.limit)
+        limits.set(
+          rule.index,
+          entries.filter((entry) => entry.kind === EntryKind.interaction && entry.rule === rule.index),
+        );
+    }
+    const held = new Map(heldBefore ?? []);
+    let anchor = stored?.anchor ?? emptyAnchor(steps[0].at);
+    for (const step of steps) {
+      const t = Math.max(step.at, anchor.tau);
+      const path: PathPiece[] = [];
+      const current = model.advance(anchor, t, entries, recorder(path));
+      const changes: Entry[] = [];
+      // State rules hold or not on the contact as it is now (a new contact starts with those that hold).
+      if (step.created || step.cause === 'contact' || (!stored && step === steps[0])) {
+        const holding = new Set(holdingStateRules(profile, fact).map((rule) => rule.index));
+        for (const rule of profile.stateRules) {
+          const before = held.get(rule.index) ?? 0;
+          const target = holding.has(rule.index) ? rule.points : 0;
+          if (before === target) continue;
+          const entry = stateEntry(contactId, rule.index, target - before, t);
+          changes.push(entry);
+          writes.ledger.push(entry);
+          held.set(rule.index, target);
+        }
+      }
+      if (step.interactions.length > 0) {
+        const matches = matchInteractions(profile, step.interactions, new Map([[contactId, fact]]));
+        for (const [ruleIndex, group] of groupBy(matches, (match) => String(match.rule))) {
+          const state = limits.get(Number(ruleIndex));
+          entries.push(...group);
+          if (!state) {
+            changes.push(...group);
+            continue;
+          }
+          // Decide the new matches among the rule's others; a late one may re-decide those after it.
+          const limit = profile.rules[Number(ruleIndex)].limit!;
+          state.push(...group);
+          const before = new Map(state.map((match) => [match.interactionSeq!, match.counted]));
+          const isNew = new Set(group.map((match) => match.interactionSeq!));
+          const from = Math.min(...group.map((match) => match.at));
+          const decided = decideLimit(
+            state.map((match) => ({ at: match.at, interactionSeq: match.interactionSeq!, counted: match.counted })),
+            limit,
+            from,
+          );
+          const bySeq = new Map(state.map((match) => [match.interactionSeq!, match]));
+          for (const result of decided) {
+            const match = bySeq.get(result.interactionSeq)!;
+            match.counted = result.counted;
+            if (isNew.has(result.interactionSeq)) {
+              changes.push(match);
+              if (!match.counted) writes.ledger.push(match);
+            } else if (before.get(result.interactionSeq) !== result.counted) {
+              // Re-decided: it gains or loses its points, and its mark in the ledger follows.
+              changes.push({ ...match, points: result.counted ? match.points : -match.points, counted: true });
+              const mark = { contactId, at: match.at, interactionSeq: result.interactionSeq, rule: match.rule };
+              if (result.counted) writes.unmarks.push(mark);
+              else writes.ledger.push({ ...match, counted: false });
+            }
+          }
+          state.sort((x, y) => x.at - y.at || x.interactionSeq! - y.interactionSeq!);
+        }
+      }
+      if (step.adjustment) {
+        const delta = adjustmentDelta(version, model.rawFromAnchor(current, t), step.adjustment.mode, step.adjustment.value);
+        const entry = adjustmentEntry(contactId, t, delta, step.adjustment.id);
+        changes.push(entry);
+        entries.push(entry);
+        writes.ledger.push(entry);
+      }
+      const after = model.applyChanges(current, t, changes);
+      this.noteChange(writes, step.cause, t, {
+        contactId,
+        path,
+        before: model.rawFromAnchor(current, t),
+        after: model.rawFromAnchor(after, t),
+        anchor: after,
+      });
+      anchor = after;
+    }
+    writes.anchors.push(this.anchorWrite(version, contactId, anchor, entries));
   }
 
   /**
-   * Brings anchors whose expiries or future-dated entries are due up to `now` (so index-backed
-   * filters are exact), reporting crossings that time caused. At most `limit` contacts per call.
+   * Scores one contact from its whole history, then its steps (at the moment of the last one): when
+   * its anchor keeps no entries yet, when its fields changed and interaction rules read them, or when
+   * an interaction arrived too late for the entries the anchor keeps.
    */
-  async refreshStale(db: Queryable, workspaceId: string, version: ActiveVersion, now: number, limit = 1000): Promise<number> {
-    const due = await staleContacts(db, workspaceId, version.id, new Date(now), limit);
-    await this.advanceContacts(db, workspaceId, version, due, now);
+  private recomputeContact(
+    version: ActiveVersion,
+    fact: ContactFact,
+    history: ContactHistory,
+    stored: Anchor | undefined,
+    steps: Step[],
+    heldBefore: Map<number, number> | undefined,
+    writes: VersionWrites,
+  ): void {
+    const { model, profile } = version;
+    const contactId = fact.id;
+    const t = Math.max(steps[steps.length - 1].at, stored?.tau ?? -Infinity);
+    const before = stored ? model.rawFromAnchor(model.advance(stored, t, entriesOf(version, fact, history)), t) : 0;
+    // Limits decided afresh over every match, old and new; the marks follow.
+    const all = [...history.interactions, ...steps.flatMap((step) => step.interactions)];
+    const matches = decideAllLimits(version, matchInteractions(profile, all, new Map([[contactId, fact]])));
+    const oldMarks = history.ledger.filter((row) => row.kind === EntryKind.interaction);
+    const newMarks = matches.filter((match) => !match.counted);
+    const markKey = (row: { interactionSeq: number | null; rule: number }) => `${row.interactionSeq}/${row.rule}`;
+    const kept = new Set(newMarks.map(markKey));
+    const had = new Set(oldMarks.map(markKey));
+    for (const row of oldMarks)
+      if (!kept.has(markKey(row))) writes.unmarks.push({ contactId, at: row.at, interactionSeq: row.interactionSeq!, rule: row.rule });
+    for (const row of newMarks) if (!had.has(markKey(row))) writes.ledger.push(row);
+    const entries: LedgerEntry[] = [...matches, ...history.ledger.filter((row) => row.kind !== EntryKind.interaction)];
+    // State rules and adjustments of these steps, at the moment of the last one.
+    const held = new Map(heldBefore ?? []);
+    const holding = new Set(holdingStateRules(profile, fact).map((rule) => rule.index));
+    if (steps.some((step) => step.cause === 'contact' || step.created) || !stored) {
+      for (const rule of profile.stateRules) {
+        const target = holding.has(rule.index) ? rule.points : 0;
+        const current = held.get(rule.index) ?? 0;
+        if (current === target) continue;
+        const entry = stateEntry(contactId, rule.index, target - current, t);
+        entries.push(entry);
+        writes.ledger.push(entry);
+      }
+    }
+    entries.sort((x, y) => x.at - y.at);
+    for (const step of steps) {
+      if (!step.adjustment) continue;
+      const entry = adjustmentEntry(
+        contactId,
+        t,
+        adjustmentDelta(version, model.rawAt(entries, t), step.adjustment.mode, step.adjustment.value),
+        step.adjustment.id,
+      );
+      entries.push(entry);
+      writes.ledger.push(entry);
+    }
+    const anchor = model.anchorFromEntries(entries, t);
+    const cause = steps.some((step) => step.cause === 'contact') ? 'contact' : steps[steps.length - 1].cause;
+    this.noteChange(writes, cause, t, { contactId, path: [], before, after: model.rawFromAnchor(anchor, t), anchor });
+    writes.anchors.push(this.anchorWrite(version, contactId, anchor, entries));
+  }
+
+  /** What is written for an anchor: its sort key, when the scheduler must look at it, the entries it keeps. */
+  private anchorWrite(version: ActiveVersion, contactId: string, anchor: Anchor, entries: readonly LedgerEntry[]): AnchorWrite {
+    const { model } = version;
+    return {
+      contactId,
+      anchor,
+      recent: model.keep(entries, anchor.tau),
+      key: model.sortKeyOf(anchor),
+      dueAt: model.dueAt(anchor, version.levels),
+    };
+  }
+
+  private noteChange(writes: VersionWrites, cause: ChangeCause, at: number, change: ScoreChange): void {
+    const key = `${cause}@${at}`;
+    let group = writes.changes.get(key);
+    if (!group) writes.changes.set(key, (group = { at, cause, changes: [] }));
+    group.changes.push(change);
+  }
+
+  private async write(client: pg.PoolClient, workspaceId: string, version: ActiveVersion, writes: VersionWrites): Promise<void> {
+    await deleteLimitMarks(client, workspaceId, version.id, writes.unmarks);
+    await insertLedgerEntries(client, workspaceId, version.id, writes.ledger);
+    await writeAnchors(
+      client,
+      workspaceId,
+      version.id,
+      writes.anchors,
+      new Date(Math.max(...writes.anchors.map((write) => write.anchor.tau), 0)),
+    );
+    for (const group of [...writes.changes.values()].sort((x, y) => x.at - y.at))
+      await this.sink.record(client, workspaceId, version, group.changes, group.at, group.cause);
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // Time
+
+  /**
+   * Time steps for some partitions (the caller holds them): anchors due by `now` — an expiry, a
+   * future-dated entry, or decay reaching a watched level — are brought to `now`, which reports the
+   * crossings on the way with their true moments. Returns how many contacts were due.
+   */
+  async advanceDue(client: pg.PoolClient, partitions: readonly number[] | null, now: number, limit: number): Promise<number> {
+    const due = await dueScores(client, partitions, new Date(now), limit);
+    const byVersion = groupBy(due, (row) => `${row.workspaceId}/${row.versionId}`);
+    for (const group of byVersion.values()) {
+      const { workspaceId, versionId } = group[0];
+      const row = await watchedVersion(client, workspaceId, versionId);
+      if (row)
+        await this.advanceContacts(
+          client,
+          workspaceId,
+          this.activate(row),
+          group.map((item) => item.contactId),
+          now,
+        );
+    }
     return due.length;
   }
 
-  /**
-   * Brings every due anchor of a version up to date, in transactions of at most 1000 contacts. The
-   * check runs outside any transaction: usually nothing is due and it costs one index probe.
-   */
-  async refreshAllStale(db: Db, workspaceId: string, version: ActiveVersion, clock: Clock): Promise<void> {
-    for (;;) {
-      const due = await staleContacts(db, workspaceId, version.id, clock.now(), 1000);
-      if (due.length === 0) return;
-      await transaction(db, (client) => this.advanceContacts(client, workspaceId, version, due, clock.now().getTime()));
-      if (due.length < 1000) return;
-    }
-  }
-
-  /** Moves contacts' scores to `now` with nothing new but time: crossings on the way are reported. */
+  /** Moves contacts' scores to `now` with nothing new but time (the caller holds their partitions). */
   async advanceContacts(
-    db: Queryable,
+    client: pg.PoolClient,
     workspaceId: string,
     version: ActiveVersion,
     contactIds: readonly string[],
     now: number,
   ): Promise<void> {
-    if (contactIds.length > 0) await this.commit(db, workspaceId, version, [...contactIds], () => [], [], now, 'time');
+    if (contactIds.length === 0) return;
+    const { model } = version;
+    const scores = await loadScores(client, workspaceId, version.id, contactIds);
+    // Anchors that keep no entries yet are scored from the contact's whole history, once.
+    const unkept = [...scores].filter(([, score]) => score.recent === null).map(([contactId]) => contactId);
+    const derived = await loadEntries(
+      client,
+      workspaceId,
+      version,
+      unkept.map((contactId) => ({ contactId, since: null })),
+    );
+    const writes: VersionWrites = { anchors: [], ledger: [], unmarks: [], changes: new Map() };
+    for (const [contactId, { anchor, recent }] of scores) {
+      if (now <= anchor.tau) continue;
+      const entries = recent ?? derived.get(contactId);
+      if (!entries) continue;
+      const path: PathPiece[] = [];
+      const moved = recent === null ? model.anchorFromEntries(entries, now) : model.advance(anchor, now, entries, recorder(path));
+      this.noteChange(writes, 'time', now, {
+        contactId,
+        path,
+        before: model.rawFromAnchor(anchor, anchor.tau),
+        after: model.rawFromAnchor(moved, now),
+        anchor: moved,
+      });
+      writes.anchors.push(this.anchorWrite(version, contactId, moved, entries));
+    }
+    // A time step's change is its path; before/after at `now` are equal.
+    for (const group of writes.changes.values()) for (const change of group.changes) change.before = change.after;
+    await this.write(client, workspaceId, version, writes);
   }
 
   /**
+   * Brings a version's stale anchors (an expiry or a future-dated entry due since the last time step)
+   * up to date before a read that orders or filters by score, in transactions of at most 1000
+   * contacts. Each moves only as far as its partition's log is scored (time never overtakes an
+   * interaction), with the partition locked. Usually nothing is stale and this is one index probe.
+   */
+  async refreshStale(db: Db, workspaceId: string, version: ActiveVersion, now: number): Promise<void> {
+    let after: string | null = null;
+    for (;;) {
+      const stale = await staleContacts(db, workspaceId, version.id, new Date(now), after, 1000);
+      if (stale.length === 0) return;
+      await transaction(db, async (client) => {
+        const states = await lockPartitions(client, [...new Set(stale.map(partitionOf))]);
+        const scoredUntil = new Map(states.map((state) => [state.partition, Math.min(now, state.scoredAt.getTime())]));
+        for (const [until, ids] of groupBy(stale, (contactId) => String(scoredUntil.get(partitionOf(contactId))))) {
+          await this.advanceContacts(client, workspaceId, version, ids, Number(until));
+        }
+      });
+      if (stale.length < 1000) return;
+      after = stale[stale.length - 1]!;
+    }
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // Publishing
+
+  /**
    * Recomputes when the scheduler must look at each contact, after the watched levels changed (a
-   * subscription with a new threshold). One page of contacts, locked; returns the last id, or null.
+   * subscription with a new threshold). One page of contacts (the caller holds their partitions);
+   * returns the last id, or null.
    */
   async reschedule(
     db: Queryable,
@@ -270,7 +522,7 @@ export class ScoringEngine {
     after: string | null,
     limit: number,
   ): Promise<string | null> {
-    const anchors = await lockAnchorPage(db, workspaceId, version.id, after, limit);
+    const anchors = await anchorPage(db, workspaceId, version.id, after, limit);
     await writeDueTimes(
       db,
       workspaceId,
@@ -281,43 +533,44 @@ export class ScoringEngine {
   }
 
   /**
-   * Scores some contacts from scratch under a version (a publish): replaces their ledger and
-   * anchors with what all their interactions, their current attributes and their adjustments
-   * earn under it. Locks the contacts first, so concurrent ingest is either seen or waits.
+   * Scores some contacts from scratch under a version (a publish): replaces their anchors and ledger
+   * rows with what their scored interactions, their current fields and their adjustments earn under it.
+   * The caller holds the contacts' partitions; what the log still holds is scored by the workers after.
    */
   async recompute(
-    db: Queryable,
+    client: pg.PoolClient,
     workspaceId: string,
     version: ActiveVersion,
     contactIds: readonly string[],
     now: number,
-  ): Promise<LedgerEntry[]> {
-    const contacts = await lockContacts(db, workspaceId, contactIds);
+  ): Promise<void> {
+    const contacts = await getContacts(client, workspaceId, [...contactIds]);
     const ids = contacts.map((contact) => contact.id);
-    await deleteLedgerOfContacts(db, workspaceId, version.id, ids);
-    await deleteScoresOfContacts(db, workspaceId, version.id, ids);
-    const interactions = groupBy(await interactionsOfContacts(db, workspaceId, ids), (interaction) => interaction.contactId);
-    const adjustments = groupBy(await adjustmentsOf(db, workspaceId, version.profileId, ids), (adjustment) => adjustment.contactId);
-    const all: LedgerEntry[] = [];
+    await deleteLedgerOfContacts(client, workspaceId, version.id, ids);
+    await deleteScoresOfContacts(client, workspaceId, version.id, ids);
+    const interactions = groupBy(await interactionsOfContacts(client, workspaceId, ids), (interaction) => interaction.contactId);
+    const adjustments = groupBy(
+      await adjustmentsOf(client, workspaceId, version.profileId, ids, true),
+      (adjustment) => adjustment.contactId,
+    );
+    const stored: LedgerEntry[] = [];
     const writes: AnchorWrite[] = [];
     for (const contact of contacts) {
-      const fact = contactFact(contact);
-      const entries = this.entriesFromHistory(version, fact, interactions.get(contact.id) ?? [], adjustments.get(contact.id) ?? [], now);
-      const anchor = version.model.anchorFromEntries(entries, now);
-      all.push(...entries);
-      writes.push({
-        contactId: contact.id,
-        anchor,
-        key: version.model.sortKeyOf(anchor),
-        dueAt: version.model.dueAt(anchor, version.levels),
-      });
+      const entries = this.entriesFromHistory(
+        version,
+        contactFact(contact),
+        interactions.get(contact.id) ?? [],
+        adjustments.get(contact.id) ?? [],
+        now,
+      );
+      stored.push(...entries.filter((entry) => entry.kind !== EntryKind.interaction || !entry.counted));
+      writes.push(this.anchorWrite(version, contact.id, version.model.anchorFromEntries(entries, now), entries));
     }
-    await insertLedgerEntries(db, workspaceId, version.id, all);
-    await writeAnchors(db, workspaceId, version.id, writes, new Date(now));
-    return all;
+    await insertLedgerEntries(client, workspaceId, version.id, stored);
+    await writeAnchors(client, workspaceId, version.id, writes, new Date(now));
   }
 
-  /** What a contact's whole history earns under a version (also used by previews, which store nothing). */
+  /** What a contact's whole history earns under a version (publishing and previews, which store nothing). */
   entriesFromHistory(
     version: Pick<ActiveVersion, 'profile' | 'model'>,
     contact: ContactFact,
@@ -325,41 +578,14 @@ export class ScoringEngine {
     adjustments: readonly Adjustment[],
     now: number,
   ): LedgerEntry[] {
-    const facts = new Map([[contact.id, contact]]);
-    const matches = matchInteractions(version.profile, interactions, facts);
-    const entries: LedgerEntry[] = [];
-    for (const group of groupBy(matches, (entry) => String(entry.rule)).values()) {
-      const limit = version.profile.rules[group[0].rule].limit;
-      if (!limit) {
-        entries.push(...group);
-        continue;
-      }
-      const decided = new Map(
-        decideLimit(
-          group.map((entry) => ({ at: entry.at, interactionSeq: entry.interactionSeq!, counted: true })),
-          limit,
-          -Infinity,
-        ).map((result) => [result.interactionSeq, result.counted]),
-      );
-      entries.push(...group.map((entry) => ({ ...entry, counted: decided.get(entry.interactionSeq!)! })));
-    }
+    const entries = decideAllLimits(version, matchInteractions(version.profile, interactions, new Map([[contact.id, contact]])));
     entries.push(...holdingStateRules(version.profile, contact).map((rule) => stateEntry(contact.id, rule.index, rule.points, now)));
     entries.sort((x, y) => x.at - y.at);
     // Adjustments replay in time order: a `set` aims at its value given what preceded it under these rules.
     for (const adjustment of adjustments) {
       const raw = version.model.rawAt(entries, adjustment.at);
       const points = adjustmentDelta(version, raw, adjustment.mode, adjustment.value);
-      const entry: LedgerEntry = {
-        contactId: contact.id,
-        at: adjustment.at,
-        kind: EntryKind.adjustment,
-        rule: -1,
-        points,
-        counted: true,
-        interactionSeq: null,
-        actorId: null,
-        adjustmentId: adjustment.id,
-      };
+      const entry = adjustmentEntry(contact.id, adjustment.at, points, adjustment.id);
       const position = entries.findIndex((existing) => existing.at > adjustment.at);
       entries.splice(position === -1 ? entries.length : position, 0, entry);
     }
@@ -368,15 +594,28 @@ export class ScoringEngine {
 
   /**
    * After a publish with `notify`: every contact whose score the new version moved across a watched
-   * level gets its crossing delivered (cause "publish"), compared with the version it replaced.
+   * level gets its crossing delivered (cause "publish"), compared with the version it replaced. The
+   * caller holds every partition.
    */
-  async notifyPublish(db: Queryable, workspaceId: string, current: ActiveVersion, previous: ActiveVersion, now: number): Promise<void> {
-    while ((await this.refreshStale(db, workspaceId, previous, now)) === 1000);
+  async notifyPublish(
+    client: pg.PoolClient,
+    workspaceId: string,
+    current: ActiveVersion,
+    previous: ActiveVersion,
+    now: number,
+  ): Promise<void> {
     let after: string | null = null;
     for (;;) {
-      const page = await lockAnchorPage(db, workspaceId, current.id, after, 2000);
+      const stale = await staleContacts(client, workspaceId, previous.id, new Date(now), after, 1000);
+      await this.advanceContacts(client, workspaceId, previous, stale, now);
+      if (stale.length < 1000) break;
+      after = stale[stale.length - 1]!;
+    }
+    after = null;
+    for (;;) {
+      const page = await anchorPage(client, workspaceId, current.id, after, 2000);
       if (page.size === 0) return;
-      const old = await loadAnchors(db, workspaceId, previous.id, [...page.keys()], false);
+      const old = await loadAnchors(client, workspaceId, previous.id, [...page.keys()]);
       const changes: ScoreChange[] = [...page].map(([contactId, anchor]) => {
         const before = old.get(contactId);
         return {
@@ -387,123 +626,61 @@ export class ScoringEngine {
           anchor,
         };
       });
-      await this.sink.record(db, workspaceId, current, changes, now, 'publish');
+      await this.sink.record(client, workspaceId, current, changes, now, 'publish');
       after = [...page.keys()].pop()!;
     }
   }
+}
 
-  stateEntries(version: ActiveVersion, contact: ContactFact, now: number): LedgerEntry[] {
-    return holdingStateRules(version.profile, contact).map((rule) => stateEntry(contact.id, rule.index, rule.points, now));
+/** Groups one workspace's window into steps per contact: an accepted batch, a contact change, an adjustment. */
+function stepsOf(
+  events: readonly LogEvent[],
+  stored: ReadonlyMap<string, Contact>,
+  adjustments: ReadonlyMap<string, Adjustment>,
+): Map<string, Step[]> {
+  const steps = new Map<string, Step[]>();
+  const lastTxid = new Map<string, number>();
+  for (const event of events) {
+    if (!stored.has(event.contactId)) continue;
+    let list = steps.get(event.contactId);
+    if (!list) steps.set(event.contactId, (list = []));
+    if (event.source === 'interaction') {
+      const previous = list[list.length - 1];
+      if (previous && previous.cause === 'interaction' && lastTxid.get(event.contactId) === event.txid) previous.interactions.push(event);
+      else list.push({ at: event.receivedAt, cause: 'interaction', interactions: [event] });
+      lastTxid.set(event.contactId, event.txid);
+      continue;
+    }
+    lastTxid.delete(event.contactId);
+    if (event.kind === 'contact') {
+      list.push({ at: event.receivedAt, cause: 'contact', interactions: [], created: event.payload.created === true });
+    } else {
+      const adjustment = adjustments.get(String(event.payload.adjustmentId));
+      if (adjustment) list.push({ at: event.receivedAt, cause: 'adjustment', interactions: [], adjustment });
+    }
   }
+  return steps;
+}
 
-  /** Decides limits of the new matches against what the ledger already holds for those contacts and rules. */
-  private async applyLimits(
-    db: Queryable,
-    workspaceId: string,
-    version: ActiveVersion,
-    matches: LedgerEntry[],
-  ): Promise<{ entries: LedgerEntry[]; flips: Flip[] }> {
-    const limited = matches.filter((entry) => version.profile.rules[entry.rule].limit);
-    if (limited.length === 0) return { entries: matches, flips: [] };
-    const groups = groupBy(limited, (entry) => `${entry.rule}\u0000${entry.contactId}`);
-    const requests = [...groups.values()].map((group) => {
-      const rule = version.profile.rules[group[0].rule];
-      const from = Math.min(...group.map((entry) => entry.at));
-      return { contactId: group[0].contactId, rule: rule.index, from: from - rule.limit!.perDays * DAY_MS };
-    });
-    const existing = groupBy(
-      await fetchRuleEntries(db, workspaceId, version.id, requests),
-      (entry) => `${entry.rule}\u0000${entry.contactId}`,
+/** Every match with its limit decided from the first on (no stored decision is kept). */
+function decideAllLimits(version: Pick<ActiveVersion, 'profile'>, matches: LedgerEntry[]): LedgerEntry[] {
+  const entries: LedgerEntry[] = [];
+  for (const group of groupBy(matches, (entry) => String(entry.rule)).values()) {
+    const limit = version.profile.rules[group[0].rule].limit;
+    if (!limit) {
+      entries.push(...group);
+      continue;
+    }
+    const decided = new Map(
+      decideLimit(
+        group.map((entry) => ({ at: entry.at, interactionSeq: entry.interactionSeq!, counted: true })),
+        limit,
+        -Infinity,
+      ).map((result) => [result.interactionSeq, result.counted]),
     );
-    const decided = new Map<LedgerEntry, boolean>();
-    const flips: Flip[] = [];
-    for (const [key, group] of groups) {
-      const rule = version.profile.rules[group[0].rule];
-      const from = Math.min(...group.map((entry) => entry.at));
-      const stored = existing.get(key) ?? [];
-      const bySeq = new Map<number, { entry: LedgerEntry; stored: boolean }>();
-      for (const entry of stored) bySeq.set(entry.interactionSeq!, { entry, stored: true });
-      for (const entry of group) bySeq.set(entry.interactionSeq!, { entry, stored: false });
-      const outcome = decideLimit(
-        [...bySeq.values()].map(({ entry }) => ({ at: entry.at, interactionSeq: entry.interactionSeq!, counted: entry.counted })),
-        rule.limit!,
-        from,
-      );
-      for (const result of outcome) {
-        const { entry, stored: isStored } = bySeq.get(result.interactionSeq)!;
-        if (!isStored) decided.set(entry, result.counted);
-        else if (entry.counted !== result.counted) {
-          flips.push({
-            contactId: entry.contactId,
-            interactionSeq: result.interactionSeq,
-            rule: rule.index,
-            at: entry.at,
-            points: entry.points,
-            counted: result.counted,
-          });
-        }
-      }
-    }
-    return { entries: matches.map((entry) => (decided.has(entry) ? { ...entry, counted: decided.get(entry)! } : entry)), flips };
+    entries.push(...group.map((entry) => ({ ...entry, counted: decided.get(entry.interactionSeq!)! })));
   }
-
-  /**
-   * The one path by which anchors change: lock the contacts' anchors, bring them to `now` (reading
-   * the ledger only where an expiry or a future-dated entry is due), apply the changes, write the
-   * ledger and the anchors, and tell the sink how each score moved.
-   */
-  private async commit(
-    db: Queryable,
-    workspaceId: string,
-    version: ActiveVersion,
-    contactIds: string[],
-    build: ChangeBuilder,
-    flips: Flip[],
-    now: number,
-    cause: ChangeCause,
-  ): Promise<void> {
-    const ids = [...new Set(contactIds)].sort();
-    if (ids.length === 0) return;
-    const { model } = version;
-    const anchors = await loadAnchors(db, workspaceId, version.id, ids, true);
-    const staleRequests = ids.flatMap((id) => {
-      const anchor = anchors.get(id);
-      if (!anchor || anchor.staleAt === null || anchor.staleAt > now) return [];
-      return [{ contactId: id, since: model.windowMs === null ? anchor.tau : anchor.tau - model.windowMs }];
-    });
-    const ledger = await fetchLedger(db, workspaceId, version.id, staleRequests);
-    const flipsByContact = groupBy(flips, (flip) => flip.contactId);
-    const inserts: LedgerEntry[] = [];
-    const writes: AnchorWrite[] = [];
-    const changes: ScoreChange[] = [];
-    for (const id of ids) {
-      const stored = anchors.get(id);
-      const path: PathPiece[] = [];
-      const current = stored ? model.advance(stored, now, ledger.get(id) ?? [], recorder(path)) : emptyAnchor(now);
-      const entries = build(id, current);
-      inserts.push(...entries);
-      const flipChanges: Entry[] = (flipsByContact.get(id) ?? []).map((flip) => ({
-        at: flip.at,
-        kind: EntryKind.interaction,
-        rule: flip.rule,
-        points: flip.counted ? flip.points : -flip.points,
-        counted: true,
-      }));
-      const after = model.applyChanges(current, now, [...entries, ...flipChanges]);
-      writes.push({ contactId: id, anchor: after, key: model.sortKeyOf(after), dueAt: model.dueAt(after, version.levels) });
-      changes.push({
-        contactId: id,
-        path,
-        before: model.rawFromAnchor(current, now),
-        after: model.rawFromAnchor(after, now),
-        anchor: after,
-      });
-    }
-    await insertLedgerEntries(db, workspaceId, version.id, inserts);
-    await updateCounted(db, workspaceId, version.id, flips);
-    await writeAnchors(db, workspaceId, version.id, writes, new Date(now));
-    await this.sink.record(db, workspaceId, version, changes, now, cause);
-  }
+  return entries;
 }
 
 function recorder(path: PathPiece[]): PathVisitor {
@@ -517,6 +694,10 @@ function recorder(path: PathPiece[]): PathVisitor {
 
 function stateEntry(contactId: string, rule: number, points: number, at: number): LedgerEntry {
   return { contactId, at, kind: EntryKind.state, rule, points, counted: true, interactionSeq: null, actorId: null, adjustmentId: null };
+}
+
+function adjustmentEntry(contactId: string, at: number, points: number, adjustmentId: string): LedgerEntry {
+  return { contactId, at, kind: EntryKind.adjustment, rule: -1, points, counted: true, interactionSeq: null, actorId: null, adjustmentId };
 }
 
 /** The raw change an adjustment makes to a score whose raw value is `raw` now. */

@@ -3,11 +3,12 @@ import type { Db } from '../store/db';
 import { networkReviewRows, type ReviewRow } from '../store/network-review';
 import type { ActiveVersion } from './engine';
 import { DAY_MS, round2 } from './math';
+import { periodCorrections } from './periods';
 
 /**
  * The weekly network review of one profile: band distribution now and `days` ago, average score
  * and its change, top risers and fallers, and who needs attention. Every contact's score then and
- * now comes from the anchors and the ledger entries of the period (see store/score-periods.ts).
+ * now comes from the anchors, corrected for what moved in the period (scoring/periods.ts).
  */
 
 export type ContactMovement = {
@@ -53,6 +54,7 @@ export async function insights(
   const { model } = version;
   const then = now - days * DAY_MS;
   const lowest = model.profile.bands[0];
+  const corrections = await periodCorrections(db, workspaceId, version, now, then);
   const result = await networkReviewRows(db, {
     workspaceId,
     versionId: version.id,
@@ -63,6 +65,7 @@ export async function insights(
     limit,
     attentionBelow: lowest?.max ?? null,
     histogramBuckets: HISTOGRAM_BUCKETS,
+    corrections,
   });
   const listed = [...result.risers, ...result.fallers, ...result.attention].map((row) => row.contactId);
   const contacts = new Map((await getContacts(db, workspaceId, [...new Set(listed)])).map((contact) => [contact.id, contact]));

@@ -16,6 +16,9 @@ import type { Band, CompiledProfile } from './profile';
 
 export const DAY_MS = 86_400_000;
 
+/** How far back a score answer's trend looks (delta30d). */
+export const TREND_MS = 30 * DAY_MS;
+
 export function round2(value: number): number {
   const rounded = Math.round(value * 100) / 100;
   return Object.is(rounded, -0) ? 0 : rounded;
@@ -34,6 +37,27 @@ export class ScoreModel {
 
   get decays(): boolean {
     return this.halfLifeMs !== null;
+  }
+
+  /** The longest span a limited rule looks back over. */
+  get limitSpanMs(): number {
+    return Math.max(0, ...this.profile.interactionRules.map((rule) => (rule.limit ? rule.limit.perDays * DAY_MS : 0)));
+  }
+
+  /**
+   * From when (exclusive) an anchor at τ keeps the entries it was made from: with a window, what is in
+   * it plus what the trend looks back over (so a score answer reads nothing else); without one, what
+   * a limit may still need (a score answer then reads the contact's history).
+   */
+  keptFrom(tau: number): number {
+    if (this.windowMs === null) return tau - this.limitSpanMs;
+    return tau - Math.max(this.windowMs + TREND_MS, this.limitSpanMs);
+  }
+
+  /** The entries an anchor at τ keeps, in time order. */
+  keep<T extends Entry>(entries: readonly T[], tau: number): T[] {
+    const from = this.keptFrom(tau);
+    return entries.filter((entry) => entry.kind !== EntryKind.state && entry.at > from).sort((x, y) => x.at - y.at);
   }
 
   decay(ageMs: number): number {
@@ -228,7 +252,10 @@ export class ScoreModel {
     return { s, a, tau: now, staleAt };
   }
 
-  /** Adds changes made at `now` (new or re-decided entries) to an anchor already at `now`. */
+  /**
+   * Adds changes made at `now` to an anchor already at `now`: new entries that count, and re-decided
+   * matches (with the points they gain or lose).
+   */
   applyChanges(anchor: Anchor, now: number, changes: readonly Entry[]): Anchor {
     let { s, a, staleAt } = anchor;
     const later = (at: number) => {
@@ -236,12 +263,12 @@ export class ScoreModel {
     };
     for (const change of changes) {
       if (change.at > now) {
-        later(change.at);
+        if (change.kind === EntryKind.state || change.counted) later(change.at);
         continue;
       }
       if (change.kind === EntryKind.state) {
         s += change.points;
-      } else if (this.inWindow(change.at, now)) {
+      } else if (change.counted && this.inWindow(change.at, now)) {
         a += change.points * this.decay(now - change.at);
         if (this.windowMs !== null && change.points !== 0) later(change.at + this.windowMs);
       }

@@ -147,6 +147,8 @@ export type CompiledRule = {
   name: string;
   /** interaction rules score each matching interaction; state rules hold (or not) on the contact. */
   type: 'interaction' | 'state';
+  /** An interaction rule that also reads the contact: a change to the contact may change what every match earns. */
+  readsContact: boolean;
   points: number;
   limit: { count: number; perDays: number } | null;
   conditions: CompiledConditions;
@@ -311,6 +313,7 @@ export function compileProfile(document: ProfileDocument): CompiledProfile {
       index,
       name: rule.name,
       type: ctx.used.has('interaction') ? 'interaction' : 'state',
+      readsContact: ctx.used.has('interaction') && ctx.used.has('contact'),
       points: params.points ?? params.weight ?? 0,
       limit: params.limit ?? null,
       conditions: compileConditions(rule.conditions, named, cache),

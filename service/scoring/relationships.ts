@@ -1,15 +1,16 @@
 import type { Db, Queryable } from '../store/db';
 import { EntryKind, type LedgerEntry } from '../model/ledger';
 import { actorActivity } from '../store/interactions';
-import { fetchLedger } from '../store/ledger';
 import { membersById, type Member } from '../store/members';
 import { scoresInPeriod, analyticalQuery } from '../store/score-periods';
 import type { ActiveVersion } from './engine';
+import { loadEntries } from './history';
 import { DAY_MS, round2, type ScoreModel } from './math';
+import { periodCorrections } from './periods';
 
 /**
  * Who knows a contact (or an account) best: the profile's formula applied to each team member's
- * (actorId's) interactions alone, from the ledger, exact at the moment asked.
+ * (actorId's) interactions alone, from their entries, exact at the moment asked.
  */
 
 export type MemberStrength = {
@@ -100,13 +101,13 @@ function rank(
     .map(({ raw: _raw, ...item }) => item);
 }
 
-/** The entries of some contacts that can still count at t (the window's), per contact. */
+/** The entries of some contacts that can still count at t (the window's, derived with who made each), per contact. */
 function windowLedger(db: Queryable, workspaceId: string, version: ActiveVersion, contactIds: readonly string[], t: number) {
   const since = version.model.windowMs === null ? null : t - version.model.windowMs;
-  return fetchLedger(
+  return loadEntries(
     db,
     workspaceId,
-    version.id,
+    version,
     contactIds.map((contactId) => ({ contactId, since })),
   );
 }
@@ -183,9 +184,13 @@ export async function accountOverview(
   t: number,
 ): Promise<{ overview: AccountOverview; scores: Map<string, number> }> {
   const { model } = version;
+  const [weekCorrections, monthCorrections] = [
+    await periodCorrections(db, workspaceId, version, t, t - 7 * DAY_MS, { accountId }),
+    await periodCorrections(db, workspaceId, version, t, t - 30 * DAY_MS, { accountId }),
+  ];
   const [week, month] = await analyticalQuery(db, async (client) => [
-    await scoresInPeriod(client, workspaceId, version.id, model, t, t - 7 * DAY_MS, { accountId }),
-    await scoresInPeriod(client, workspaceId, version.id, model, t, t - 30 * DAY_MS, { accountId }),
+    await scoresInPeriod(client, workspaceId, version.id, model, t, t - 7 * DAY_MS, weekCorrections, { accountId }),
+    await scoresInPeriod(client, workspaceId, version.id, model, t, t - 30 * DAY_MS, monthCorrections, { accountId }),
   ]);
   const score = rollUp(week.map((row) => row.scoreNow));
   const before7 = rollUp(week.map((row) => row.scoreThen));

@@ -34,17 +34,24 @@ export async function insertAdjustment(db: Queryable, workspaceId: string, adjus
   return rows[0];
 }
 
-/** A profile's adjustments of some contacts, oldest first. */
+/**
+ * A profile's adjustments of some contacts, oldest first. `scoredOnly`: only those the scoring has
+ * applied (stored below their contact's partition position; a publish leaves the rest to the workers).
+ */
 export async function adjustmentsOf(
   db: Queryable,
   workspaceId: string,
   profileId: string,
   contactIds: readonly string[],
+  scoredOnly = false,
 ): Promise<Adjustment[]> {
   if (contactIds.length === 0) return [];
   const { rows } = await db.query<Adjustment>(
-    `SELECT ${columns} FROM score_adjustments WHERE workspace_id = $1 AND profile_id = $2 AND contact_id = ANY($3::text[]) ORDER BY contact_id, at, id`,
-    [workspaceId, profileId, contactIds],
+    `SELECT ${columns} FROM score_adjustments a
+      WHERE workspace_id = $1 AND profile_id = $2 AND contact_id = ANY($3::text[])
+        AND (NOT $4 OR a.txid < (SELECT scored_below FROM scoring_partitions WHERE partition = es_partition(a.contact_id)))
+      ORDER BY contact_id, at, id`,
+    [workspaceId, profileId, contactIds, scoredOnly],
   );
   return rows;
 }

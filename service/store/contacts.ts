@@ -29,9 +29,11 @@ export type ContactChanges = {
   attributes?: Record<string, unknown>;
 };
 
+/** A contact's columns (alias `c`), its last interaction read from contact_activity by primary key. */
 export const contactColumns = `c.id, c.name, c.email, c.account_id AS "accountId", c.owner_id AS "ownerId", c.tags, c.attributes,
-  c.created_at AS "createdAt", c.updated_at AS "updatedAt", c.last_interaction_at AS "lastInteractionAt",
-  c.last_interaction_type AS "lastInteractionType"`;
+  c.created_at AS "createdAt", c.updated_at AS "updatedAt",
+  (SELECT ca.last_at FROM contact_activity ca WHERE ca.workspace_id = c.workspace_id AND ca.contact_id = c.id) AS "lastInteractionAt",
+  (SELECT ca.last_type FROM contact_activity ca WHERE ca.workspace_id = c.workspace_id AND ca.contact_id = c.id) AS "lastInteractionType"`;
 
 const has = (changes: ContactChanges, key: keyof ContactChanges) =>
   Object.prototype.hasOwnProperty.call(changes, key) && changes[key] !== undefined;
@@ -79,6 +81,12 @@ export async function upsertContacts(
     values,
   );
   const createdIds = new Set(inserted.rows.map((row) => row.id));
+  if (createdIds.size > 0) {
+    await db.query('INSERT INTO contact_activity (workspace_id, contact_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [
+      workspaceId,
+      [...createdIds],
+    ]);
+  }
   // Lock the existing rows in id order first, so concurrent batches cannot deadlock each other.
   await db.query('SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [
     workspaceId,
@@ -107,39 +115,28 @@ function dedupe(values: string[]): string[] {
   return [...new Set(values)];
 }
 
-/**
- * Makes sure every contact of an ingest batch exists and keeps its last interaction current.
- * Locks the rows (in id order) for the rest of the transaction.
- */
 /** What rules read of a contact (the `contact` fact). */
 export type ContactFacts = Pick<Contact, 'id' | 'tags' | 'attributes' | 'accountId' | 'ownerId'>;
 
-export async function touchContactsForInteractions(
+/** Keeps contacts' last interaction current (the scoring workers, holding the contacts' partitions). */
+export async function recordLastInteractions(
   db: Queryable,
   workspaceId: string,
-  latest: { contactId: string; occurredAt: Date; type: string }[],
-  now: Date,
-): Promise<{ contacts: ContactFacts[]; createdIds: Set<string> }> {
-  const sorted = [...latest].sort((a, b) => (a.contactId < b.contactId ? -1 : a.contactId > b.contactId ? 1 : 0));
-  const { rows } = await db.query<ContactFacts & { created: boolean }>(
-    `INSERT INTO contacts AS c (workspace_id, id, created_at, updated_at, last_interaction_at, last_interaction_type)
-     SELECT $1, t.id, $5, $5, t.at, t.type FROM unnest($2::text[], $3::timestamptz[], $4::text[]) AS t(id, at, type)
-     ON CONFLICT (workspace_id, id) DO UPDATE SET
-       last_interaction_at = CASE WHEN c.last_interaction_at IS NULL OR EXCLUDED.last_interaction_at > c.last_interaction_at
-                                  THEN EXCLUDED.last_interaction_at ELSE c.last_interaction_at END,
-       last_interaction_type = CASE WHEN c.last_interaction_at IS NULL OR EXCLUDED.last_interaction_at > c.last_interaction_at
-                                  THEN EXCLUDED.last_interaction_type ELSE c.last_interaction_type END
-     RETURNING c.id, c.tags, c.attributes, c.account_id AS "accountId", c.owner_id AS "ownerId", (xmax = 0) AS created`,
+  latest: readonly { contactId: string; at: number; type: string }[],
+): Promise<void> {
+  if (latest.length === 0) return;
+  await db.query(
+    `INSERT INTO contact_activity AS a (workspace_id, contact_id, last_at, last_type)
+     SELECT $1, t.id, t.at, t.type FROM unnest($2::text[], $3::timestamptz[], $4::text[]) AS t(id, at, type)
+     ON CONFLICT (workspace_id, contact_id) DO UPDATE SET last_at = EXCLUDED.last_at, last_type = EXCLUDED.last_type
+      WHERE a.last_at IS NULL OR EXCLUDED.last_at > a.last_at`,
     [
       workspaceId,
-      sorted.map((item) => item.contactId),
-      sorted.map((item) => item.occurredAt.toISOString()),
-      sorted.map((item) => item.type),
-      now,
+      latest.map((item) => item.contactId),
+      latest.map((item) => new Date(item.at).toISOString()),
+      latest.map((item) => item.type),
     ],
   );
-  const createdIds = new Set(rows.filter((row) => row.created).map((row) => row.id));
-  return { contacts: rows.map(({ created: _created, ...contact }) => contact), createdIds };
 }
 
 export async function getContact(db: Queryable, workspaceId: string, id: string): Promise<Contact | undefined> {
@@ -192,18 +189,22 @@ export async function listContacts(
     where.push(...rawBoundConditions(score.decays, score.bounds, param, score.timeKey));
   }
   where.push(...contactFilterConditions(filter, param));
-  const lastAt = `coalesce(c.last_interaction_at, '${NEVER}'::timestamptz)`;
   let order: string;
+  let from = 'contacts c';
   if (sort === 'id') {
     order = 'c.id';
     if (after) where.push(`c.id > ${param(after.id)}`);
   } else {
+    // In the order of contact_activity's index: (workspace, last interaction, contact).
+    from = 'contact_activity ca JOIN contacts c ON c.workspace_id = ca.workspace_id AND c.id = ca.contact_id';
+    const lastAt = `coalesce(ca.last_at, '${NEVER}'::timestamptz)`;
+    where.push('ca.workspace_id = $1');
     const direction = sort === 'lastInteractionAt' ? '>' : '<';
-    order = sort === 'lastInteractionAt' ? `${lastAt}, c.id` : `${lastAt} DESC, c.id DESC`;
-    if (after) where.push(`(${lastAt}, c.id) ${direction} (${param(after.at ?? NEVER)}::timestamptz, ${param(after.id)})`);
+    order = sort === 'lastInteractionAt' ? `${lastAt}, ca.contact_id` : `${lastAt} DESC, ca.contact_id DESC`;
+    if (after) where.push(`(${lastAt}, ca.contact_id) ${direction} (${param(after.at ?? NEVER)}::timestamptz, ${param(after.id)})`);
   }
   const { rows } = await db.query<Contact & { raw?: number }>(
-    `SELECT ${contactColumns}${scoreColumn} FROM contacts c ${join} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${param(limit + 1)}`,
+    `SELECT ${contactColumns}${scoreColumn} FROM ${from} ${join} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${param(limit + 1)}`,
     values,
   );
   const more = rows.length > limit;
@@ -216,7 +217,7 @@ export async function listContacts(
 }
 
 /** Every table holding a contact's data, erased together (the contact row last). */
-const contactDataTables = ['interactions', 'score_ledger', 'scores', 'score_adjustments', 'deliveries'];
+const contactDataTables = ['interactions', 'score_events', 'score_ledger', 'scores', 'score_adjustments', 'deliveries', 'contact_activity'];
 
 /** Erases the contact with everything recorded about it; false when it did not exist. */
 export async function eraseContact(db: Queryable, workspaceId: string, id: string): Promise<boolean> {
@@ -227,15 +228,6 @@ export async function eraseContact(db: Queryable, workspaceId: string, id: strin
   }
   await db.query('DELETE FROM contacts WHERE workspace_id = $1 AND id = $2', [workspaceId, id]);
   return true;
-}
-
-/** Locks existing contacts in id order (a publish batch waits for, or holds off, concurrent writes). */
-export async function lockContacts(db: Queryable, workspaceId: string, ids: readonly string[]): Promise<Contact[]> {
-  const { rows } = await db.query<Contact>(
-    `SELECT ${contactColumns} FROM contacts c WHERE c.workspace_id = $1 AND c.id = ANY($2::text[]) ORDER BY c.id FOR UPDATE`,
-    [workspaceId, ids],
-  );
-  return rows;
 }
 
 export async function countContacts(db: Queryable, workspaceId: string): Promise<number> {
@@ -260,9 +252,10 @@ export type ContactCard = Pick<
 
 export async function contactCards(db: Queryable, workspaceId: string, ids: readonly string[]): Promise<Map<string, ContactCard>> {
   const { rows } = await db.query<ContactCard>(
-    `SELECT id, name, email, tags, owner_id AS "ownerId", account_id AS "accountId", attributes,
-            last_interaction_at AS "lastInteractionAt", last_interaction_type AS "lastInteractionType"
-       FROM contacts WHERE workspace_id = $1 AND id = ANY($2::text[])`,
+    `SELECT c.id, c.name, c.email, c.tags, c.owner_id AS "ownerId", c.account_id AS "accountId", c.attributes,
+            ca.last_at AS "lastInteractionAt", ca.last_type AS "lastInteractionType"
+       FROM contacts c LEFT JOIN contact_activity ca ON ca.workspace_id = c.workspace_id AND ca.contact_id = c.id
+      WHERE c.workspace_id = $1 AND c.id = ANY($2::text[])`,
     [workspaceId, ids],
   );
   return new Map(rows.map((row) => [row.id, row]));

@@ -17,43 +17,6 @@ export type Interaction = NewInteraction & { seq: number; receivedAt: Date };
 export const interactionColumns = `i.seq, i.id, i.contact_id AS "contactId", i.type, i.occurred_at AS "occurredAt",
   i.actor_id AS "actorId", i.channel, i.direction, i.properties, i.received_at AS "receivedAt"`;
 
-/**
- * Inserts a batch in one statement; rows whose id the workspace already has are skipped (idempotency).
- * When two identical batches race, the second waits on the first's unique-index entries and then skips them.
- * Returns the items actually inserted, with their sequence numbers (only id and seq come back: the
- * rest is what was sent).
- */
-export async function insertInteractions(
-  db: Queryable,
-  workspaceId: string,
-  items: NewInteraction[],
-  now: Date,
-): Promise<(NewInteraction & { seq: number })[]> {
-  const { rows } = await db.query<{ id: string; seq: number }>(
-    `INSERT INTO interactions AS i (workspace_id, id, contact_id, type, occurred_at, actor_id, channel, direction, properties, received_at)
-     SELECT $1, t.id, t.contact_id, t.type, t.occurred_at, t.actor_id, t.channel, t.direction, t.properties, $10
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
-         AS t(id, contact_id, type, occurred_at, actor_id, channel, direction, properties)
-     ON CONFLICT (workspace_id, id) DO NOTHING
-     RETURNING i.id, i.seq`,
-    [
-      workspaceId,
-      items.map((item) => item.id),
-      items.map((item) => item.contactId),
-      items.map((item) => item.type),
-      items.map((item) => item.occurredAt.toISOString()),
-      items.map((item) => item.actorId),
-      items.map((item) => item.channel),
-      items.map((item) => item.direction),
-      items.map((item) => (item.properties === null ? null : JSON.stringify(item.properties))),
-      now,
-    ],
-  );
-  const byId = new Map<string, NewInteraction>();
-  for (const item of items) if (!byId.has(item.id)) byId.set(item.id, item);
-  return rows.map((row) => ({ ...byId.get(row.id)!, seq: row.seq }));
-}
-
 /** Position after which the next timeline page starts (newest first). */
 export type TimelinePosition = { at: string; seq: number };
 
@@ -63,15 +26,16 @@ export async function listContactInteractions(
   contactId: string,
   limit: number,
   after: TimelinePosition | undefined,
-): Promise<{ interactions: Interaction[]; last: TimelinePosition | undefined; more: boolean }> {
+): Promise<{ interactions: (Interaction & { scored: boolean })[]; last: TimelinePosition | undefined; more: boolean }> {
   const values: unknown[] = [workspaceId, contactId, limit + 1];
   let where = 'i.workspace_id = $1 AND i.contact_id = $2';
   if (after) {
     values.push(after.at, after.seq);
     where += ' AND (i.occurred_at, i.seq) < ($4::timestamptz, $5::bigint)';
   }
-  const { rows } = await db.query<Interaction>(
-    `SELECT ${interactionColumns} FROM interactions i WHERE ${where} ORDER BY i.occurred_at DESC, i.seq DESC LIMIT $3`,
+  const { rows } = await db.query<Interaction & { scored: boolean }>(
+    `SELECT ${interactionColumns}, i.txid < (SELECT scored_below FROM scoring_partitions WHERE partition = es_partition(i.contact_id)) AS scored
+       FROM interactions i WHERE ${where} ORDER BY i.occurred_at DESC, i.seq DESC LIMIT $3`,
     values,
   );
   const more = rows.length > limit;
@@ -81,18 +45,48 @@ export async function listContactInteractions(
 }
 
 /** Every interaction of some contacts, per contact in time order, as rules read them (for a publish). */
+const recordColumns = `i.seq, i.id, i.contact_id AS "contactId", i.type, (extract(epoch FROM i.occurred_at) * 1000)::float8 AS "occurredAt",
+            i.actor_id AS "actorId", i.channel, i.direction, i.properties`;
+
+/**
+ * Every scored interaction of some contacts (what a publish recomputes), per contact in time order, as
+ * rules read them. Scored: stored below the position its contact's partition is scored to, so that
+ * what the log still holds is left to the scoring workers.
+ */
 export async function interactionsOfContacts(
   db: Queryable,
   workspaceId: string,
   contactIds: readonly string[],
 ): Promise<InteractionRecord[]> {
-  if (contactIds.length === 0) return [];
+  return scoredInteractionsSince(
+    db,
+    workspaceId,
+    contactIds.map((contactId) => ({ contactId, since: null })),
+  );
+}
+
+/** Scored interactions of some contacts, each from its own moment on (exclusive; null = all), per contact in time order. */
+export async function scoredInteractionsSince(
+  db: Queryable,
+  workspaceId: string,
+  requests: readonly { contactId: string; since: number | null }[],
+): Promise<InteractionRecord[]> {
+  if (requests.length === 0) return [];
   const { rows } = await db.query<InteractionRecord>(
-    `SELECT i.seq, i.id, i.contact_id AS "contactId", i.type, (extract(epoch FROM i.occurred_at) * 1000)::float8 AS "occurredAt",
-            i.actor_id AS "actorId", i.channel, i.direction, i.properties
-       FROM interactions i WHERE i.workspace_id = $1 AND i.contact_id = ANY($2::text[])
+    // LATERAL: one index range per contact (interactions_by_contact), whatever the statistics say.
+    `SELECT ${recordColumns}
+       FROM unnest($2::text[], $3::timestamptz[]) AS r(contact_id, since)
+       CROSS JOIN LATERAL (SELECT scored_below FROM scoring_partitions WHERE partition = es_partition(r.contact_id)) p
+       CROSS JOIN LATERAL (
+         SELECT * FROM interactions i
+          WHERE i.workspace_id = $1 AND i.contact_id = r.contact_id AND i.occurred_at > coalesce(r.since, '-infinity') AND i.txid < p.scored_below
+       ) i
       ORDER BY i.contact_id, i.occurred_at, i.seq`,
-    [workspaceId, contactIds],
+    [
+      workspaceId,
+      requests.map((request) => request.contactId),
+      requests.map((request) => (request.since === null ? null : new Date(request.since).toISOString())),
+    ],
   );
   return rows;
 }

@@ -3,7 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { contactColumns, type Contact } from './contacts';
 import type { Queryable } from './db';
+import type { StoredScore } from '../model/anchor';
 import type { EntryKind, LedgerEntry } from '../model/ledger';
+import { unpackEntries } from './scores';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -105,59 +107,25 @@ export async function fetchLedger(
   return byContact;
 }
 
-/** Every entry of one contact under a version, in time order. */
-export async function contactLedger(db: Queryable, workspaceId: string, versionId: number, contactId: string): Promise<LedgerEntry[]> {
-  return (await fetchLedger(db, workspaceId, versionId, [{ contactId, since: null }])).get(contactId) ?? [];
-}
-
-/** The interaction entries of some (contact, rule) pairs from a time on, to re-decide a rule's limit. */
-export async function fetchRuleEntries(
+/** Removes the marks of matches a limit no longer stops (they count again). */
+export async function deleteLimitMarks(
   db: Queryable,
   workspaceId: string,
   versionId: number,
-  requests: readonly { contactId: string; rule: number; from: number }[],
-): Promise<LedgerEntry[]> {
-  if (requests.length === 0) return [];
-  const { rows } = await db.query<LedgerRow>(
-    `SELECT ${ledgerColumns}
-       FROM unnest($3::text[], $4::smallint[], $5::timestamptz[]) AS r(contact_id, rule, since)
-       CROSS JOIN LATERAL (
-         SELECT * FROM score_ledger l
-          WHERE l.workspace_id = $1 AND l.version_id = $2 AND l.contact_id = r.contact_id AND l.at >= r.since AND l.kind = 0 AND l.rule = r.rule
-       ) l
-      ORDER BY l.contact_id, l.rule, l.at, l.interaction_seq`,
-    [
-      workspaceId,
-      versionId,
-      requests.map((request) => request.contactId),
-      requests.map((request) => request.rule),
-      requests.map((request) => iso(request.from)),
-    ],
-  );
-  return rows;
-}
-
-/** Records re-decided limits: which matches count. */
-export async function updateCounted(
-  db: Queryable,
-  workspaceId: string,
-  versionId: number,
-  flips: readonly { contactId: string; at: number; interactionSeq: number; rule: number; counted: boolean }[],
+  marks: readonly { contactId: string; at: number; interactionSeq: number; rule: number }[],
 ): Promise<void> {
-  if (flips.length === 0) return;
+  if (marks.length === 0) return;
   await db.query(
-    `UPDATE score_ledger l SET counted = f.counted
-       FROM unnest($3::text[], $4::timestamptz[], $5::bigint[], $6::smallint[], $7::bool[]) AS f(contact_id, at, seq, rule, counted)
-      WHERE l.workspace_id = $1 AND l.version_id = $2 AND l.contact_id = f.contact_id AND l.at = f.at
-        AND l.interaction_seq = f.seq AND l.rule = f.rule AND l.kind = 0`,
+    `DELETE FROM score_ledger l USING unnest($3::text[], $4::timestamptz[], $5::bigint[], $6::smallint[]) AS m(contact_id, at, seq, rule)
+      WHERE l.workspace_id = $1 AND l.version_id = $2 AND l.contact_id = m.contact_id AND l.at = m.at
+        AND l.interaction_seq = m.seq AND l.rule = m.rule AND l.kind = 0`,
     [
       workspaceId,
       versionId,
-      flips.map((flip) => flip.contactId),
-      flips.map((flip) => iso(flip.at)),
-      flips.map((flip) => flip.interactionSeq),
-      flips.map((flip) => flip.rule),
-      flips.map((flip) => flip.counted),
+      marks.map((mark) => mark.contactId),
+      marks.map((mark) => iso(mark.at)),
+      marks.map((mark) => mark.interactionSeq),
+      marks.map((mark) => mark.rule),
     ],
   );
 }
@@ -189,7 +157,10 @@ export type ExplainedEntry = LedgerEntry & { reason?: string | null; keyName?: s
 
 export type ScoreInputs = {
   contact: Contact;
-  entries: ExplainedEntry[];
+  /** The contact's anchor under the version, with the entries it keeps (null: not scored under it yet). */
+  score: StoredScore | null;
+  /** State changes and adjustments up to t (with who made an adjustment and why). */
+  ledger: ExplainedEntry[];
   lastInteractionAt: number | null;
   lastInteractionType: string | null;
   interactionsLast30d: number;
@@ -197,7 +168,7 @@ export type ScoreInputs = {
 
 /**
  * Everything a score answer needs about one contact as of t, in one round trip: the contact, its
- * ledger under the version (with the who and why of adjustments), and its recent activity.
+ * anchor with the entries it keeps, its state changes and adjustments (few), and its recent activity.
  */
 export async function contactScoreInputs(
   db: Queryable,
@@ -206,45 +177,68 @@ export async function contactScoreInputs(
   contactId: string,
   t: number,
 ): Promise<ScoreInputs | undefined> {
-  const { rows } = await db.query<Contact & { entries: ExplainedEntry[]; last: { at: number; type: string } | null; last30d: number }>({
+  const { rows } = await db.query<
+    Contact & {
+      ledger: ExplainedEntry[];
+      last: { at: number; type: string } | null;
+      last30d: number;
+      scored: boolean;
+      s: number;
+      a: number;
+      tau: number;
+      staleAt: number | null;
+      recent: Buffer | null;
+    }
+  >({
     name: 'contact-score-inputs',
     text: `SELECT ${contactColumns},
+            s.contact_id IS NOT NULL AS scored, s.state_points AS s, s.amplitude AS a, (extract(epoch FROM s.anchor_at) * 1000)::float8 AS tau,
+            (extract(epoch FROM s.stale_at) * 1000)::float8 AS "staleAt", s.recent,
             (SELECT coalesce(json_agg(json_build_object(
                       'contactId', l.contact_id, 'at', (extract(epoch FROM l.at) * 1000)::float8, 'kind', l.kind, 'rule', l.rule, 'points', l.points,
                       'counted', l.counted, 'interactionSeq', l.interaction_seq, 'actorId', l.actor_id, 'adjustmentId', l.adjustment_id,
-                      'reason', a.reason, 'keyName', a.key_name, 'keyId', a.key_id) ORDER BY l.at, l.interaction_seq), '[]')
+                      'reason', a.reason, 'keyName', a.key_name, 'keyId', a.key_id) ORDER BY l.at), '[]')
                FROM score_ledger l LEFT JOIN score_adjustments a ON a.workspace_id = l.workspace_id AND a.id = l.adjustment_id
-              WHERE l.workspace_id = $1 AND l.version_id = $2 AND l.contact_id = c.id AND l.at <= $4) AS entries,
+              WHERE l.workspace_id = $1 AND l.version_id = $2 AND l.contact_id = c.id AND l.kind <> 0 AND l.at <= $4) AS ledger,
             (SELECT json_build_object('at', (extract(epoch FROM i.occurred_at) * 1000)::float8, 'type', i.type) FROM interactions i
               WHERE i.workspace_id = $1 AND i.contact_id = c.id AND i.occurred_at <= $4 ORDER BY i.occurred_at DESC, i.seq DESC LIMIT 1) AS last,
             (SELECT count(*)::int FROM interactions i
               WHERE i.workspace_id = $1 AND i.contact_id = c.id AND i.occurred_at <= $4 AND i.occurred_at > $4::timestamptz - interval '30 days') AS last30d
-       FROM contacts c WHERE c.workspace_id = $1 AND c.id = $3`,
+       FROM contacts c LEFT JOIN scores s ON s.workspace_id = c.workspace_id AND s.version_id = $2 AND s.contact_id = c.id
+      WHERE c.workspace_id = $1 AND c.id = $3`,
     values: [workspaceId, versionId, contactId, new Date(t)],
   });
   const row = rows[0];
   if (!row) return undefined;
-  const { entries, last, last30d, ...contact } = row;
-  return { contact, entries, lastInteractionAt: last?.at ?? null, lastInteractionType: last?.type ?? null, interactionsLast30d: last30d };
+  const { ledger, last, last30d, scored, s, a, tau, staleAt, recent, ...contact } = row;
+  const score = scored ? { anchor: { s, a, tau, staleAt }, recent: recent && unpackEntries(recent, contact.id) } : null;
+  return {
+    contact,
+    score,
+    ledger,
+    lastInteractionAt: last?.at ?? null,
+    lastInteractionType: last?.type ?? null,
+    interactionsLast30d: last30d,
+  };
 }
 
-export type EarnedRow = { seq: number; versionId: number; rule: number; points: number; counted: boolean };
+export type LimitMark = { seq: number; versionId: number; rule: number };
 
-/** What some interactions of one contact earned under some versions: one row per (interaction, version, rule). */
-export async function earnedByInteractions(
+/** The matches of some interactions of one contact that a limit stopped from counting, under some versions. */
+export async function limitMarksOf(
   db: Queryable,
   workspaceId: string,
   versionIds: readonly number[],
   contactId: string,
   interactions: readonly { seq: number; occurredAt: Date }[],
-): Promise<EarnedRow[]> {
+): Promise<LimitMark[]> {
   if (interactions.length === 0 || versionIds.length === 0) return [];
   const times = interactions.map((interaction) => interaction.occurredAt.getTime());
   // The contact and the time span lead the index; the sequence numbers pick the rows.
-  const { rows } = await db.query<EarnedRow>(
-    `SELECT interaction_seq AS seq, version_id AS "versionId", rule, points, counted FROM score_ledger
+  const { rows } = await db.query<LimitMark>(
+    `SELECT interaction_seq AS seq, version_id AS "versionId", rule FROM score_ledger
       WHERE workspace_id = $1 AND version_id = ANY($2::bigint[]) AND contact_id = $3 AND at BETWEEN $4 AND $5
-        AND interaction_seq = ANY($6::bigint[]) AND kind = 0`,
+        AND interaction_seq = ANY($6::bigint[]) AND kind = 0 AND NOT counted`,
     [
       workspaceId,
       versionIds,

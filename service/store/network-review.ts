@@ -1,5 +1,5 @@
 import type { Db } from './db';
-import { analyticalQuery, bandNumberSql, periodQuery, type PeriodScoring } from './score-periods';
+import { analyticalQuery, bandNumberSql, periodQuery, type PeriodCorrections, type PeriodScoring } from './score-periods';
 
 /**
  * The rows of the network review (insights) in one analytical statement: every contact's score now
@@ -20,6 +20,7 @@ export type ReviewRequest = {
   /** Contacts under this score need attention (the lowest band's upper edge); null: only those that crossed down. */
   attentionBelow: number | null;
   histogramBuckets: number;
+  corrections: PeriodCorrections;
 };
 
 export type ReviewRows = {
@@ -32,7 +33,7 @@ export type ReviewRows = {
 
 export async function networkReviewRows(db: Db, request: ReviewRequest): Promise<ReviewRows> {
   const { scoring: model, limit } = request;
-  const query = periodQuery(request.workspaceId, request.versionId, model, request.now, request.then);
+  const query = periodQuery(request.workspaceId, request.versionId, model, request.now, request.then, request.corrections);
   const { param, values } = query;
   // Subscriptions of this profile that reported a downward crossing in the period.
   const crossedDown = `(SELECT DISTINCT d.contact_id FROM deliveries d

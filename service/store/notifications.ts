@@ -5,7 +5,16 @@ import type { Queryable } from './db';
  * LISTEN/NOTIFY: writers wake the background loops of every instance at once instead of making them
  * wait for their next poll.
  */
-export const Channel = { jobs: 'engagement_score_jobs', deliveries: 'engagement_score_deliveries' } as const;
+export const Channel = {
+  jobs: 'engagement_score_jobs',
+  deliveries: 'engagement_score_deliveries',
+  /** Something was appended to the scoring log. */
+  log: 'engagement_score_log',
+  /** A scoring pass committed (payload: the lowest position now scored); waiting readers check their token. */
+  scored: 'engagement_score_scored',
+  /** Caches of API keys and live versions are out of date (payload: what changed). */
+  caches: 'engagement_score_caches',
+} as const;
 export type Channel = (typeof Channel)[keyof typeof Channel];
 
 /** Wakes whoever listens on the channel (delivered when the caller's transaction commits). */

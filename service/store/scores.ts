@@ -1,72 +1,157 @@
-import type { Anchor, SortKey } from '../model/anchor';
+import type pg from 'pg';
+import type { Anchor, SortKey, StoredScore } from '../model/anchor';
+import type { Entry, EntryKind, LedgerEntry } from '../model/ledger';
+import { copyRows } from './copy';
 import { prepared, type Queryable } from './db';
+import { partitionFilter } from './scoring-partitions';
+
+/**
+ * Anchors: every contact's score under every active version (store/score-list.ts reads them in score
+ * order). Written by the scoring workers, the publish job and the scheduler's time steps, each holding
+ * the contacts' partitions (store/scoring-partitions.ts).
+ */
 
 type AnchorRow = { contactId: string; s: number; a: number; tau: number; staleAt: number | null };
 
 const anchorColumns = `s.contact_id AS "contactId", s.state_points AS s, s.amplitude AS a,
   (extract(epoch FROM s.anchor_at) * 1000)::float8 AS tau, (extract(epoch FROM s.stale_at) * 1000)::float8 AS "staleAt"`;
 
-/** Anchors of some contacts under one version; `lock` holds them for the rest of the transaction (in id order). */
+const anchorOf = (row: AnchorRow): Anchor => ({ s: row.s, a: row.a, tau: row.tau, staleAt: row.staleAt });
+
+/**
+ * The entries an anchor keeps, packed as little-endian doubles, four per entry: at, points, the
+ * interaction's seq (−1 for an adjustment), and (rule + 1) · 8 + kind · 2 + counted. Reading them is
+ * a copy, not a parse, which is what lets a heavy contact's score be read in a few milliseconds.
+ */
+const FIELDS = 4;
+
+export function packEntries(entries: readonly (Entry & { interactionSeq: number | null })[]): Buffer {
+  const buffer = Buffer.allocUnsafe(entries.length * FIELDS * 8);
+  entries.forEach((entry, index) => {
+    const offset = index * FIELDS * 8;
+    buffer.writeDoubleLE(entry.at, offset);
+    buffer.writeDoubleLE(entry.points, offset + 8);
+    buffer.writeDoubleLE(entry.interactionSeq ?? -1, offset + 16);
+    buffer.writeDoubleLE((entry.rule + 1) * 8 + entry.kind * 2 + (entry.counted ? 1 : 0), offset + 24);
+  });
+  return buffer;
+}
+
+export function unpackEntries(buffer: Buffer, contactId: string): LedgerEntry[] {
+  const entries: LedgerEntry[] = [];
+  for (let offset = 0; offset + FIELDS * 8 <= buffer.length; offset += FIELDS * 8) {
+    const seq = buffer.readDoubleLE(offset + 16);
+    const code = buffer.readDoubleLE(offset + 24);
+    entries.push({
+      contactId,
+      at: buffer.readDoubleLE(offset),
+      points: buffer.readDoubleLE(offset + 8),
+      interactionSeq: seq < 0 ? null : seq,
+      rule: Math.floor(code / 8) - 1,
+      kind: ((code % 8) >> 1) as EntryKind,
+      counted: code % 2 === 1,
+      actorId: null,
+      adjustmentId: null,
+    });
+  }
+  return entries;
+}
+
+/** Anchors of some contacts under one version. */
 export async function loadAnchors(
   db: Queryable,
   workspaceId: string,
   versionId: number,
   contactIds: readonly string[],
-  lock: boolean,
 ): Promise<Map<string, Anchor>> {
   const anchors = new Map<string, Anchor>();
   if (contactIds.length === 0) return anchors;
   const { rows } = await db.query<AnchorRow>(
-    `SELECT ${anchorColumns} FROM scores s
-      WHERE s.workspace_id = $1 AND s.version_id = $2 AND s.contact_id = ANY($3::text[])
-      ORDER BY s.contact_id ${lock ? 'FOR UPDATE' : ''}`,
+    `SELECT ${anchorColumns} FROM scores s WHERE s.workspace_id = $1 AND s.version_id = $2 AND s.contact_id = ANY($3::text[])`,
     [workspaceId, versionId, contactIds],
   );
-  for (const row of rows) anchors.set(row.contactId, { s: row.s, a: row.a, tau: row.tau, staleAt: row.staleAt });
+  for (const row of rows) anchors.set(row.contactId, anchorOf(row));
   return anchors;
 }
 
-export type AnchorWrite = { contactId: string; anchor: Anchor; key: SortKey; dueAt: number | null };
-
-export async function writeAnchors(
+/** Anchors of some contacts under one version, with the entries they keep (what the scoring continues from). */
+export async function loadScores(
   db: Queryable,
+  workspaceId: string,
+  versionId: number,
+  contactIds: readonly string[],
+): Promise<Map<string, StoredScore>> {
+  const scores = new Map<string, StoredScore>();
+  if (contactIds.length === 0) return scores;
+  const { rows } = await db.query<AnchorRow & { recent: Buffer | null }>(
+    `SELECT ${anchorColumns}, s.recent FROM scores s WHERE s.workspace_id = $1 AND s.version_id = $2 AND s.contact_id = ANY($3::text[])`,
+    [workspaceId, versionId, contactIds],
+  );
+  for (const row of rows)
+    scores.set(row.contactId, { anchor: anchorOf(row), recent: row.recent && unpackEntries(row.recent, row.contactId) });
+  return scores;
+}
+
+export type AnchorWrite = { contactId: string; anchor: Anchor; recent: readonly LedgerEntry[]; key: SortKey; dueAt: number | null };
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const STAGING = `CREATE TEMP TABLE IF NOT EXISTS incoming_anchors (
+  contact_id text, s float8, a float8, tau timestamptz, sign smallint, key float8, stale_at timestamptz, due_at timestamptz, recent bytea
+) ON COMMIT DELETE ROWS`;
+
+/** Writes anchors (new or replacing), in the caller's transaction: COPY into a staging table, one upsert from it. */
+export async function writeAnchors(
+  client: pg.PoolClient,
   workspaceId: string,
   versionId: number,
   writes: readonly AnchorWrite[],
   now: Date,
 ): Promise<void> {
   if (writes.length === 0) return;
-  await db.query(
-    `INSERT INTO scores AS s (workspace_id, version_id, contact_id, state_points, amplitude, anchor_at, sign, sort_key, stale_at, due_at, updated_at)
-     SELECT $1, $2, t.contact_id, t.s, t.a, t.tau, t.sign, t.key, t.stale_at, t.due_at, $10
-       FROM unnest($3::text[], $4::float8[], $5::float8[], $6::timestamptz[], $7::smallint[], $8::float8[], $9::timestamptz[], $11::timestamptz[])
-         AS t(contact_id, s, a, tau, sign, key, stale_at, due_at)
-     ON CONFLICT (workspace_id, version_id, contact_id) DO UPDATE SET
-       state_points = EXCLUDED.state_points, amplitude = EXCLUDED.amplitude, anchor_at = EXCLUDED.anchor_at,
-       sign = EXCLUDED.sign, sort_key = EXCLUDED.sort_key, stale_at = EXCLUDED.stale_at, due_at = EXCLUDED.due_at, updated_at = EXCLUDED.updated_at`,
-    [
-      workspaceId,
-      versionId,
-      writes.map((write) => write.contactId),
-      writes.map((write) => write.anchor.s),
-      writes.map((write) => write.anchor.a),
-      writes.map((write) => new Date(write.anchor.tau).toISOString()),
-      writes.map((write) => write.key.sign),
-      writes.map((write) => write.key.key),
-      writes.map((write) => (write.anchor.staleAt === null ? null : new Date(write.anchor.staleAt).toISOString())),
-      now,
-      writes.map((write) => (write.dueAt === null ? null : new Date(write.dueAt).toISOString())),
-    ],
+  await client.query(STAGING);
+  await copyRows(
+    client,
+    'incoming_anchors',
+    writes.map(({ contactId, anchor, recent, key, dueAt }) => [
+      contactId,
+      anchor.s,
+      anchor.a,
+      iso(anchor.tau),
+      key.sign,
+      key.key,
+      iso(anchor.staleAt),
+      iso(dueAt),
+      `\\x${packEntries(recent).toString('hex')}`,
+    ]),
   );
+  await client.query(
+    `INSERT INTO scores AS s (workspace_id, version_id, contact_id, state_points, amplitude, anchor_at, sign, sort_key, stale_at, due_at, recent, updated_at)
+     SELECT $1, $2, t.contact_id, t.s, t.a, t.tau, t.sign, t.key, t.stale_at, t.due_at, t.recent, $3 FROM incoming_anchors t
+     ON CONFLICT (workspace_id, version_id, contact_id) DO UPDATE SET
+       state_points = EXCLUDED.state_points, amplitude = EXCLUDED.amplitude, anchor_at = EXCLUDED.anchor_at, sign = EXCLUDED.sign,
+       sort_key = EXCLUDED.sort_key, stale_at = EXCLUDED.stale_at, due_at = EXCLUDED.due_at, recent = EXCLUDED.recent, updated_at = EXCLUDED.updated_at`,
+    [workspaceId, versionId, now],
+  );
+  await client.query('TRUNCATE incoming_anchors');
 }
 
-/** Contacts of a version whose anchor went stale by `now` (an expiry or a future-dated entry is due). */
-export async function staleContacts(db: Queryable, workspaceId: string, versionId: number, now: Date, limit: number): Promise<string[]> {
+/** Contacts of a version whose anchor went stale by `now` (an expiry or a future-dated entry is due), in id order after `after`. */
+export async function staleContacts(
+  db: Queryable,
+  workspaceId: string,
+  versionId: number,
+  now: Date,
+  after: string | null,
+  limit: number,
+): Promise<string[]> {
   const { rows } = await db.query<{ contactId: string }>(
     // due_at ≤ stale_at always, so the (small) set of due rows holds every stale one.
     prepared(
-      `SELECT contact_id AS "contactId" FROM scores WHERE due_at <= $3 AND stale_at <= $3 AND workspace_id = $1 AND version_id = $2 ORDER BY contact_id LIMIT $4`,
-      [workspaceId, versionId, now, limit],
+      `SELECT contact_id AS "contactId" FROM scores
+        WHERE due_at <= $3 AND stale_at <= $3 AND workspace_id = $1 AND version_id = $2 AND ($5::text IS NULL OR contact_id > $5)
+        ORDER BY contact_id LIMIT $4`,
+      [workspaceId, versionId, now, limit, after],
     ),
   );
   return rows.map((row) => row.contactId);
@@ -86,29 +171,30 @@ export async function deleteScoresOfContacts(
 }
 
 /**
- * Claims score rows the crossing scheduler must look at now (any workspace), in due order, skipping
- * rows another instance holds. Rows of versions no longer active are left to the purge.
+ * Score rows of some partitions that are due now (any workspace; only versions still active), in due
+ * order: the time steps of the scoring workers (an expiry, or decay reaching a watched level).
  */
-export async function claimDueScores(
+export async function dueScores(
   db: Queryable,
+  partitions: readonly number[] | null,
   now: Date,
   limit: number,
 ): Promise<{ workspaceId: string; versionId: number; contactId: string }[]> {
+  const filter = partitionFilter(partitions, 's.contact_id', 3);
   const { rows } = await db.query<{ workspaceId: string; versionId: number; contactId: string }>(
     `SELECT s.workspace_id AS "workspaceId", s.version_id AS "versionId", s.contact_id AS "contactId"
        FROM scores s
-      WHERE s.due_at <= $1
+      WHERE s.due_at <= $1 ${filter.condition}
         AND EXISTS (SELECT 1 FROM profile_versions v WHERE v.workspace_id = s.workspace_id AND v.id = s.version_id AND v.state IN ('live', 'publishing'))
       ORDER BY s.due_at
-      LIMIT $2
-      FOR UPDATE OF s SKIP LOCKED`,
-    [now, limit],
+      LIMIT $2`,
+    [now, limit, ...filter.values],
   );
   return rows;
 }
 
-/** Anchors of a version from a contact id on (for rescheduling after the watched levels changed), locked. */
-export async function lockAnchorPage(
+/** A page of a version's anchors from a contact id on (rescheduling after the watched levels changed). */
+export async function anchorPage(
   db: Queryable,
   workspaceId: string,
   versionId: number,
@@ -118,10 +204,10 @@ export async function lockAnchorPage(
   const { rows } = await db.query<AnchorRow>(
     `SELECT ${anchorColumns} FROM scores s
       WHERE s.workspace_id = $1 AND s.version_id = $2 AND ($3::text IS NULL OR s.contact_id > $3)
-      ORDER BY s.contact_id LIMIT $4 FOR UPDATE`,
+      ORDER BY s.contact_id LIMIT $4`,
     [workspaceId, versionId, after, limit],
   );
-  return new Map(rows.map((row) => [row.contactId, { s: row.s, a: row.a, tau: row.tau, staleAt: row.staleAt }]));
+  return new Map(rows.map((row) => [row.contactId, anchorOf(row)]));
 }
 
 export async function writeDueTimes(
@@ -134,11 +220,6 @@ export async function writeDueTimes(
   await db.query(
     `UPDATE scores s SET due_at = t.due_at FROM unnest($3::text[], $4::timestamptz[]) AS t(contact_id, due_at)
       WHERE s.workspace_id = $1 AND s.version_id = $2 AND s.contact_id = t.contact_id`,
-    [
-      workspaceId,
-      versionId,
-      due.map((row) => row.contactId),
-      due.map((row) => (row.dueAt === null ? null : new Date(row.dueAt).toISOString())),
-    ],
+    [workspaceId, versionId, due.map((row) => row.contactId), due.map((row) => iso(row.dueAt))],
   );
 }

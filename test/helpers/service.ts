@@ -4,7 +4,8 @@ import type { Clock } from '../../service/clock';
 import { loadConfig, type Config } from '../../service/config';
 import { createApp } from '../../service/http/app';
 import { Dispatcher, type DispatcherOptions } from '../../service/jobs/dispatcher';
-import { CrossingScheduler } from '../../service/jobs/scheduler';
+import { ScoringWorker } from '../../service/jobs/scoring-worker';
+import { DatabaseScoringProgress, DrivenScoringProgress } from '../../service/app/consistency';
 import { JobWorker, type WorkerOptions } from '../../service/jobs/worker';
 import { CrossingDetector } from '../../service/scoring/crossings';
 import { ScoringEngine } from '../../service/scoring/engine';
@@ -27,8 +28,12 @@ export type TestService = {
   engine: ScoringEngine;
   /** Runs queued background jobs (publishes) to completion, as a worker would. */
   runJobs(): Promise<number>;
-  /** One pass of the time-driven crossing scheduler (until nothing is due). */
+  /** Scores the log and takes the time steps that are due (expiries, decay reaching a watched level), as the scoring worker would; returns how many contacts were due. */
   runScheduler(): Promise<number>;
+  /** Scores what the log holds (writes through `admin`/`as` do it after each request). */
+  score(): Promise<number>;
+  /** The in-process scoring worker (claims every partition). */
+  scoring: ScoringWorker;
   /** A webhook dispatcher on this database (private targets allowed, jitter pinned). */
   dispatcher(options?: DispatcherOptions): Dispatcher;
   /** Another worker on the same database (e.g. to simulate a crash and a resume). */
@@ -57,7 +62,11 @@ export async function startTestService(
   };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const engine = new ScoringEngine(new CrossingDetector());
-  const { app, routes } = createApp({ db: database.db, clock, logger, config, engine });
+  const scoring = new ScoringWorker({ db: database.db, clock, logger, engine }, { workerId: 'test-scoring' });
+  // Reading one's own writes drives the scoring (nothing runs in the background in tests).
+  const waiting = new DatabaseScoringProgress(database.db, logger);
+  const progress = new DrivenScoringProgress(waiting, () => scoring.drainLog());
+  const { app, routes } = createApp({ db: database.db, clock, logger, config, engine, progress });
   const worker = new JobWorker({ db: database.db, clock, logger, engine }, { batchSize: options.batchSize ?? 50 });
   const http = supertest(app);
 
@@ -67,11 +76,22 @@ export async function startTestService(
   };
   const as = (apiKey: string): AuthedAgent => {
     const auth = (test: supertest.Test) => test.set('Authorization', `Bearer ${apiKey}`);
+    // After a write answers, what it appended to the log is scored, as the worker would right after:
+    // tests read their own writes without passing tokens (test/service/pipeline.test.ts covers tokens).
+    const scored = (test: supertest.Test) => {
+      const then = test.then.bind(test);
+      test.then = ((onFulfilled, onRejected) =>
+        then(async (response) => {
+          await scoring.drainLog();
+          return response;
+        }).then(onFulfilled, onRejected)) as typeof test.then;
+      return test;
+    };
     return {
       get: (path) => auth(http.get(path)),
-      post: (path, body) => (body === undefined ? auth(http.post(path)) : auth(http.post(path)).send(body as object)),
-      put: (path, body) => (body === undefined ? auth(http.put(path)) : auth(http.put(path)).send(body as object)),
-      delete: (path) => auth(http.delete(path)),
+      post: (path, body) => scored(body === undefined ? auth(http.post(path)) : auth(http.post(path)).send(body as object)),
+      put: (path, body) => scored(body === undefined ? auth(http.put(path)) : auth(http.put(path)).send(body as object)),
+      delete: (path) => scored(auth(http.delete(path))),
     };
   };
   const admin = as(await key('admin'));
@@ -87,7 +107,13 @@ export async function startTestService(
     as,
     admin,
     runJobs: () => worker.drain(),
-    runScheduler: () => new CrossingScheduler({ db: database.db, clock, logger, engine }).drain(),
+    runScheduler: async () => {
+      const before = scoring.stats.timeSteps;
+      await scoring.drainLog({ timeSteps: true });
+      return scoring.stats.timeSteps - before;
+    },
+    score: () => scoring.drainLog(),
+    scoring,
     dispatcher: (dispatcherOptions = {}) =>
       new Dispatcher(
         { db: database.db, clock, logger },
@@ -95,6 +121,10 @@ export async function startTestService(
       ),
     worker: (workerOptions) =>
       new JobWorker({ db: database.db, clock, logger, engine }, { batchSize: options.batchSize ?? 50, ...workerOptions }),
-    close: () => database.drop(),
+    close: async () => {
+      await scoring.stop();
+      await waiting.close();
+      await database.drop();
+    },
   };
 }

@@ -29,6 +29,7 @@ const { routes } = createApp({
   logger: pino({ level: 'silent' }),
   config: loadConfig({}),
   engine: new ScoringEngine(new CrossingDetector()),
+  progress: { waitFor: () => Promise.resolve() },
 });
 
 export type Received = { method: string; path: string; params: Record<string, string>; query: Record<string, unknown>; body: unknown };

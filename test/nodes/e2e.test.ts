@@ -78,7 +78,7 @@ describe('Record → Get Score → Filter', () => {
       ['ada@example.com', 'f-2', { item: 1 }],
       ['bob@example.com', 'f-3', { item: 2 }],
     ]);
-    expect(recorded[0].json.batch).toEqual({ size: 3, accepted: 3, duplicates: 0 });
+    expect(recorded[0].json.batch).toEqual({ size: 3, accepted: 3, duplicates: 0, token: expect.stringMatching(/^es1\./), scored: true });
     expect(
       result.output('Get Score').map((item) => [item.json.contactId, item.json.score, (item.json.band as { name: string }).name]),
     ).toEqual([
@@ -186,8 +186,8 @@ describe('the other operations against the service', () => {
       { credentials: writer, items },
     );
     expect(recorded.items.map((item) => item.json.batch)).toEqual([
-      ...Array(1000).fill({ size: 1000, accepted: 1000, duplicates: 0 }),
-      ...Array(500).fill({ size: 500, accepted: 500, duplicates: 0 }),
+      ...Array(1000).fill({ size: 1000, accepted: 1000, duplicates: 0, token: expect.any(String), scored: true }),
+      ...Array(500).fill({ size: 500, accepted: 500, duplicates: 0, token: expect.any(String), scored: true }),
     ]);
     const filtered = await runAction(
       { resource: 'contact', operation: 'filter', profile: profile(), returnAll: true, sort: 'id', filters: { maxScore: 15 } },

@@ -182,7 +182,7 @@ describe('the examples run', () => {
     ]);
     const recorded = serve('post', '/v1/interactions', ({ body }) => [
       200,
-      { accepted: (body as { interactions: unknown[] }).interactions.length, duplicates: 0 },
+      { accepted: (body as { interactions: unknown[] }).interactions.length, duplicates: 0, token: 'es1.7', scored: true },
     ]);
     const submission = {
       Email: ' Ada@Example.com ',

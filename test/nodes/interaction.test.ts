@@ -25,7 +25,7 @@ const continueOnFail = { onError: 'continueRegularOutput' as const };
 /** Answers like the service: duplicates are ids already seen; `refuse` names invalid positions the way its validation does. */
 function serveInteractions(refuse: (interaction: Interaction) => string | undefined = () => undefined) {
   const seen = new Set<string>();
-  return serve('post', '/v1/interactions', ({ body }) => {
+  return serve('post', '/v1/interactions', ({ body, query }) => {
     const interactions = (body as { interactions: Interaction[] }).interactions;
     const errors = interactions.flatMap((interaction, index) => {
       const message = refuse(interaction);
@@ -34,7 +34,10 @@ function serveInteractions(refuse: (interaction: Interaction) => string | undefi
     if (errors.length > 0) return problem(400, `Invalid request body: ${errors.length} problem(s), see errors.`, errors);
     const duplicates = interactions.filter((interaction) => interaction.id && seen.has(interaction.id)).length;
     for (const interaction of interactions) if (interaction.id) seen.add(interaction.id);
-    return [200, { accepted: interactions.length - duplicates, duplicates }];
+    return [
+      200,
+      { accepted: interactions.length - duplicates, duplicates, token: 'es1.7', ...(query.wait === 'true' ? { scored: true } : {}) },
+    ];
   });
 }
 
@@ -49,6 +52,8 @@ describe('batching', () => {
     const result = await runAction(record(), { credentials, items });
     expect(result.error).toBeUndefined();
     expect(batchSizes(calls)).toEqual([1000, 1000, 500]);
+    // Waits until they are scored by default, so a Get Score right after sees them.
+    expect(calls.map((call) => call.query.wait)).toEqual(['true', 'true', 'true']);
     const sent = calls.flatMap((call) => (call.body as { interactions: Interaction[] }).interactions);
     expect(sent.map((interaction) => interaction.id)).toEqual(items.map((item) => item.event));
     expect(sent[8]).toEqual({ contactId: 'crm-1', type: 'form_submission', id: 'evt-8' });
@@ -56,8 +61,15 @@ describe('batching', () => {
     expect(
       result.items.every((item, index) => (item.pairedItem as { item: number }).item === index && item.json.id === `evt-${index}`),
     ).toBe(true);
-    expect(result.items[0].json.batch).toEqual({ size: 1000, accepted: 1000, duplicates: 0 });
-    expect(result.items[2499].json.batch).toEqual({ size: 500, accepted: 500, duplicates: 0 });
+    expect(result.items[0].json.batch).toEqual({ size: 1000, accepted: 1000, duplicates: 0, token: 'es1.7', scored: true });
+    expect(result.items[2499].json.batch).toEqual({ size: 500, accepted: 500, duplicates: 0, token: 'es1.7', scored: true });
+  });
+
+  it('does not wait for the scoring when asked not to', async () => {
+    const calls = serveInteractions();
+    const result = await runAction(record({ options: { waitUntilScored: false } }), { credentials, items: submissions(2) });
+    expect(calls.map((call) => call.query.wait)).toEqual([undefined]);
+    expect(result.items[0].json.batch).toEqual({ size: 2, accepted: 2, duplicates: 0, token: 'es1.7' });
   });
 
   it('takes a smaller batch size, and reports duplicates of a repeated run', async () => {
@@ -66,11 +78,11 @@ describe('batching', () => {
     const again = await runAction(record({ options: { batchSize: 2 } }), { credentials, items: submissions(5) });
     expect(batchSizes(calls)).toEqual([2, 2, 1, 2, 2, 1]);
     expect(again.items.map((item) => item.json.batch)).toEqual([
-      { size: 2, accepted: 0, duplicates: 2 },
-      { size: 2, accepted: 0, duplicates: 2 },
-      { size: 2, accepted: 0, duplicates: 2 },
-      { size: 2, accepted: 0, duplicates: 2 },
-      { size: 1, accepted: 0, duplicates: 1 },
+      { size: 2, accepted: 0, duplicates: 2, token: 'es1.7', scored: true },
+      { size: 2, accepted: 0, duplicates: 2, token: 'es1.7', scored: true },
+      { size: 2, accepted: 0, duplicates: 2, token: 'es1.7', scored: true },
+      { size: 2, accepted: 0, duplicates: 2, token: 'es1.7', scored: true },
+      { size: 1, accepted: 0, duplicates: 1, token: 'es1.7', scored: true },
     ]);
   });
 
@@ -119,7 +131,7 @@ describe('batching', () => {
       sizes.push(interactions.length);
       return interactions.length > 2
         ? problem(413, 'The request body is larger than the limit of 1024 bytes.')
-        : [200, { accepted: interactions.length, duplicates: 0 }];
+        : [200, { accepted: interactions.length, duplicates: 0, token: 'es1.7', scored: true }];
     });
     const result = await runAction(record(), { credentials, items: submissions(5) });
     expect(result.error).toBeUndefined();
@@ -182,7 +194,7 @@ describe('refused interactions', () => {
       [{ item: 3 }, null, 'The service refused this interaction: occurredAt more than 5 minutes in the future'],
     ]);
     expect(result.items[1].json).toMatchObject({ httpCode: '400', description: 'occurredAt: more than 5 minutes in the future' });
-    expect(result.items[0].json.batch).toEqual({ size: 2, accepted: 2, duplicates: 0 });
+    expect(result.items[0].json.batch).toEqual({ size: 2, accepted: 2, duplicates: 0, token: 'es1.7', scored: true });
   });
 
   it('with Continue On Fail an error about the whole request fails each item of that batch only', async () => {
@@ -192,7 +204,7 @@ describe('refused interactions', () => {
       const { interactions } = body as { interactions: unknown[] };
       return call === 2
         ? problem(429, 'More than 1000 requests per second with this API key; retry after a second.')
-        : [200, { accepted: interactions.length, duplicates: 0 }];
+        : [200, { accepted: interactions.length, duplicates: 0, token: 'es1.7', scored: true }];
     });
     const result = await runAction(
       { ...record(), options: { batchSize: 2 } },

@@ -30,7 +30,7 @@ describe('SIGTERM with requests in flight', () => {
       ),
     ).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 200]);
     for (const answer of answers.slice(0, 4))
-      expect((answer as PromiseFulfilledResult<{ body: unknown }>).value.body).toEqual({ accepted: 10_000, duplicates: 0 });
+      expect((answer as PromiseFulfilledResult<{ body: unknown }>).value.body).toMatchObject({ accepted: 10_000, duplicates: 0 });
     expect(stopped.code).toBe(0);
 
     const { rows } = await database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM interactions WHERE id NOT LIKE 's99-%'");

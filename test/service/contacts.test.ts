@@ -89,9 +89,9 @@ describe('POST /v1/contacts/batch', () => {
     }));
     const first = await service.admin.post('/v1/contacts/batch', { contacts });
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ created: 10_000, updated: 0 });
+    expect(first.body).toEqual({ created: 10_000, updated: 0, token: expect.any(String) });
     const second = await service.admin.post('/v1/contacts/batch', { contacts: [{ id: 'bulk-1', ownerId: 'rep-9' }, { id: 'bulk-new' }] });
-    expect(second.body).toEqual({ created: 1, updated: 1 });
+    expect(second.body).toEqual({ created: 1, updated: 1, token: expect.any(String) });
     expect((await service.admin.get('/v1/contacts/bulk-1')).body).toMatchObject({ name: 'Contact 1', ownerId: 'rep-9', tags: ['odd'] });
   });
 
@@ -213,6 +213,6 @@ describe('DELETE /v1/contacts/{id}', () => {
     expect(rows[0].n).toBe(0);
     expect((await service.admin.delete('/v1/contacts/gone')).status).toBe(404);
     const again = await service.admin.post('/v1/interactions', { interactions: [{ id: 'gdpr-1', contactId: 'gone', type: 'call' }] });
-    expect(again.body).toEqual({ accepted: 1, duplicates: 0 });
+    expect(again.body).toEqual({ accepted: 1, duplicates: 0, token: expect.any(String) });
   });
 });

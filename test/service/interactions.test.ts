@@ -27,7 +27,7 @@ describe('POST /v1/interactions', () => {
       ],
     });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ accepted: 3, duplicates: 0 });
+    expect(response.body).toEqual({ accepted: 3, duplicates: 0, token: expect.stringMatching(/^es1\.[0-9a-z]+$/) });
     const contact = await service.admin.get('/v1/contacts/new-contact');
     expect(contact.status).toBe(200);
     expect(contact.body).toMatchObject({ lastInteractionAt: '2026-05-31T08:00:00.000Z', lastInteractionType: 'meeting' });
@@ -58,7 +58,7 @@ describe('POST /v1/interactions', () => {
         { id: 'i-4', contactId: 'new-contact', type: 'call', occurredAt: '2026-05-01T00:00:00Z' },
       ],
     });
-    expect(again.body).toEqual({ accepted: 1, duplicates: 2 });
+    expect(again.body).toEqual({ accepted: 1, duplicates: 2, token: expect.any(String) });
     const contact = await service.admin.get('/v1/contacts/new-contact');
     expect(contact.body.lastInteractionType).toBe('meeting');
     expect(await count("SELECT count(*)::int AS n FROM interactions WHERE id = 'i-1' AND type = 'email_open'")).toBe(1);
@@ -92,7 +92,7 @@ describe('POST /v1/interactions', () => {
       actorId: `rep-${index % 7}`,
     }));
     const response = await service.admin.post('/v1/interactions', { interactions });
-    expect(response.body).toEqual({ accepted: 10_000, duplicates: 0 });
+    expect(response.body).toEqual({ accepted: 10_000, duplicates: 0, token: expect.any(String) });
     expect(await count("SELECT count(*)::int AS n FROM contacts WHERE id LIKE 'big-contact-%'")).toBe(1000);
   });
 

@@ -28,6 +28,7 @@ describe('operations endpoints', () => {
       logger: pino({ level: 'silent' }),
       config: { ...loadConfig({}), rateLimitPerSecond: 0 },
       engine: new ScoringEngine(),
+      progress: { waitFor: () => Promise.resolve() },
     });
     const response = await supertest(app).get('/readyz');
     expect(response.status).toBe(503);

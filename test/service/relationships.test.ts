@@ -2,6 +2,8 @@ import { ScoreModel } from '../../service/scoring/math';
 import { compileProfile, type ProfileDocument } from '../../service/scoring/profile';
 import { rollUp } from '../../service/scoring/relationships';
 import { bandNumberSql, scoresInPeriod } from '../../service/store/score-periods';
+import { watchedVersion } from '../../service/store/profiles';
+import { periodCorrections } from '../../service/scoring/periods';
 import { parameters } from '../../service/store/score-sql';
 import { DAY, exampleProfile, pointsRule, publishProfile } from '../helpers/profiles';
 import { startTestService, type AuthedAgent, type TestService } from '../helpers/service';
@@ -333,7 +335,9 @@ describe('insights', () => {
     ).rows[0];
     const model = new ScoreModel(compileProfile(document as unknown as ProfileDocument));
     for (const days of [1, 7, 30]) {
-      const rows = await scoresInPeriod(service.database.db, version.w, version.id, model, T0, T0 - days * DAY, {});
+      const active = service.engine.activate((await watchedVersion(service.database.db, version.w, version.id))!);
+      const corrections = await periodCorrections(service.database.db, version.w, active, T0, T0 - days * DAY);
+      const rows = await scoresInPeriod(service.database.db, version.w, version.id, model, T0, T0 - days * DAY, corrections, {});
       // Every contact that exists: those with interactions and the partners tagged afterwards.
       expect(rows).toHaveLength(34);
       for (const row of rows) {

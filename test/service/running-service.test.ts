@@ -25,7 +25,7 @@ beforeAll(async () => {
       PORT: String(port),
       ADMIN_API_KEY: key,
       ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
-      SCHEDULER_INTERVAL_MS: '1000',
+      SCORING_POLL_MS: '100',
     }),
   );
   await service.waitFor(/listening on/);
@@ -82,7 +82,7 @@ it('publishes in the background and delivers a time-driven crossing within a min
         })
       ).status,
     ).toBe(201);
-    await call('POST', '/v1/interactions', { interactions: [{ contactId: 'fast', type: 'payment' }] });
+    await call('POST', '/v1/interactions?wait=true', { interactions: [{ contactId: 'fast', type: 'payment' }] });
     const score = await call('GET', `/v1/profiles/${profile.body.id}/scores/fast`);
     expect(score.body.next).toMatchObject({ threshold: 40, direction: 'down' });
     const delivery = await until(() => Promise.resolve(receiver.received[0]), 45_000);

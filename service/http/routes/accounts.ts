@@ -35,7 +35,7 @@ export function accountRoutes(api: RouteRegistry, ctx: AppDeps): void {
     query: relationshipProfileQuery,
     response: accountSchema,
     errors: [404, 409],
-    handler: async ({ auth, params, query }) => accountAnswer(ctx, auth.workspaceId, params.accountId, query.profileId),
+    handler: async ({ auth, params, query }) => accountAnswer(ctx, auth.workspaceId, params.accountId, query.profileId, query.consistency),
   });
 
   api.add({
@@ -62,6 +62,7 @@ export function accountRoutes(api: RouteRegistry, ctx: AppDeps): void {
       members: z.array(memberStrengthSchema).describe('The account’s strongest team members, over all its contacts'),
     }),
     errors: [404, 409],
-    handler: async ({ auth, params, query }) => accountRelationshipsAnswer(ctx, auth.workspaceId, params.accountId, query.profileId),
+    handler: async ({ auth, params, query }) =>
+      accountRelationshipsAnswer(ctx, auth.workspaceId, params.accountId, query.profileId, query.consistency),
   });
 }

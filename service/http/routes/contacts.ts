@@ -6,6 +6,7 @@ import { Reply, type RouteRegistry } from '../route';
 import {
   bandSchema,
   boundedJsonObject,
+  consistencyQuery,
   contactIdParams,
   contactIdSchema,
   cursorQuery,
@@ -17,6 +18,9 @@ import {
   MAX_OBJECT_BYTES,
   optionalText,
   repeatable,
+  TOKEN_HEADER,
+  tokenSchema,
+  waitQuery,
 } from '../schemas';
 
 export const contactFieldsSchema = z.strictObject({
@@ -101,13 +105,18 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
     summary: 'Create or update a contact (fields left out keep their value; null clears one)',
     role: 'writer',
     params: contactIdParams,
+    query: z.strictObject({ wait: waitQuery }),
     body: contactFieldsSchema,
     response: contactSchema,
-    responseDescription: '200 when updated, 201 when created',
-    handler: async ({ auth, params, body }) => {
-      const { contacts, createdIds } = await upsertAndRescore(ctx, auth.workspaceId, [{ id: params.contactId, ...body }]);
+    responseDescription:
+      '200 when updated, 201 when created (202 with wait=true when stored but not scored in time); the `Consistency-Token` header covers the change',
+    handler: async ({ auth, params, query, body, res }) => {
+      const { contacts, createdIds, token, scored } = await upsertAndRescore(ctx, auth.workspaceId, [{ id: params.contactId, ...body }], {
+        wait: query.wait,
+      });
+      res.setHeader(TOKEN_HEADER, token);
       const contact = contacts[0];
-      return new Reply(createdIds.has(contact.id) ? 201 : 200, contactJson(contact));
+      return new Reply(scored === false ? 202 : createdIds.has(contact.id) ? 201 : 200, contactJson(contact));
     },
   });
 
@@ -118,6 +127,7 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
     tag: 'Contacts',
     summary: `Create or update up to ${MAX_BATCH.toLocaleString('en')} contacts at once (all or nothing)`,
     role: 'writer',
+    query: z.strictObject({ wait: waitQuery }),
     body: z.strictObject({
       contacts: z
         .array(contactFieldsSchema.extend({ id: contactIdSchema }))
@@ -128,10 +138,25 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
             context.addIssue({ code: 'custom', path: duplicate.path.split('.').slice(1), message: duplicate.message });
         }),
     }),
-    response: z.object({ created: z.number().int(), updated: z.number().int() }),
-    handler: async ({ auth, body }) => {
-      const { contacts, createdIds } = await upsertAndRescore(ctx, auth.workspaceId, body.contacts);
-      return { created: createdIds.size, updated: contacts.length - createdIds.size };
+    response: z.object({
+      created: z.number().int(),
+      updated: z.number().int(),
+      token: tokenSchema,
+      scored: z
+        .boolean()
+        .optional()
+        .describe('With wait=true: false (status 202) when stored but not scored within CONSISTENCY_TIMEOUT_MS'),
+    }),
+    handler: async ({ auth, query, body, res }) => {
+      const { contacts, createdIds, token, scored } = await upsertAndRescore(ctx, auth.workspaceId, body.contacts, { wait: query.wait });
+      res.setHeader(TOKEN_HEADER, token);
+      const answer = {
+        created: createdIds.size,
+        updated: contacts.length - createdIds.size,
+        token,
+        ...(scored === undefined ? {} : { scored }),
+      };
+      return scored === false ? new Reply(202, answer) : answer;
     },
   });
 
@@ -143,14 +168,15 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
     summary: 'Get a contact with its score in every published profile',
     role: 'reader',
     params: contactIdParams,
+    query: z.strictObject({ consistency: consistencyQuery }),
     response: contactSchema.extend({
       scores: z.array(
         z.object({ profileId: z.uuid(), profileName: z.string(), version: z.number().int(), score: z.number(), band: bandSchema }),
       ),
     }),
     errors: [404],
-    handler: async ({ auth, params }) => {
-      const { contact, scores } = await contactWithScores(ctx, auth.workspaceId, params.contactId);
+    handler: async ({ auth, params, query }) => {
+      const { contact, scores } = await contactWithScores(ctx, auth.workspaceId, params.contactId, query.consistency);
       return { ...contactJson(contact), scores };
     },
   });
@@ -176,6 +202,7 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
       sort: z.enum(sorts).optional().describe('Default: -score with profileId, else id'),
       limit: limitQuery(1000, 50),
       cursor: cursorQuery,
+      consistency: consistencyQuery,
     }),
     response: z.object({ items: z.array(scoredContactSchema), nextCursor: z.string().nullable() }),
     handler: async ({ auth, query }) => {
@@ -192,6 +219,7 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
           band: query.band,
           sort: query.sort,
           limit: query.limit,
+          consistency: query.consistency,
         },
         after,
       );

@@ -2,7 +2,7 @@ import { z } from 'zod/v4';
 import { networkReview } from '../../app/relationships';
 import type { AppDeps } from '../deps';
 import type { RouteRegistry } from '../route';
-import { isoDateTime } from '../schemas';
+import { consistencyQuery, isoDateTime } from '../schemas';
 
 /** The network review of a profile (the weekly "how are our relationships doing"). */
 
@@ -32,6 +32,7 @@ export function insightRoutes(api: RouteRegistry, ctx: AppDeps): void {
     query: z.strictObject({
       days: z.coerce.number().int().min(1).max(365).default(7),
       limit: z.coerce.number().int().min(1).max(100).default(10),
+      consistency: consistencyQuery,
     }),
     response: z.object({
       profileId: z.uuid(),
@@ -54,6 +55,6 @@ export function insightRoutes(api: RouteRegistry, ctx: AppDeps): void {
       needsAttention: z.array(contactMovementSchema.extend({ reasons: z.array(z.string()) })),
     }),
     errors: [404, 409],
-    handler: async ({ auth, params, query }) => networkReview(ctx, auth.workspaceId, params.id, query.days, query.limit),
+    handler: async ({ auth, params, query }) => networkReview(ctx, auth.workspaceId, params.id, query.days, query.limit, query.consistency),
   });
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod/v4';
 import { MAX_INTERACTIONS_PER_BATCH, recordInteractions, timeline } from '../../app/interactions';
 import type { AppDeps } from '../deps';
-import type { RouteRegistry } from '../route';
+import { Reply, type RouteRegistry } from '../route';
 import {
   contactIdParams,
   cursorQuery,
@@ -11,6 +11,9 @@ import {
   isoDateTime,
   jsonObject,
   limitQuery,
+  TOKEN_HEADER,
+  tokenSchema,
+  waitQuery,
 } from '../schemas';
 
 const interactionSchema = z
@@ -43,21 +46,36 @@ export function interactionRoutes(api: RouteRegistry, ctx: AppDeps): void {
     operationId: 'recordInteractions',
     tag: 'Interactions',
     summary: `Record 1–${MAX_INTERACTIONS_PER_BATCH.toLocaleString('en')} interactions (all or nothing)`,
-    description: 'Unknown contacts are created. An invalid item rejects the whole batch, naming its index in `errors[].path`.',
+    description:
+      'Answers as soon as the batch is stored durably; the scoring workers score it right after (usually within a second). `token` covers the batch: pass it as `consistency=` to a read that must see it scored, or send `wait=true` to answer only once it is. Unknown contacts are created. Repeated ids are skipped (`duplicates`). An invalid item rejects the whole batch, naming its index in `errors[].path`.',
     role: 'writer',
+    query: z.strictObject({ wait: waitQuery }),
     body: z.strictObject({
       interactions: z
         .array(interactionInputSchema)
         .min(1)
         .max(MAX_INTERACTIONS_PER_BATCH, `at most ${MAX_INTERACTIONS_PER_BATCH} interactions per batch`),
     }),
-    response: z.object({ accepted: z.number().int(), duplicates: z.number().int() }),
-    handler: async ({ auth, body }) =>
-      recordInteractions(
+    response: z.object({
+      accepted: z.number().int(),
+      duplicates: z.number().int(),
+      token: tokenSchema,
+      scored: z
+        .boolean()
+        .optional()
+        .describe('With wait=true: false (status 202) when the batch is stored but was not scored within CONSISTENCY_TIMEOUT_MS'),
+    }),
+    responseDescription: '200 when stored (and, with wait=true, scored); 202 with wait=true when stored but not scored in time',
+    handler: async ({ auth, query, body, res }) => {
+      const result = await recordInteractions(
         ctx,
         auth.workspaceId,
         body.interactions.map((item) => ({ ...item, occurredAt: item.occurredAt === undefined ? undefined : new Date(item.occurredAt) })),
-      ),
+        { wait: query.wait },
+      );
+      res.setHeader(TOKEN_HEADER, result.token);
+      return result.scored === false ? new Reply(202, result) : result;
+    },
   });
 
   api.add({

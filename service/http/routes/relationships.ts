@@ -26,6 +26,7 @@ export function relationshipRoutes(api: RouteRegistry, ctx: AppDeps): void {
       items: z.array(memberStrengthSchema),
     }),
     errors: [404, 409],
-    handler: async ({ auth, params, query }) => contactRelationshipsAnswer(ctx, auth.workspaceId, params.contactId, query.profileId),
+    handler: async ({ auth, params, query }) =>
+      contactRelationshipsAnswer(ctx, auth.workspaceId, params.contactId, query.profileId, query.consistency),
   });
 }

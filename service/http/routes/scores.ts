@@ -2,7 +2,7 @@ import { z } from 'zod/v4';
 import { adjustScore, scoreHistory, scoreOf } from '../../app/scores';
 import type { AppDeps } from '../deps';
 import { Reply, type RouteRegistry } from '../route';
-import { bandSchema, contactIdSchema, isoDateTime } from '../schemas';
+import { bandSchema, consistencyQuery, contactIdSchema, isoDateTime } from '../schemas';
 
 const scoreParams = z.strictObject({ id: z.uuid(), contactId: contactIdSchema });
 
@@ -59,11 +59,21 @@ export function scoreRoutes(api: RouteRegistry, ctx: AppDeps): void {
     summary: "A contact's score in a profile, explained rule by rule",
     role: 'reader',
     params: scoreParams,
-    query: z.strictObject({ asOf: isoDateTime.optional().describe('The score at that moment (default: now)') }),
+    query: z.strictObject({
+      asOf: isoDateTime.optional().describe('The score at that moment (default: now)'),
+      consistency: consistencyQuery,
+    }),
     response: scoreSchema,
-    errors: [404, 409],
+    errors: [404, 409, 503],
     handler: async ({ auth, params, query }) =>
-      scoreOf(ctx, auth.workspaceId, params.id, params.contactId, query.asOf ? Date.parse(query.asOf) : ctx.clock.now().getTime()),
+      scoreOf(
+        ctx,
+        auth.workspaceId,
+        params.id,
+        params.contactId,
+        query.asOf ? Date.parse(query.asOf) : ctx.clock.now().getTime(),
+        query.consistency,
+      ),
   });
 
   api.add({
@@ -78,6 +88,7 @@ export function scoreRoutes(api: RouteRegistry, ctx: AppDeps): void {
       from: isoDateTime.optional().describe('Default: 30 days (interval=day) or 26 weeks (interval=week) before `to`'),
       to: isoDateTime.optional().describe('Default: now'),
       interval: z.enum(['day', 'week']).default('day').describe('One point per day or per week'),
+      consistency: consistencyQuery,
     }),
     response: z.object({
       profileId: z.uuid(),
@@ -91,6 +102,7 @@ export function scoreRoutes(api: RouteRegistry, ctx: AppDeps): void {
         from: query.from === undefined ? undefined : Date.parse(query.from),
         to: query.to === undefined ? undefined : Date.parse(query.to),
         interval: query.interval,
+        consistency: query.consistency,
       }),
   });
 

@@ -99,7 +99,14 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
       attributes.filter((attribute) => attribute.key.trim() !== '').map((attribute) => [attribute.key.trim(), attribute.value]),
     );
   }
-  return apiRequest(this, { method: 'PUT', path: `/v1/contacts/${pathSegment(contactId(this, itemIndex))}`, body, itemIndex });
+  // wait: rules that read the contact are applied before the answer, so a Get Score right after sees them.
+  return apiRequest(this, {
+    method: 'PUT',
+    path: `/v1/contacts/${pathSegment(contactId(this, itemIndex))}`,
+    qs: { wait: 'true' },
+    body,
+    itemIndex,
+  });
 }
 
 export const upsertContact: ItemOperation = { mode: 'perItem', properties, execute };

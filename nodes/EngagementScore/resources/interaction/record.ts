@@ -31,7 +31,7 @@ type AdditionalFields = {
 
 type Entry = { itemIndex: number; interaction: Interaction };
 
-type Recorded = { accepted: number; duplicates: number };
+type Recorded = { accepted: number; duplicates: number; token: string; scored?: boolean };
 
 const properties: INodeProperties[] = [
   { ...contactIdField, description: "The CRM's own ID of the contact the interaction was with; unknown contacts are created" },
@@ -110,6 +110,14 @@ const properties: INodeProperties[] = [
         typeOptions: { minValue: 1, maxValue: MAX_BATCH_SIZE },
         description: 'How many input items are sent in one request',
       },
+      {
+        displayName: 'Wait Until Scored',
+        name: 'waitUntilScored',
+        type: 'boolean',
+        default: true,
+        description:
+          'Whether to wait until the service has scored the interactions, so a Get Score right after shows them. Off: faster; the scores follow within about a second.',
+      },
     ],
   },
 ];
@@ -160,8 +168,10 @@ function errorsByPosition(errors: FieldError[], batchLength: number): Map<number
 }
 
 function recordedItem(entry: Entry, batchSize: number, recorded: Recorded): INodeExecutionData {
+  const batch: IDataObject = { size: batchSize, accepted: recorded.accepted, duplicates: recorded.duplicates, token: recorded.token };
+  if (recorded.scored !== undefined) batch.scored = recorded.scored;
   return {
-    json: { ...entry.interaction, batch: { size: batchSize, accepted: recorded.accepted, duplicates: recorded.duplicates } },
+    json: { ...entry.interaction, batch },
     pairedItem: { item: entry.itemIndex },
   };
 }
@@ -183,6 +193,7 @@ async function sendBatch(
     const response = await sendRequest(context, {
       method: 'POST',
       path: '/v1/interactions',
+      qs: context.getNodeParameter('options.waitUntilScored', 0, true) === false ? undefined : { wait: 'true' },
       body: { interactions: remaining.map((entry) => entry.interaction) as unknown as IDataObject[] },
       itemIndex: remaining[0].itemIndex,
     });

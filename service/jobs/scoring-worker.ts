@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { Clock } from '../clock';
+import type { Logger } from '../logger';
+import type { ScoringEngine } from '../scoring/engine';
+import { transaction, type Db } from '../store/db';
+import { Channel, notify } from '../store/notifications';
+import { committedBelow, logEnd, readLog, windowEnd } from '../store/scoring-log';
+import {
+  advancePartitions,
+  claimPartitions,
+  fairShare,
+  lockOwnPartitions,
+  PARTITIONS,
+  releasePartitions,
+  scoredBelow,
+  type PartitionState,
+} from '../store/scoring-partitions';
+import { WakeLoop } from './wake-loop';
+
+export type ScoringWorkerOptions = {
+  workerId?: string;
+  /** How long a partition stays this worker's without renewal (another instance takes it over after). */
+  leaseMs?: number;
+  pollMs?: number;
+  /** About how many interactions one pass scores (more when behind means fewer anchor writes per interaction). */
+  maxRows?: number;
+  /** Contacts whose time step (expiry, decay crossing) is due, per pass. */
+  dueBatch?: number;
+};
+
+export type ScoringStats = {
+  passes: number;
+  interactions: number;
+  contacts: number;
+  timeSteps: number;
+  lastPassAt: number | null;
+  lastPassMs: number | null;
+};
+
+/**
+ * Drains the log (store/scoring-log.ts) in order, one transaction per window, for the partitions this
+ * worker holds: it claims a fair share under a lease (renewed with every pass), and holds their row
+ * locks while it scores, so no other worker — nor a publish or a reschedule — writes their contacts
+ * meanwhile. Once the log is scored, it takes the time steps of its partitions (expiries, decay
+ * reaching a watched level), so time only moves a contact once what came before is scored.
+ */
+export class ScoringWorker {
+  readonly workerId: string;
+  private readonly loop: WakeLoop;
+  private readonly options: Required<Omit<ScoringWorkerOptions, 'workerId'>>;
+  private owned: number[] = [];
+  private claimedAt = 0;
+  readonly stats: ScoringStats = { passes: 0, interactions: 0, contacts: 0, timeSteps: 0, lastPassAt: null, lastPassMs: null };
+
+  constructor(
+    private readonly deps: { db: Db; clock: Clock; logger: Logger; engine: ScoringEngine },
+    options: ScoringWorkerOptions = {},
+  ) {
+    this.workerId = options.workerId ?? `${os.hostname()}:${process.pid}:scoring:${randomUUID().slice(0, 8)}`;
+    this.options = {
+      leaseMs: options.leaseMs ?? 5_000,
+      pollMs: options.pollMs ?? 250,
+      maxRows: options.maxRows ?? 20_000,
+      dueBatch: options.dueBatch ?? 500,
+    };
+    this.loop = new WakeLoop({
+      db: deps.db,
+      logger: deps.logger,
+      channel: Channel.log,
+      pollMs: this.options.pollMs,
+      name: 'scoring worker',
+      drain: () => this.drain(),
+    });
+  }
+
+  get loopState(): WakeLoop {
+    return this.loop;
+  }
+
+  /** The partitions this worker holds (as of its last claim or pass). */
+  get partitions(): readonly number[] {
+    return this.owned;
+  }
+
+  /** Scores the log until it is caught up, then the time steps; returns how many interactions were scored. */
+  async drain(): Promise<number> {
+    await this.claim();
+    let scored = 0;
+    for (;;) {
+      const pass = await this.pass();
+      scored += pass.interactions;
+      if (!pass.more || this.loop.stopped) break;
+    }
+    if (!this.loop.stopped) await this.timeSteps();
+    return scored;
+  }
+
+  /**
+   * Scores everything committed before the call (and the time steps, with `timeSteps`): what a process
+   * without the background loop (tests, the benchmark) does to read its own writes. Positions are
+   * transaction ids, so a transaction still open elsewhere on the server holds the log back: this waits
+   * for it, up to `timeoutMs`.
+   */
+  async drainLog(options: { timeSteps?: boolean; timeoutMs?: number } = {}): Promise<number> {
+    const target = await logEnd(this.deps.db);
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    let scored = 0;
+    for (;;) {
+      await this.claim();
+      const pass = await this.pass();
+      scored += pass.interactions;
+      if (pass.more) continue;
+      if (this.owned.length === PARTITIONS && (await scoredBelow(this.deps.db, null)) >= target) break;
+      if (Date.now() > deadline)
+        throw new Error(
+          `the scoring log is not scored up to ${target} after ${options.timeoutMs ?? 60_000} ms: a transaction elsewhere on the server holds it back`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (options.timeSteps) await this.timeSteps();
+    return scored;
+  }
+
+  private async claim(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (this.owned.length > 0 && Date.now() - this.claimedAt < this.options.leaseMs / 3) return;
+    this.claimedAt = Date.now();
+    const held = await claimPartitions(this.deps.db, this.workerId, now, this.options.leaseMs);
+    // More than a fair share (another instance joined): give the rest up for it to take.
+    const share = await fairShare(this.deps.db, this.workerId, now);
+    if (held.length > share) {
+      await releasePartitions(this.deps.db, this.workerId, held.slice(share));
+      this.owned = held.slice(0, share);
+    } else {
+      this.owned = held;
+    }
+  }
+
+  /**
+   * One window of the log for the partitions that are furthest behind (those taken over from another
+   * worker catch up on their own first), in one transaction with their row locks held.
+   */
+  private async pass(): Promise<{ interactions: number; more: boolean }> {
+    if (this.owned.length === 0) return { interactions: 0, more: false };
+    const started = Date.now();
+    const result = await transaction(this.deps.db, async (client) => {
+      const states = await lockOwnPartitions(client, this.workerId, this.owned);
+      this.owned = states.map((state) => state.partition);
+      if (states.length === 0) return { interactions: 0, more: false };
+      const from = Math.min(...states.map((state) => state.scoredBelow));
+      const group = states.filter((state) => state.scoredBelow === from).map((state) => state.partition);
+      const partitions = group.length >= PARTITIONS ? null : group;
+      // The moment of the snapshot: once the window reaches its xmin, everything received before is scored.
+      const snapshotAt = this.deps.clock.now();
+      const below = await committedBelow(client);
+      const end = from >= below ? from : await windowEnd(client, partitions, from, below, this.options.maxRows);
+      const events = end > from ? await readLog(client, partitions, from, end) : [];
+      const stats = events.length > 0 ? await this.deps.engine.scoreLog(client, events) : { interactions: 0, contacts: 0 };
+      const caughtUp = end >= below;
+      await advancePartitions(client, this.workerId, group, end, caughtUp ? snapshotAt : null, this.deps.clock.now(), this.options.leaseMs);
+      this.stats.interactions += stats.interactions;
+      this.stats.contacts += stats.contacts;
+      if (end > from) await notify(client, Channel.scored, String(end));
+      return { interactions: stats.interactions, more: !caughtUp || (group.length < states.length && end > from) };
+    });
+    this.stats.passes++;
+    this.stats.lastPassAt = Date.now();
+    this.stats.lastPassMs = Date.now() - started;
+    return result;
+  }
+
+  /**
+   * Time steps of the partitions held (expiries, decay reaching a watched level), each contact moved
+   * up to the moment its partition's log is scored: time never overtakes an interaction.
+   */
+  private async timeSteps(): Promise<void> {
+    for (;;) {
+      const due = await transaction(this.deps.db, async (client) => {
+        const states: PartitionState[] = await lockOwnPartitions(client, this.workerId, this.owned);
+        if (states.length === 0) return 0;
+        const until = Math.min(this.deps.clock.now().getTime(), ...states.map((state) => state.scoredAt.getTime()));
+        const partitions = states.length >= PARTITIONS ? null : states.map((state) => state.partition);
+        return this.deps.engine.advanceDue(client, partitions, until, this.options.dueBatch);
+      });
+      this.stats.timeSteps += due;
+      if (due < this.options.dueBatch || this.loop.stopped) return;
+    }
+  }
+
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  /** Stops after the pass in progress and gives the partitions up, so another instance takes them at once. */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await releasePartitions(this.deps.db, this.workerId, this.owned).catch((error: unknown) =>
+      this.deps.logger.warn({ err: error }, 'could not give the scoring partitions back; their lease will run out'),
+    );
+    this.owned = [];
+  }
+}
