@@ -382,6 +382,8 @@ describe('the console in a browser', () => {
     const box = (await writer.locator('.history .chart canvas').boundingBox())!;
     await writer.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
     await until(writer, "/^As of .+: [\\d.,]+/.test(document.querySelector('.history .readout').textContent)");
+    await writer.evaluate('window.scrollTo(0, 0)');
+    await screenshot(writer, 'contact', { docs: true });
     await writer.mouse.move(0, 0);
     await until(writer, "document.querySelector('.history .readout').textContent.startsWith('Latest')");
     // And so do the arrow keys.
@@ -394,7 +396,6 @@ describe('the console in a browser', () => {
     expect(await writer.locator('ol.timeline li').count()).toBeGreaterThan(0);
     await expect(writer.locator('ol.timeline').textContent()).resolves.toMatch(/Engagement: \+/);
     await expectAccessible(writer, 'contact');
-    await screenshot(writer, 'contact', { docs: true });
 
     // A writer adjusts: a missing reason is named at its field, then the adjustment lands.
     await writer.getByLabel('Points').fill('5');
@@ -508,6 +509,10 @@ describe('the console in a browser', () => {
     await admin.getByRole('heading', { name: 'Engagement', level: 1 }).waitFor();
     // The new page's heading has the focus, so reading starts there.
     await until(admin, "document.activeElement && document.activeElement.tagName === 'H1'");
+    // The editor does not trap Tab.
+    await admin.locator('.cm-content').focus();
+    await admin.keyboard.press('Tab');
+    expect(await admin.evaluate("document.activeElement.classList.contains('cm-content')")).toBe(false);
   });
 
   it('is readable at 390×844: no page scrolls sideways, every page passes axe', async () => {

@@ -211,7 +211,7 @@ export function ProfileEditorPage({ id }: { id: string | null }) {
           {readOnly && profile?.status !== 'archived' && <RoleNote>Read only: editing profiles needs an admin key, and this is {article(session.me.role)} key. You can still try the draft below.</RoleNote>}
           {profile?.status === 'archived' && <RoleNote>This profile is archived: it no longer scores, and its draft cannot change.</RoleNote>}
           <p class="help" id="editor-help">
-            Completion: Ctrl+Space. Hover a key for its documentation. The service checks the document as you type; each problem is marked at its line. Escape, then Tab, leaves the editor.
+            Completion: Ctrl+Space. Hover a key for its documentation. The service checks the document as you type; each problem is marked at its line. Tab leaves the editor.
           </p>
           <ProblemsPanel check={check} stale={stale} errors={errors} warnings={warnings} reveal={(problem) => editor.current?.reveal(problem.from, problem.to)} />
           <EditorHost
