@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(
-    `Engagement Score is listening on ${base}\n  API docs:  ${base}/docs\n  try:       curl -H "Authorization: Bearer <key>" ${base}/v1/me`,
+    `Engagement Score is listening on ${base}\n  console:   ${base}/admin/\n  API docs:  ${base}/docs\n  try:       curl -H "Authorization: Bearer <key>" ${base}/v1/me`,
   );
 
   let stopping = false;

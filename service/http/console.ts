@@ -32,7 +32,8 @@ function contentSecurityPolicy(nonce: string): string {
 }
 
 export function consoleRouter(directory = consoleDir): express.Router {
-  const router = express.Router();
+  // Strict routing: without it express 5 matches /admin for /admin/ too, and the redirect below loops.
+  const router = express.Router({ strict: true });
   router.get('/', (_req, res) => res.redirect(302, '/admin/'));
   router.get('/admin', (_req, res) => res.redirect(301, '/admin/'));
   let page: string | undefined;
