@@ -10,6 +10,7 @@ import { JobWorker } from './jobs/worker';
 import { createLogger, type Logger } from './logger';
 import { CrossingDetector } from './scoring/crossings';
 import { ScoringEngine } from './scoring/engine';
+import { ReadCaches } from './app/caches';
 import { DatabaseScoringProgress } from './app/consistency';
 import { createPool, isDatabaseUnavailable, type Db } from './store/db';
 import { EmbeddedStartError, startEmbedded, type EmbeddedDatabase } from './store/embedded';
@@ -72,7 +73,8 @@ async function main(): Promise<void> {
   const started = await bootstrap(db, config, systemClock.now());
   const engine = new ScoringEngine(new CrossingDetector());
   const progress = new DatabaseScoringProgress(db, logger);
-  const { app } = createApp({ db, clock: systemClock, logger, config, engine, progress });
+  const caches = new ReadCaches(db, logger);
+  const { app } = createApp({ db, clock: systemClock, logger, config, engine, progress, caches });
   const workers = startBackgroundWork(config, { db, clock: systemClock, logger, engine });
   const http: HttpServer = await startHttpServer(app, config.port, config.host);
   await Promise.all(workers.map((worker) => worker.start()));
@@ -109,6 +111,7 @@ async function main(): Promise<void> {
       );
     await Promise.all(workers.map((worker) => worker.stop()));
     await progress.close();
+    await caches.close();
     await db.end();
     await embedded?.stop();
     logger.info('stopped');

@@ -49,6 +49,8 @@ function partitionsOf(contactIds: readonly string[] | null): number[] | null {
 export class DatabaseScoringProgress implements ScoringProgress {
   private readonly passes = new EventEmitter();
   private listener: Promise<pg.PoolClient | undefined> | undefined;
+  private drop: (() => void) | undefined;
+  private closed = false;
 
   constructor(
     private readonly db: Db,
@@ -58,24 +60,38 @@ export class DatabaseScoringProgress implements ScoringProgress {
   }
 
   private listening(): Promise<pg.PoolClient | undefined> {
-    this.listener ??= (async () => {
+    if (this.closed) return Promise.resolve(undefined);
+    if (this.listener) return this.listener;
+    // Assigned before any await below reads it.
+    let attempt: Promise<pg.PoolClient | undefined> | undefined = undefined;
+    attempt = (async () => {
       try {
         const client = await this.db.connect();
-        const lost = () => {
-          this.listener = undefined;
+        let dropped = false;
+        // Once only (an error and an end may both come), and destroyed: a listening connection must not go back to the pool.
+        const drop = () => {
+          if (dropped) return;
+          dropped = true;
+          if (this.listener === attempt) this.listener = undefined;
+          this.drop = undefined;
+          client.removeAllListeners('notification');
           client.release(true);
         };
-        client.on('error', lost);
+        client.on('error', drop);
+        client.on('end', drop);
         client.on('notification', () => this.passes.emit('pass'));
+        this.drop = drop;
         await listen(client, Channel.scored);
         return client;
       } catch (error) {
         this.logger.warn({ err: error }, 'scoring notifications unavailable; waiting readers poll');
-        this.listener = undefined;
+        if (this.listener === attempt) this.listener = undefined;
+        this.drop?.();
         return undefined;
       }
     })();
-    return this.listener;
+    this.listener = attempt;
+    return attempt;
   }
 
   async waitFor(position: number, contactIds: readonly string[] | null, timeoutMs: number): Promise<void> {
@@ -100,9 +116,9 @@ export class DatabaseScoringProgress implements ScoringProgress {
   }
 
   async close(): Promise<void> {
-    const client = await this.listener;
-    this.listener = undefined;
-    client?.release();
+    this.closed = true;
+    await this.listener;
+    this.drop?.();
   }
 }
 

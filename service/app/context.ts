@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { ScoringEngine } from '../scoring/engine';
 import type { Db } from '../store/db';
+import type { ReadCaches } from './caches';
 import type { ScoringProgress } from './consistency';
 
 /** What every use case works with; the HTTP layer, the jobs and the tests build it once. */
@@ -14,6 +15,8 @@ export type AppContext = {
   engine: ScoringEngine;
   /** Waits for the scoring of what a token covers (reading one's own writes). */
   progress: ScoringProgress;
+  /** API keys and live versions in memory (without it, every request reads them). */
+  caches?: ReadCaches;
 };
 
 /** Who asks: the API key's workspace, and the key itself (recorded as who did what). */

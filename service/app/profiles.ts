@@ -68,7 +68,9 @@ export async function requireProfile(db: Queryable, workspaceId: string, id: str
 
 /** The version a profile's reads are served from: not found for an unknown profile, a conflict before its first publish has finished. */
 export async function requireLiveVersion(ctx: AppContext, workspaceId: string, profileId: string): Promise<ActiveVersion> {
-  const found = await profileWithLiveVersion(ctx.db, workspaceId, profileId);
+  const found = ctx.caches
+    ? await ctx.caches.profileWithLiveVersion(workspaceId, profileId)
+    : await profileWithLiveVersion(ctx.db, workspaceId, profileId);
   if (!found) throw notFound(`No profile ${profileId}.`);
   const { profile, live } = found;
   if (profile.archivedAt) throw conflict(`Profile ${profile.id} is archived.`);

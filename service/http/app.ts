@@ -9,6 +9,7 @@ import { authenticate } from './auth';
 import type { AppDeps } from './deps';
 import { consoleRouter } from './console';
 import { createHttpMetrics } from './metrics';
+import { scoringStatus } from '../app/scoring-status';
 import { errorHandler, problem, sendProblem } from './problem';
 import { RouteRegistry } from './route';
 import { accessRoutes } from './routes/access';
@@ -62,7 +63,7 @@ export function createApp(deps: AppDeps): App {
     }),
   );
 
-  const metrics = createHttpMetrics();
+  const metrics = createHttpMetrics(() => scoringStatus(deps));
   app.use(metrics.middleware);
 
   if (deps.config.rateLimitPerSecond > 0) {
@@ -111,7 +112,7 @@ export function createApp(deps: AppDeps): App {
   memberRoutes(routes, deps);
 
   const router = express.Router();
-  routes.mount(router, authenticate(deps.db));
+  routes.mount(router, authenticate(deps.db, deps.caches));
   app.use(router);
 
   app.use((req, _res, next) => next(problem(404, `No route ${req.method} ${req.path}.`)));

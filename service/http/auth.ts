@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { ReadCaches } from '../app/caches';
 import type { Db } from '../store/db';
 import { lookupApiKey } from '../store/keys';
 import { problem } from './problem';
@@ -7,7 +8,7 @@ import type { AuthenticatedRequest } from './route';
 const challenge = { 'WWW-Authenticate': 'Bearer realm="engagement-score"' };
 
 /** `Authorization: Bearer <key>`: a missing or unknown (or revoked) key is a 401. */
-export function authenticate(db: Db): RequestHandler {
+export function authenticate(db: Db, caches?: ReadCaches): RequestHandler {
   return async (req, _res, next) => {
     try {
       const header = req.get('authorization');
@@ -16,7 +17,7 @@ export function authenticate(db: Db): RequestHandler {
         next(problem(401, 'Send an API key as "Authorization: Bearer <key>".', undefined, challenge));
         return;
       }
-      const found = await lookupApiKey(db, match[1]);
+      const found = caches ? await caches.apiKey(match[1]) : await lookupApiKey(db, match[1]);
       if (!found) {
         next(problem(401, 'The API key is unknown or has been revoked.', undefined, challenge));
         return;

@@ -6,11 +6,13 @@ import type { ScoringEngine } from '../scoring/engine';
 import { transaction, type Db } from '../store/db';
 import { Channel, notify } from '../store/notifications';
 import { committedBelow, logEnd, readLog, windowEnd } from '../store/scoring-log';
+import { forgetWorker, recordHeartbeat } from '../store/scoring-ops';
 import {
   advancePartitions,
   claimPartitions,
   fairShare,
   lockOwnPartitions,
+  partitionOf,
   PARTITIONS,
   releasePartitions,
   scoredBelow,
@@ -28,6 +30,8 @@ export type ScoringWorkerOptions = {
   /** Contacts whose time step (expiry, decay crossing) is due, per pass. */
   dueBatch?: number;
 };
+
+const RATE_WINDOW_MS = 10_000;
 
 export type ScoringStats = {
   passes: number;
@@ -52,6 +56,10 @@ export class ScoringWorker {
   private owned: number[] = [];
   private claimedAt = 0;
   readonly stats: ScoringStats = { passes: 0, interactions: 0, contacts: 0, timeSteps: 0, lastPassAt: null, lastPassMs: null };
+  private readonly startedAt = new Date();
+  /** Interactions scored per pass over the last RATE_WINDOW_MS, for the rate the heartbeat reports. */
+  private readonly recent: { at: number; interactions: number }[] = [];
+  private heartbeatAt = 0;
 
   constructor(
     private readonly deps: { db: Db; clock: Clock; logger: Logger; engine: ScoringEngine },
@@ -93,7 +101,33 @@ export class ScoringWorker {
       if (!pass.more || this.loop.stopped) break;
     }
     if (!this.loop.stopped) await this.timeSteps();
+    await this.heartbeat();
     return scored;
+  }
+
+  /** Interactions scored per second over the last RATE_WINDOW_MS. */
+  get perSecond(): number {
+    const since = Date.now() - RATE_WINDOW_MS;
+    while (this.recent.length > 0 && this.recent[0].at < since) this.recent.shift();
+    const window = Math.min(RATE_WINDOW_MS, Date.now() - this.startedAt.getTime());
+    return window > 0 ? (this.recent.reduce((sum, pass) => sum + pass.interactions, 0) * 1000) / window : 0;
+  }
+
+  /** About once a second: this worker's partitions and rate where people and /metrics see them (store/scoring-ops.ts). */
+  private async heartbeat(force = false): Promise<void> {
+    if (!force && Date.now() - this.heartbeatAt < 1000) return;
+    this.heartbeatAt = Date.now();
+    const beat = {
+      workerId: this.workerId,
+      startedAt: this.startedAt,
+      partitions: this.owned.length,
+      scoredTotal: this.stats.interactions,
+      perSecond: this.perSecond,
+      lastPassMs: this.stats.lastPassMs,
+    };
+    await recordHeartbeat(this.deps.db, beat, new Date()).catch((error: unknown) =>
+      this.deps.logger.debug({ err: error }, 'scoring heartbeat not recorded'),
+    );
   }
 
   /**
@@ -122,24 +156,26 @@ export class ScoringWorker {
     return scored;
   }
 
+  /**
+   * Says this worker is alive, then holds a fair share of the partitions (the partitions divided among
+   * the live workers): free ones and those whose lease ran out are taken, a surplus is given back for a
+   * newcomer to take. Leases are in real time whatever the clock the scores are computed with.
+   */
   private async claim(): Promise<void> {
-    const now = this.deps.clock.now();
     if (this.owned.length > 0 && Date.now() - this.claimedAt < this.options.leaseMs / 3) return;
     this.claimedAt = Date.now();
-    const held = await claimPartitions(this.deps.db, this.workerId, now, this.options.leaseMs);
-    // More than a fair share (another instance joined): give the rest up for it to take.
-    const share = await fairShare(this.deps.db, this.workerId, now);
-    if (held.length > share) {
-      await releasePartitions(this.deps.db, this.workerId, held.slice(share));
-      this.owned = held.slice(0, share);
-    } else {
-      this.owned = held;
-    }
+    await this.heartbeat(true);
+    const now = new Date();
+    const share = await fairShare(this.deps.db, this.workerId, now, this.options.leaseMs);
+    const held = await claimPartitions(this.deps.db, this.workerId, now, this.options.leaseMs, share);
+    await releasePartitions(this.deps.db, this.workerId, { except: held });
+    this.owned = held;
   }
 
   /**
-   * One window of the log for the partitions that are furthest behind (those taken over from another
-   * worker catch up on their own first), in one transaction with their row locks held.
+   * One window of the log for the partitions held, from the lowest of their positions, in one
+   * transaction with their row locks held. Partitions further on (taken over from another worker,
+   * which had scored them further) skip what they have scored already.
    */
   private async pass(): Promise<{ interactions: number; more: boolean }> {
     if (this.owned.length === 0) return { interactions: 0, more: false };
@@ -149,24 +185,28 @@ export class ScoringWorker {
       this.owned = states.map((state) => state.partition);
       if (states.length === 0) return { interactions: 0, more: false };
       const from = Math.min(...states.map((state) => state.scoredBelow));
-      const group = states.filter((state) => state.scoredBelow === from).map((state) => state.partition);
-      const partitions = group.length >= PARTITIONS ? null : group;
+      const partitions = states.length >= PARTITIONS ? null : this.owned;
       // The moment of the snapshot: once the window reaches its xmin, everything received before is scored.
       const snapshotAt = this.deps.clock.now();
       const below = await committedBelow(client);
       const end = from >= below ? from : await windowEnd(client, partitions, from, below, this.options.maxRows);
-      const events = end > from ? await readLog(client, partitions, from, end) : [];
+      let events = end > from ? await readLog(client, partitions, from, end) : [];
+      if (states.some((state) => state.scoredBelow > from)) {
+        const position = new Map(states.map((state) => [state.partition, state.scoredBelow]));
+        events = events.filter((event) => event.txid >= position.get(partitionOf(event.contactId))!);
+      }
       const stats = events.length > 0 ? await this.deps.engine.scoreLog(client, events) : { interactions: 0, contacts: 0 };
       const caughtUp = end >= below;
-      await advancePartitions(client, this.workerId, group, end, caughtUp ? snapshotAt : null, this.deps.clock.now(), this.options.leaseMs);
+      await advancePartitions(client, this.workerId, this.owned, end, caughtUp ? snapshotAt : null, new Date(), this.options.leaseMs);
       this.stats.interactions += stats.interactions;
       this.stats.contacts += stats.contacts;
       if (end > from) await notify(client, Channel.scored, String(end));
-      return { interactions: stats.interactions, more: !caughtUp || (group.length < states.length && end > from) };
+      return { interactions: stats.interactions, more: !caughtUp };
     });
     this.stats.passes++;
     this.stats.lastPassAt = Date.now();
     this.stats.lastPassMs = Date.now() - started;
+    if (result.interactions > 0) this.recent.push({ at: Date.now(), interactions: result.interactions });
     return result;
   }
 
@@ -195,7 +235,8 @@ export class ScoringWorker {
   /** Stops after the pass in progress and gives the partitions up, so another instance takes them at once. */
   async stop(): Promise<void> {
     await this.loop.stop();
-    await releasePartitions(this.deps.db, this.workerId, this.owned).catch((error: unknown) =>
+    await forgetWorker(this.deps.db, this.workerId, new Date()).catch(() => undefined);
+    await releasePartitions(this.deps.db, this.workerId, { except: [] }).catch((error: unknown) =>
       this.deps.logger.warn({ err: error }, 'could not give the scoring partitions back; their lease will run out'),
     );
     this.owned = [];

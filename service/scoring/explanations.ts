@@ -97,22 +97,31 @@ export async function explain(
   const known = new Map(
     entries
       .filter((entry) => entry.adjustmentId && entry.reason)
-      .map((entry) => [entry.adjustmentId!, { reason: entry.reason!, keyName: entry.keyName ?? null, keyId: entry.keyId ?? null }]),
+      .map((entry) => [
+        entry.adjustmentId!,
+        { reason: entry.reason!, keyName: entry.keyName ?? null, keyId: entry.keyId ?? null, txid: entry.order ?? 0 },
+      ]),
   );
   const missing = parts.flatMap((part) => (part.adjustmentId && !known.has(part.adjustmentId) ? [part.adjustmentId] : []));
   const looked = await adjustmentsById(db, workspaceId, missing);
-  const details = new Map([...known, ...looked]);
+  const details = new Map<string, { reason: string; keyName: string | null; keyId: string | null; txid: number }>([...known, ...looked]);
   const lines = parts.map(({ value: _value, adjustmentId, ...line }, index) => {
     const adjustment = adjustmentId ? details.get(adjustmentId) : undefined;
     return {
-      ...line,
-      points: rounded[index],
-      ...(adjustment
-        ? { rule: `Adjustment: ${adjustment.reason}`, by: adjustment.keyName ?? adjustment.keyId, reason: adjustment.reason }
-        : {}),
+      line: {
+        ...line,
+        points: rounded[index],
+        ...(adjustment
+          ? { rule: `Adjustment: ${adjustment.reason}`, by: adjustment.keyName ?? adjustment.keyId, reason: adjustment.reason }
+          : {}),
+      },
+      // Adjustments (the last lines) in time order, those of one moment in the order they were made.
+      order: adjustmentId ? [Date.parse(line.at!), adjustment?.txid ?? 0] : null,
     };
   });
-  return { raw, lines };
+  const rules = lines.filter((item) => item.order === null);
+  const adjustments = lines.filter((item) => item.order !== null).sort((x, y) => x.order![0] - y.order![0] || x.order![1] - y.order![1]);
+  return { raw, lines: [...rules, ...adjustments].map((item) => item.line) };
 }
 
 /** Reported score at t from the ledger. */

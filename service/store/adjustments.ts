@@ -10,12 +10,18 @@ export type Adjustment = {
   reason: string;
   keyId: string | null;
   keyName: string | null;
+  /** The order adjustments were made in (those of one moment are applied and shown in it). */
+  txid: number;
 };
 
 const columns = `id, profile_id AS "profileId", contact_id AS "contactId", (extract(epoch FROM at) * 1000)::float8 AS at, mode, value, reason,
-  key_id AS "keyId", key_name AS "keyName"`;
+  key_id AS "keyId", key_name AS "keyName", txid`;
 
-export async function insertAdjustment(db: Queryable, workspaceId: string, adjustment: Omit<Adjustment, 'id'>): Promise<Adjustment> {
+export async function insertAdjustment(
+  db: Queryable,
+  workspaceId: string,
+  adjustment: Omit<Adjustment, 'id' | 'txid'>,
+): Promise<Adjustment> {
   const { rows } = await db.query<Adjustment>(
     `INSERT INTO score_adjustments (workspace_id, profile_id, contact_id, at, mode, value, reason, key_id, key_name)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${columns}`,
@@ -50,7 +56,7 @@ export async function adjustmentsOf(
     `SELECT ${columns} FROM score_adjustments a
       WHERE workspace_id = $1 AND profile_id = $2 AND contact_id = ANY($3::text[])
         AND (NOT $4 OR a.txid < (SELECT scored_below FROM scoring_partitions WHERE partition = es_partition(a.contact_id)))
-      ORDER BY contact_id, at, id`,
+      ORDER BY contact_id, at, txid, id`,
     [workspaceId, profileId, contactIds, scoredOnly],
   );
   return rows;

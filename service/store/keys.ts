@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from './db';
+import { invalidateCaches } from './notifications';
 
 export type Role = 'reader' | 'writer' | 'admin';
 export type KeyOrigin = 'api' | 'cli' | 'bootstrap' | 'environment';
@@ -84,6 +85,7 @@ export async function revokeApiKey(db: Queryable, workspaceId: string, id: strin
     id,
     now,
   ]);
+  if ((rowCount ?? 0) > 0) await invalidateCaches(db, 'keys');
   return (rowCount ?? 0) > 0;
 }
 
@@ -105,6 +107,7 @@ export async function installEnvironmentKey(db: Queryable, workspaceId: string, 
        WHERE api_keys.workspace_id = EXCLUDED.workspace_id`,
     [workspaceId, hash],
   );
+  await invalidateCaches(db, 'keys');
 }
 
 export async function listWorkspaceNames(db: Queryable): Promise<string[]> {

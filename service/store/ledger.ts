@@ -153,7 +153,7 @@ export async function deleteLedgerOfContacts(
 }
 
 /** An adjustment entry can carry who made it and why, for explanations. */
-export type ExplainedEntry = LedgerEntry & { reason?: string | null; keyName?: string | null; keyId?: string | null };
+export type ExplainedEntry = LedgerEntry & { reason?: string | null; keyName?: string | null; keyId?: string | null; order?: number };
 
 export type ScoreInputs = {
   contact: Contact;
@@ -197,7 +197,7 @@ export async function contactScoreInputs(
             (SELECT coalesce(json_agg(json_build_object(
                       'contactId', l.contact_id, 'at', (extract(epoch FROM l.at) * 1000)::float8, 'kind', l.kind, 'rule', l.rule, 'points', l.points,
                       'counted', l.counted, 'interactionSeq', l.interaction_seq, 'actorId', l.actor_id, 'adjustmentId', l.adjustment_id,
-                      'reason', a.reason, 'keyName', a.key_name, 'keyId', a.key_id) ORDER BY l.at), '[]')
+                      'reason', a.reason, 'keyName', a.key_name, 'keyId', a.key_id, 'order', a.txid) ORDER BY l.at, a.txid), '[]')
                FROM score_ledger l LEFT JOIN score_adjustments a ON a.workspace_id = l.workspace_id AND a.id = l.adjustment_id
               WHERE l.workspace_id = $1 AND l.version_id = $2 AND l.contact_id = c.id AND l.kind <> 0 AND l.at <= $4) AS ledger,
             (SELECT json_build_object('at', (extract(epoch FROM i.occurred_at) * 1000)::float8, 'type', i.type) FROM interactions i

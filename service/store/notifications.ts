@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { Queryable } from './db';
 
@@ -28,4 +29,20 @@ export async function listen(client: pg.PoolClient, channel: Channel): Promise<v
 
 export async function unlistenAll(client: pg.PoolClient): Promise<void> {
   await client.query('UNLISTEN *');
+}
+
+/** What a cache invalidation concerns: API keys, or one workspace's profiles (their live versions and watched levels). */
+export type CacheScope = 'keys' | `profiles:${string}`;
+
+/** This process's caches hear of its own writes at once (other instances through Channel.caches). */
+export const localInvalidations = new EventEmitter();
+localInvalidations.setMaxListeners(0);
+
+/**
+ * Says that cached API keys or profiles are out of date: to this process at once, and to every
+ * instance when the caller's transaction commits.
+ */
+export async function invalidateCaches(db: Queryable, scope: CacheScope): Promise<void> {
+  await notify(db, Channel.caches, scope);
+  localInvalidations.emit('invalidate', scope);
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from './db';
+import { invalidateCaches } from './notifications';
 
 export type ProfileRow = {
   id: string;
@@ -66,6 +67,7 @@ export async function updateDraft(
     `UPDATE profiles p SET draft = $3, name = $4, updated_at = $5, revision = p.revision + 1 WHERE p.workspace_id = $1 AND p.id = $2 RETURNING ${profileColumns}`,
     [workspaceId, id, JSON.stringify(draft), name, now],
   );
+  await invalidateCaches(db, `profiles:${workspaceId}`);
   return rows[0];
 }
 
@@ -75,6 +77,7 @@ export async function archiveProfile(db: Queryable, workspaceId: string, id: str
     id,
     now,
   ]);
+  await invalidateCaches(db, `profiles:${workspaceId}`);
   // An archived profile stops scoring: its versions leave the active set and the crossing scheduler.
   const { rows } = await db.query<{ id: number }>(
     `UPDATE profile_versions SET state = 'retired' WHERE workspace_id = $1 AND profile_id = $2 AND state IN ('publishing', 'live') RETURNING id`,
@@ -243,6 +246,7 @@ export async function switchLiveVersion(
   ]);
   if (previous !== null)
     await db.query(`UPDATE profile_versions SET state = 'retired' WHERE workspace_id = $1 AND id = $2`, [workspaceId, previous]);
+  await invalidateCaches(db, `profiles:${workspaceId}`);
   return previous;
 }
 

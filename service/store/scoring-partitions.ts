@@ -35,43 +35,40 @@ export async function partitionStates(db: Queryable): Promise<PartitionState[]> 
 }
 
 /**
- * Renews this owner's leases and claims free or expired partitions up to a fair share (the partitions
- * divided among the owners whose lease is alive); returns the partitions it holds now. Partitions
- * being scored (row-locked) are skipped, never waited for.
+ * Renews this owner's leases and claims free or expired partitions up to `share` (a fair share: the
+ * partitions divided among the live workers); returns the partitions it holds now. Partitions being
+ * scored (row-locked) are skipped, never waited for.
  */
-export async function claimPartitions(db: Queryable, owner: string, now: Date, leaseMs: number): Promise<number[]> {
+export async function claimPartitions(db: Queryable, owner: string, now: Date, leaseMs: number, share: number): Promise<number[]> {
   const { rows } = await db.query<{ partition: number }>(
-    `WITH owners AS (
-       SELECT count(DISTINCT owner) FILTER (WHERE owner <> $1 AND lease_until > $2) + 1 AS n FROM scoring_partitions
-     ), wanted AS (
+    `WITH wanted AS (
        SELECT partition FROM scoring_partitions
         WHERE owner = $1 OR owner IS NULL OR lease_until IS NULL OR lease_until < $2
         ORDER BY owner = $1 DESC, partition
-        LIMIT (SELECT ceil(${PARTITIONS}::float8 / n)::int FROM owners)
+        LIMIT $4
         FOR UPDATE SKIP LOCKED
      )
      UPDATE scoring_partitions p SET owner = $1, lease_until = $2::timestamptz + make_interval(secs => $3 / 1000.0)
        FROM wanted WHERE p.partition = wanted.partition
      RETURNING p.partition`,
-    [owner, now, leaseMs],
+    [owner, now, leaseMs, share],
   );
   return rows.map((row) => row.partition).sort((x, y) => x - y);
 }
 
-/** Gives partitions up (beyond a fair share, or when stopping), so another worker can take them at once. */
-export async function releasePartitions(db: Queryable, owner: string, partitions: readonly number[]): Promise<void> {
-  if (partitions.length === 0) return;
-  await db.query(`UPDATE scoring_partitions SET owner = NULL, lease_until = NULL WHERE owner = $1 AND partition = ANY($2::smallint[])`, [
-    owner,
-    partitions,
-  ]);
+/** Gives up the partitions this owner holds beyond `except` (a surplus, or all when stopping), so another worker can take them at once. */
+export async function releasePartitions(db: Queryable, owner: string, keep: { except: readonly number[] }): Promise<void> {
+  await db.query(
+    `UPDATE scoring_partitions SET owner = NULL, lease_until = NULL WHERE owner = $1 AND NOT (partition = ANY($2::smallint[]))`,
+    [owner, keep.except],
+  );
 }
 
-/** How many partitions a fair share is right now, counting this owner. */
-export async function fairShare(db: Queryable, owner: string, now: Date): Promise<number> {
+/** How many partitions a fair share is right now: divided among the workers whose heartbeat is younger than a lease (store/scoring-ops.ts). */
+export async function fairShare(db: Queryable, owner: string, now: Date, leaseMs: number): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
-    `SELECT count(DISTINCT owner) FILTER (WHERE owner <> $1 AND lease_until > $2)::int + 1 AS n FROM scoring_partitions`,
-    [owner, now],
+    `SELECT count(*) FILTER (WHERE worker_id <> $1 AND seen_at > $2::timestamptz - make_interval(secs => $3 / 1000.0))::int + 1 AS n FROM scoring_workers`,
+    [owner, now, leaseMs],
   );
   return Math.ceil(PARTITIONS / rows[0].n);
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from './db';
+import { invalidateCaches } from './notifications';
 
 export type SubscriptionEvent = 'score.dropped_below' | 'score.rose_above' | 'score.crossed' | 'band.changed';
 
@@ -31,6 +32,8 @@ export async function insertSubscription(
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ${columns}`,
     [workspaceId, input.profileId, input.event, input.threshold, input.tags, input.url, input.description, input.secret, now],
   );
+  // A new threshold is a level score answers predict crossings of.
+  await invalidateCaches(db, `profiles:${workspaceId}`);
   return rows[0];
 }
 
@@ -73,6 +76,7 @@ export async function endSubscription(
       WHERE workspace_id = $1 AND id = $2 AND (status = 'active' OR ($3 = 'deleted' AND status <> 'deleted'))`,
     [workspaceId, id, status, reason, now],
   );
+  await invalidateCaches(db, `profiles:${workspaceId}`);
   await db.query(
     `UPDATE deliveries SET state = 'cancelled', locked_until = NULL WHERE workspace_id = $1 AND subscription_id = $2 AND state = 'pending'`,
     [workspaceId, id],

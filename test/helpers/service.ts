@@ -4,7 +4,8 @@ import type { Clock } from '../../service/clock';
 import { loadConfig, type Config } from '../../service/config';
 import { createApp } from '../../service/http/app';
 import { Dispatcher, type DispatcherOptions } from '../../service/jobs/dispatcher';
-import { ScoringWorker } from '../../service/jobs/scoring-worker';
+import { ScoringWorker, type ScoringWorkerOptions } from '../../service/jobs/scoring-worker';
+import { ReadCaches } from '../../service/app/caches';
 import { DatabaseScoringProgress, DrivenScoringProgress } from '../../service/app/consistency';
 import { JobWorker, type WorkerOptions } from '../../service/jobs/worker';
 import { CrossingDetector } from '../../service/scoring/crossings';
@@ -49,7 +50,7 @@ export type AuthedAgent = {
 };
 
 export async function startTestService(
-  options: { clock?: Clock; config?: Partial<Config>; batchSize?: number } = {},
+  options: { clock?: Clock; config?: Partial<Config>; batchSize?: number; scoring?: ScoringWorkerOptions } = {},
 ): Promise<TestService> {
   const database = await createTestDatabase();
   const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
@@ -62,11 +63,12 @@ export async function startTestService(
   };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const engine = new ScoringEngine(new CrossingDetector());
-  const scoring = new ScoringWorker({ db: database.db, clock, logger, engine }, { workerId: 'test-scoring' });
+  const scoring = new ScoringWorker({ db: database.db, clock, logger, engine }, { workerId: 'test-scoring', ...options.scoring });
   // Reading one's own writes drives the scoring (nothing runs in the background in tests).
   const waiting = new DatabaseScoringProgress(database.db, logger);
   const progress = new DrivenScoringProgress(waiting, () => scoring.drainLog());
-  const { app, routes } = createApp({ db: database.db, clock, logger, config, engine, progress });
+  const caches = new ReadCaches(database.db, logger);
+  const { app, routes } = createApp({ db: database.db, clock, logger, config, engine, progress, caches });
   const worker = new JobWorker({ db: database.db, clock, logger, engine }, { batchSize: options.batchSize ?? 50 });
   const http = supertest(app);
 
@@ -124,6 +126,7 @@ export async function startTestService(
     close: async () => {
       await scoring.stop();
       await waiting.close();
+      await caches.close();
       await database.drop();
     },
   };

@@ -1,10 +1,12 @@
 import path from 'node:path';
 import express from 'express';
 import { z } from 'zod/v4';
+import { scoringStatus } from '../../app/scoring-status';
 import { pendingMigrations } from '../../store/schema-status';
 import type { AppDeps } from '../deps';
 import type { HttpMetrics } from '../metrics';
 import { buildOpenApi } from '../openapi';
+import { isoDateTime } from '../schemas';
 import { problem, UNAVAILABLE_RETRY_SECONDS } from '../problem';
 
 const retryAfter = { 'Retry-After': String(UNAVAILABLE_RETRY_SECONDS) };
@@ -61,6 +63,46 @@ export function operationRoutes(api: RouteRegistry, deps: AppDeps, metrics: Http
       if (pending.length > 0) throw problem(503, `Migrations not applied yet: ${pending.join(', ')}`, undefined, retryAfter);
       return { status: 'ready' };
     },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/v1/ops/scoring',
+    operationId: 'getScoringStatus',
+    tag: 'Operations',
+    summary: 'How far behind the scoring is: backlog, lag, rate, workers and what holds the log back',
+    description:
+      'Interactions are scored by background workers right after they are accepted (docs/scoring-pipeline.md). `lagSeconds` is how long the oldest interaction not scored yet has waited; `blockedBy` names a transaction open on the database server that the log waits for.',
+    role: 'admin',
+    response: z.object({
+      backlog: z.object({ interactions: z.number().int(), oldestReceivedAt: isoDateTime.nullable() }),
+      lagSeconds: z.number(),
+      perSecond: z.number().describe('Interactions scored per second over the last 10 s, all workers together'),
+      partitions: z.object({
+        total: z.number().int(),
+        unowned: z.number().int().describe('Without a live lease (taken over within seconds)'),
+      }),
+      workers: z.array(
+        z.object({
+          workerId: z.string(),
+          partitions: z.number().int(),
+          perSecond: z.number(),
+          lastPassMs: z.number().int().nullable(),
+          seenAt: isoDateTime,
+          startedAt: isoDateTime,
+        }),
+      ),
+      blockedBy: z
+        .object({
+          pid: z.number().int(),
+          database: z.string().nullable(),
+          application: z.string().nullable(),
+          state: z.string().nullable(),
+          transactionStartedAt: isoDateTime.nullable(),
+        })
+        .nullable(),
+    }),
+    handler: () => scoringStatus(deps),
   });
 
   const router = express.Router();
