@@ -61,6 +61,7 @@ const environmentSchema = z.object({
     .max(24 * 30)
     .default(DEFAULT_WEBHOOK_RETRY_HOURS),
   SCORING_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  SCORING_WORKERS: z.coerce.number().int().min(0).max(16).default(2),
   CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(DEFAULT_RETENTION_DAYS),
@@ -84,6 +85,7 @@ export type Config = {
   webhookTimeoutMs: number;
   webhookRetryHours: number;
   scoringPollMs: number;
+  scoringWorkers: number;
   consistencyTimeoutMs: number;
   webhookConcurrency: number;
   retentionDays: number;
@@ -122,6 +124,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
     webhookRetryHours: env.WEBHOOK_RETRY_HOURS,
     scoringPollMs: env.SCORING_POLL_MS,
+    scoringWorkers: env.SCORING_WORKERS,
     consistencyTimeoutMs: env.CONSISTENCY_TIMEOUT_MS,
     webhookConcurrency: env.WEBHOOK_CONCURRENCY,
     retentionDays: env.RETENTION_DAYS,

@@ -5,7 +5,7 @@ import { createApp } from './http/app';
 import { ListenError, startHttpServer, type HttpServer } from './http/server';
 import { Dispatcher } from './jobs/dispatcher';
 import { RetentionSweeper } from './jobs/retention';
-import { ScoringWorker } from './jobs/scoring-worker';
+import { ScoringThread } from './jobs/scoring-host';
 import { JobWorker } from './jobs/worker';
 import { createLogger, type Logger } from './logger';
 import { CrossingDetector } from './scoring/crossings';
@@ -29,11 +29,29 @@ function connectionErrorReporter(logger: Logger): (error: Error) => void {
   };
 }
 
-function startBackgroundWork(config: Config, background: { db: Db; clock: typeof systemClock; logger: Logger; engine: ScoringEngine }) {
+function startBackgroundWork(
+  config: Config,
+  databaseUrl: string,
+  background: { db: Db; clock: typeof systemClock; logger: Logger; engine: ScoringEngine },
+) {
   if (!config.runWorkers) return [];
   return [
     new JobWorker(background),
-    new ScoringWorker(background, { pollMs: config.scoringPollMs }),
+    // In a thread of their own; two workers there by default: while one computes, the other's writes run in PostgreSQL.
+    ...(config.scoringWorkers > 0
+      ? [
+          new ScoringThread(
+            {
+              databaseUrl,
+              poolSize: 2 * config.scoringWorkers + 2,
+              logLevel: config.logLevel,
+              workers: config.scoringWorkers,
+              pollMs: config.scoringPollMs,
+            },
+            background.logger,
+          ),
+        ]
+      : []),
     new Dispatcher(background, {
       timeoutMs: config.webhookTimeoutMs,
       retryForMs: config.webhookRetryHours * 3_600_000,
@@ -75,7 +93,7 @@ async function main(): Promise<void> {
   const progress = new DatabaseScoringProgress(db, logger);
   const caches = new ReadCaches(db, logger);
   const { app } = createApp({ db, clock: systemClock, logger, config, engine, progress, caches });
-  const workers = startBackgroundWork(config, { db, clock: systemClock, logger, engine });
+  const workers = startBackgroundWork(config, databaseUrl, { db, clock: systemClock, logger, engine });
   const http: HttpServer = await startHttpServer(app, config.port, config.host);
   await Promise.all(workers.map((worker) => worker.start()));
   const base = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${http.port}`;

@@ -19,37 +19,58 @@ function textProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** A place in the input, linked to its parent: paths are only spelled out for the problems found. */
+type Place = { value: unknown; parent: Place | null; key: string | null; depth: number };
+
+function pathOf(place: Place, root: readonly string[]): string[] {
+  const keys: string[] = [];
+  for (let at: Place | null = place; at && at.key !== null; at = at.parent) keys.push(at.key);
+  return [...root, ...keys.reverse()];
+}
+
 export function unstorableInput(value: unknown, root: string[] = []): FieldError[] {
   const problems: FieldError[] = [];
   const report = (path: string[], message: string) => {
     if (problems.length < MAX_REPORTED) problems.push({ path: path.join('.') || '(body)', message });
   };
   // Iterative, so that the check itself cannot overflow the stack whatever the depth.
-  const stack: { value: unknown; path: string[]; depth: number }[] = [{ value, path: root, depth: 0 }];
+  const stack: Place[] = [{ value, parent: null, key: null, depth: 0 }];
   while (stack.length > 0 && problems.length < MAX_REPORTED) {
-    const { value: current, path, depth } = stack.pop()!;
+    const place = stack.pop()!;
+    const current = place.value;
     if (typeof current === 'string') {
       const problem = textProblem(current);
-      if (problem) report(path, problem);
+      if (problem) report(pathOf(place, root), problem);
       continue;
     }
     if (current === null || typeof current !== 'object') continue;
-    if (depth >= MAX_DEPTH) {
-      report(path, `nested more than ${MAX_DEPTH} levels deep`);
+    if (place.depth >= MAX_DEPTH) {
+      report(pathOf(place, root), `nested more than ${MAX_DEPTH} levels deep`);
       continue;
     }
     if (Array.isArray(current)) {
-      for (let index = current.length - 1; index >= 0; index--)
-        stack.push({ value: current[index], path: [...path, String(index)], depth: depth + 1 });
+      for (let index = current.length - 1; index >= 0; index--) {
+        const item: unknown = current[index];
+        // Numbers, booleans and null need no place of their own.
+        if (typeof item === 'string' || (item !== null && typeof item === 'object'))
+          stack.push({ value: item, parent: place, key: String(index), depth: place.depth + 1 });
+      }
       continue;
     }
-    for (const key of Object.keys(current).reverse()) {
+    const keys = Object.keys(current);
+    for (let index = keys.length - 1; index >= 0; index--) {
+      const key = keys[index];
       const keyProblem = key === '__proto__' ? 'the key __proto__ is not allowed' : textProblem(key);
       if (keyProblem) {
-        report([...path, key.replace(UNPRINTABLE_IN_PATH, '?')], keyProblem.startsWith('the key') ? keyProblem : `this key ${keyProblem}`);
+        report(
+          [...pathOf(place, root), key.replace(UNPRINTABLE_IN_PATH, '?')],
+          keyProblem.startsWith('the key') ? keyProblem : `this key ${keyProblem}`,
+        );
         continue;
       }
-      stack.push({ value: (current as Record<string, unknown>)[key], path: [...path, key], depth: depth + 1 });
+      const item: unknown = (current as Record<string, unknown>)[key];
+      if (typeof item === 'string' || (item !== null && typeof item === 'object'))
+        stack.push({ value: item, parent: place, key, depth: place.depth + 1 });
     }
   }
   return problems;

@@ -23,4 +23,9 @@ export type SortKey = { sign: -1 | 0 | 1; key: number };
  * adjustments. null: none kept (an anchor written before they were), so they are derived from the
  * contact's history when needed.
  */
-export type StoredScore = { anchor: Anchor; recent: LedgerEntry[] | null };
+export type StoredScore = {
+  anchor: Anchor;
+  recent: LedgerEntry[] | null;
+  /** The last moment its contributions changed (an entry made, or one leaving the window): periods before it need no correction. */
+  changedAt: number | null;
+};

@@ -3,7 +3,7 @@ import { emptyAnchor, type Anchor, type StoredScore } from '../model/anchor';
 import type { InteractionRecord } from '../model/interaction';
 import { EntryKind, type Entry, type LedgerEntry } from '../model/ledger';
 import { adjustmentsById, adjustmentsOf, type Adjustment } from '../store/adjustments';
-import { getContacts, recordLastInteractions, type Contact } from '../store/contacts';
+import { contactFactsOf, getContacts, recordLastInteractions, type ContactFacts } from '../store/contacts';
 import { transaction, type Db, type Queryable } from '../store/db';
 import { interactionsOfContacts } from '../store/interactions';
 import { deleteLedgerOfContacts, deleteLimitMarks, heldStateRules, insertLedgerEntries } from '../store/ledger';
@@ -86,7 +86,8 @@ type VersionWrites = {
   anchors: AnchorWrite[];
   ledger: LedgerEntry[];
   unmarks: { contactId: string; at: number; interactionSeq: number; rule: number }[];
-  changes: Map<string, { at: number; cause: ChangeCause; changes: ScoreChange[] }>;
+  /** Score changes by cause and moment, each group reported to the sink together. */
+  changes: Map<ChangeCause, Map<number, { at: number; cause: ChangeCause; changes: ScoreChange[] }>>;
 };
 
 /**
@@ -148,7 +149,7 @@ export class ScoringEngine {
     let contacts = 0;
     for (const [workspaceId, ofWorkspace] of groupBy(events, (event) => event.workspaceId)) {
       const ids = [...new Set(ofWorkspace.map((event) => event.contactId))];
-      const stored = new Map((await getContacts(client, workspaceId, ids)).map((contact) => [contact.id, contact]));
+      const stored = new Map((await contactFactsOf(client, workspaceId, ids)).map((contact) => [contact.id, contact]));
       const adjustmentIds = ofWorkspace.flatMap((event) =>
         event.source === 'event' && event.kind === 'adjustment' ? [String(event.payload.adjustmentId)] : [],
       );
@@ -176,7 +177,7 @@ export class ScoringEngine {
     workspaceId: string,
     version: ActiveVersion,
     steps: Map<string, Step[]>,
-    stored: Map<string, Contact>,
+    stored: Map<string, ContactFacts>,
   ): Promise<void> {
     const { model, profile } = version;
     const scores = await loadScores(client, workspaceId, version.id, [...steps.keys()]);
@@ -188,10 +189,12 @@ export class ScoringEngine {
     // match earns, or when an interaction arrives so late that a limit needs matches the anchor no
     // longer keeps.
     const full = new Set<string>();
+    const ofVersion = new Map<string, Step[]>();
     for (const [contactId, contactSteps] of steps) {
       const score = scores.get(contactId);
-      const mine = contactSteps.filter(relevant);
+      const mine = contactSteps.every(relevant) ? contactSteps : contactSteps.filter(relevant);
       if (mine.length === 0) continue;
+      ofVersion.set(contactId, mine);
       const from = score ? model.keptFrom(score.anchor.tau) : -Infinity;
       if (
         (score && score.recent === null) ||
@@ -213,13 +216,12 @@ export class ScoringEngine {
         : new Map<string, Map<number, number>>();
 
     const writes: VersionWrites = { anchors: [], ledger: [], unmarks: [], changes: new Map() };
-    for (const [contactId, contactSteps] of steps) {
+    for (const [contactId, mine] of ofVersion) {
       const contact = stored.get(contactId);
-      const mine = contactSteps.filter(relevant);
-      if (!contact || mine.length === 0) continue;
+      if (!contact) continue;
       const fact = contactFact(contact);
       if (full.has(contactId))
-        this.recomputeContact(version, fact, histories.get(contactId)!, scores.get(contactId)?.anchor, mine, held.get(contactId), writes);
+        this.recomputeContact(version, fact, histories.get(contactId)!, scores.get(contactId), mine, held.get(contactId), writes);
       else this.continueContact(version, fact, scores.get(contactId), mine, held.get(contactId), writes);
     }
     await this.write(client, workspaceId, version, writes);
@@ -236,20 +238,27 @@ export class ScoringEngine {
   ): void {
     const { model, profile } = version;
     const contactId = fact.id;
-    const entries: LedgerEntry[] = (stored?.recent ?? []).map((entry) => ({ ...entry }));
-    // Per limited rule, its kept matches in time order with whether each counts.
+    // Matches of limited rules are re-decided in place: those are copied, the rest are shared. Per
+    // limited rule, its kept matches in time order with whether each counts.
     const limits = new Map<number, LedgerEntry[]>();
-    for (const rule of profile.interactionRules) {
-      if (rule.limit)
-        limits.set(
-          rule.index,
-          entries.filter((entry) => entry.kind === EntryKind.interaction && entry.rule === rule.index),
-        );
-    }
+    for (const rule of profile.interactionRules) if (rule.limit) limits.set(rule.index, []);
+    const entries: LedgerEntry[] = (stored?.recent ?? []).map((entry) => {
+      const state = entry.kind === EntryKind.interaction ? limits.get(entry.rule) : undefined;
+      if (!state) return entry;
+      const copy = { ...entry };
+      state.push(copy);
+      return copy;
+    });
     const held = new Map(heldBefore ?? []);
     let anchor = stored?.anchor ?? emptyAnchor(steps[0].at);
+    // Steps that change nothing for this version (no match, no state change, no adjustment, nothing
+    // coming due) leave the stored anchor as it is: it still describes the score. Most interactions
+    // match some rules of one profile and none of another.
+    let changed = !stored;
+    const notes: { cause: ChangeCause; at: number; change: ScoreChange }[] = [];
     for (const step of steps) {
       const t = Math.max(step.at, anchor.tau);
+      if (anchor.staleAt !== null && anchor.staleAt <= t) changed = true;
       const path: PathPiece[] = [];
       const current = model.advance(anchor, t, entries, recorder(path));
       const changes: Entry[] = [];
@@ -311,17 +320,18 @@ export class ScoringEngine {
         entries.push(entry);
         writes.ledger.push(entry);
       }
+      if (changes.length > 0) changed = true;
       const after = model.applyChanges(current, t, changes);
-      this.noteChange(writes, step.cause, t, {
-        contactId,
-        path,
-        before: model.rawFromAnchor(current, t),
-        after: model.rawFromAnchor(after, t),
-        anchor: after,
+      notes.push({
+        cause: step.cause,
+        at: t,
+        change: { contactId, path, before: model.rawFromAnchor(current, t), after: model.rawFromAnchor(after, t), anchor: after },
       });
       anchor = after;
     }
-    writes.anchors.push(this.anchorWrite(version, contactId, anchor, entries));
+    if (!changed) return;
+    for (const note of notes) this.noteChange(writes, note.cause, note.at, note.change);
+    writes.anchors.push(this.anchorWrite(version, contactId, anchor, entries, stored?.changedAt ?? null));
   }
 
   /**
@@ -333,13 +343,15 @@ export class ScoringEngine {
     version: ActiveVersion,
     fact: ContactFact,
     history: ContactHistory,
-    stored: Anchor | undefined,
+    storedScore: StoredScore | undefined,
     steps: Step[],
     heldBefore: Map<number, number> | undefined,
     writes: VersionWrites,
   ): void {
     const { model, profile } = version;
     const contactId = fact.id;
+    const stored = storedScore?.anchor;
+    const changedBefore = storedScore?.changedAt ?? null;
     const t = Math.max(steps[steps.length - 1].at, stored?.tau ?? -Infinity);
     const before = stored ? model.rawFromAnchor(model.advance(stored, t, entriesOf(version, fact, history)), t) : 0;
     // Limits decided afresh over every match, old and new; the marks follow.
@@ -382,25 +394,34 @@ export class ScoringEngine {
     const anchor = model.anchorFromEntries(entries, t);
     const cause = steps.some((step) => step.cause === 'contact') ? 'contact' : steps[steps.length - 1].cause;
     this.noteChange(writes, cause, t, { contactId, path: [], before, after: model.rawFromAnchor(anchor, t), anchor });
-    writes.anchors.push(this.anchorWrite(version, contactId, anchor, entries));
+    writes.anchors.push(this.anchorWrite(version, contactId, anchor, entries, changedBefore));
   }
 
   /** What is written for an anchor: its sort key, when the scheduler must look at it, the entries it keeps. */
-  private anchorWrite(version: ActiveVersion, contactId: string, anchor: Anchor, entries: readonly LedgerEntry[]): AnchorWrite {
+  private anchorWrite(
+    version: ActiveVersion,
+    contactId: string,
+    anchor: Anchor,
+    entries: readonly LedgerEntry[],
+    changedBefore: number | null,
+  ): AnchorWrite {
     const { model } = version;
+    const changedAt = model.lastChange(entries, anchor.tau);
     return {
       contactId,
       anchor,
       recent: model.keep(entries, anchor.tau),
       key: model.sortKeyOf(anchor),
       dueAt: model.dueAt(anchor, version.levels),
+      changedAt: changedBefore === null ? changedAt : changedAt === null ? changedBefore : Math.max(changedAt, changedBefore),
     };
   }
 
   private noteChange(writes: VersionWrites, cause: ChangeCause, at: number, change: ScoreChange): void {
-    const key = `${cause}@${at}`;
-    let group = writes.changes.get(key);
-    if (!group) writes.changes.set(key, (group = { at, cause, changes: [] }));
+    let byTime = writes.changes.get(cause);
+    if (!byTime) writes.changes.set(cause, (byTime = new Map<number, { at: number; cause: ChangeCause; changes: ScoreChange[] }>()));
+    let group = byTime.get(at);
+    if (!group) byTime.set(at, (group = { at, cause, changes: [] }));
     group.changes.push(change);
   }
 
@@ -414,7 +435,7 @@ export class ScoringEngine {
       writes.anchors,
       new Date(Math.max(...writes.anchors.map((write) => write.anchor.tau), 0)),
     );
-    for (const group of [...writes.changes.values()].sort((x, y) => x.at - y.at))
+    for (const group of [...writes.changes.values()].flatMap((byTime) => [...byTime.values()]).sort((x, y) => x.at - y.at))
       await this.sink.record(client, workspaceId, version, group.changes, group.at, group.cause);
   }
 
@@ -464,7 +485,7 @@ export class ScoringEngine {
       unkept.map((contactId) => ({ contactId, since: null })),
     );
     const writes: VersionWrites = { anchors: [], ledger: [], unmarks: [], changes: new Map() };
-    for (const [contactId, { anchor, recent }] of scores) {
+    for (const [contactId, { anchor, recent, changedAt }] of scores) {
       if (now <= anchor.tau) continue;
       const entries = recent ?? derived.get(contactId);
       if (!entries) continue;
@@ -477,10 +498,11 @@ export class ScoringEngine {
         after: model.rawFromAnchor(moved, now),
         anchor: moved,
       });
-      writes.anchors.push(this.anchorWrite(version, contactId, moved, entries));
+      writes.anchors.push(this.anchorWrite(version, contactId, moved, entries, changedAt));
     }
     // A time step's change is its path; before/after at `now` are equal.
-    for (const group of writes.changes.values()) for (const change of group.changes) change.before = change.after;
+    for (const byTime of writes.changes.values())
+      for (const group of byTime.values()) for (const change of group.changes) change.before = change.after;
     await this.write(client, workspaceId, version, writes);
   }
 
@@ -564,7 +586,7 @@ export class ScoringEngine {
         now,
       );
       stored.push(...entries.filter((entry) => entry.kind !== EntryKind.interaction || !entry.counted));
-      writes.push(this.anchorWrite(version, contact.id, version.model.anchorFromEntries(entries, now), entries));
+      writes.push(this.anchorWrite(version, contact.id, version.model.anchorFromEntries(entries, now), entries, null));
     }
     await insertLedgerEntries(client, workspaceId, version.id, stored);
     await writeAnchors(client, workspaceId, version.id, writes, new Date(now));
@@ -635,7 +657,7 @@ export class ScoringEngine {
 /** Groups one workspace's window into steps per contact: an accepted batch, a contact change, an adjustment. */
 function stepsOf(
   events: readonly LogEvent[],
-  stored: ReadonlyMap<string, Contact>,
+  stored: ReadonlyMap<string, ContactFacts>,
   adjustments: ReadonlyMap<string, Adjustment>,
 ): Map<string, Step[]> {
   const steps = new Map<string, Step[]>();

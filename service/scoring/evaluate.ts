@@ -7,7 +7,15 @@ import type { CompiledProfile, CompiledRule } from './profile';
 
 /** Turning interactions and contacts into ledger entries under one profile version. */
 
+/** What rules see as the `interaction` fact; made once per interaction however many versions score it (kept on the record). */
+const FACT = Symbol('interaction fact');
+
 export function interactionFact(interaction: InteractionRecord) {
+  const record = interaction as InteractionRecord & { [FACT]?: ReturnType<typeof makeInteractionFact> };
+  return (record[FACT] ??= makeInteractionFact(interaction));
+}
+
+function makeInteractionFact(interaction: InteractionRecord) {
   return {
     id: interaction.id,
     type: interaction.type,

@@ -54,6 +54,20 @@ export class ScoreModel {
     return tau - Math.max(this.windowMs + TREND_MS, this.limitSpanMs);
   }
 
+  /**
+   * The last moment up to τ at which the decayed part changed other than by decay: a contribution
+   * made, or one leaving the window (null: none). A period that starts after it needs no correction.
+   */
+  lastChange(entries: readonly Entry[], tau: number): number | null {
+    let last = -Infinity;
+    for (const entry of entries) {
+      if (entry.kind === EntryKind.state || !entry.counted || entry.at > tau) continue;
+      if (entry.at > last) last = entry.at;
+      if (this.windowMs !== null && entry.at + this.windowMs <= tau && entry.at + this.windowMs > last) last = entry.at + this.windowMs;
+    }
+    return last === -Infinity ? null : last;
+  }
+
   /** The entries an anchor at τ keeps, in time order. */
   keep<T extends Entry>(entries: readonly T[], tau: number): T[] {
     const from = this.keptFrom(tau);

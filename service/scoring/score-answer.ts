@@ -47,7 +47,8 @@ async function answerEntries(
   const score = inputs.score;
   if (score && score.recent && model.windowMs !== null && t >= score.anchor.tau) {
     const kept = score.recent.filter((entry) => entry.kind === EntryKind.interaction && entry.at <= t);
-    return [...kept, ...inputs.ledger].sort((x, y) => x.at - y.at);
+    // Both already in time order: only a ledger (state changes, adjustments) needs merging in.
+    return inputs.ledger.length === 0 ? kept : [...kept, ...inputs.ledger].sort((x, y) => x.at - y.at);
   }
   const derived = await contactEntries(db, workspaceId, version, inputs.contact.id);
   const reasons = new Map(inputs.ledger.filter((entry) => entry.adjustmentId).map((entry) => [entry.adjustmentId!, entry]));

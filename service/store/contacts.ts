@@ -125,11 +125,11 @@ export async function recordLastInteractions(
   latest: readonly { contactId: string; at: number; type: string }[],
 ): Promise<void> {
   if (latest.length === 0) return;
+  // Every contact has its activity row (made with the contact): an update, never an insert.
   await db.query(
-    `INSERT INTO contact_activity AS a (workspace_id, contact_id, last_at, last_type)
-     SELECT $1, t.id, t.at, t.type FROM unnest($2::text[], $3::timestamptz[], $4::text[]) AS t(id, at, type)
-     ON CONFLICT (workspace_id, contact_id) DO UPDATE SET last_at = EXCLUDED.last_at, last_type = EXCLUDED.last_type
-      WHERE a.last_at IS NULL OR EXCLUDED.last_at > a.last_at`,
+    `UPDATE contact_activity a SET last_at = t.at, last_type = t.type
+       FROM unnest($2::text[], $3::timestamptz[], $4::text[]) AS t(id, at, type)
+      WHERE a.workspace_id = $1 AND a.contact_id = t.id AND (a.last_at IS NULL OR t.at > a.last_at)`,
     [
       workspaceId,
       latest.map((item) => item.contactId),
@@ -137,6 +137,15 @@ export async function recordLastInteractions(
       latest.map((item) => item.type),
     ],
   );
+}
+
+/** What rules read of some contacts, and nothing else (the scoring path: no dates to parse, no activity to join). */
+export async function contactFactsOf(db: Queryable, workspaceId: string, ids: readonly string[]): Promise<ContactFacts[]> {
+  const { rows } = await db.query<ContactFacts>(
+    `SELECT id, tags, attributes, account_id AS "accountId", owner_id AS "ownerId" FROM contacts WHERE workspace_id = $1 AND id = ANY($2::text[])`,
+    [workspaceId, ids],
+  );
+  return rows;
 }
 
 export async function getContact(db: Queryable, workspaceId: string, id: string): Promise<Contact | undefined> {

@@ -211,7 +211,7 @@ export async function contactScoreInputs(
   const row = rows[0];
   if (!row) return undefined;
   const { ledger, last, last30d, scored, s, a, tau, staleAt, recent, ...contact } = row;
-  const score = scored ? { anchor: { s, a, tau, staleAt }, recent: recent && unpackEntries(recent, contact.id) } : null;
+  const score = scored ? { anchor: { s, a, tau, staleAt }, recent: recent && unpackEntries(recent, contact.id), changedAt: null } : null;
   return {
     contact,
     score,

@@ -24,7 +24,7 @@ export type PeriodSelection = { contactIds?: readonly string[]; accountId?: stri
  */
 export type PeriodCorrections = { contactIds: string[]; added: number[]; expired: number[] };
 
-/** The anchors of a version written since `since` (the only ones a period may need to correct), with the entries they keep. */
+/** The anchors of a version whose contributions changed since `since` (the only ones a period may need to correct), with the entries they keep. */
 export async function anchorsMovedSince(
   db: Queryable,
   workspaceId: string,
@@ -36,7 +36,7 @@ export async function anchorsMovedSince(
   const scope = selectionConditions(selection, param, 'sc.contact_id');
   const { rows } = await db.query<{ contactId: string; tau: number; recent: Buffer | null }>(
     `SELECT sc.contact_id AS "contactId", (extract(epoch FROM sc.anchor_at) * 1000)::float8 AS tau, sc.recent FROM scores sc
-      WHERE sc.workspace_id = $1 AND sc.version_id = $2 AND sc.updated_at > $3 ${scope.map((condition) => `AND ${condition}`).join(' ')}`,
+      WHERE sc.workspace_id = $1 AND sc.version_id = $2 AND (sc.changed_at > $3 OR sc.recent IS NULL) ${scope.map((condition) => `AND ${condition}`).join(' ')}`,
     values,
   );
   return rows;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type pg from 'pg';
 import type { Anchor, SortKey, StoredScore } from '../model/anchor';
 import type { Entry, EntryKind, LedgerEntry } from '../model/ledger';
@@ -24,35 +25,40 @@ const anchorOf = (row: AnchorRow): Anchor => ({ s: row.s, a: row.a, tau: row.tau
  * a copy, not a parse, which is what lets a heavy contact's score be read in a few milliseconds.
  */
 const FIELDS = 4;
+if (os.endianness() !== 'LE') throw new Error('packed score entries are little-endian; this platform is not');
 
 export function packEntries(entries: readonly (Entry & { interactionSeq: number | null })[]): Buffer {
-  const buffer = Buffer.allocUnsafe(entries.length * FIELDS * 8);
-  entries.forEach((entry, index) => {
-    const offset = index * FIELDS * 8;
-    buffer.writeDoubleLE(entry.at, offset);
-    buffer.writeDoubleLE(entry.points, offset + 8);
-    buffer.writeDoubleLE(entry.interactionSeq ?? -1, offset + 16);
-    buffer.writeDoubleLE((entry.rule + 1) * 8 + entry.kind * 2 + (entry.counted ? 1 : 0), offset + 24);
-  });
-  return buffer;
+  const values = new Float64Array(entries.length * FIELDS);
+  for (let index = 0, offset = 0; index < entries.length; index++, offset += FIELDS) {
+    const entry = entries[index];
+    values[offset] = entry.at;
+    values[offset + 1] = entry.points;
+    values[offset + 2] = entry.interactionSeq ?? -1;
+    values[offset + 3] = (entry.rule + 1) * 8 + entry.kind * 2 + (entry.counted ? 1 : 0);
+  }
+  // Float64Array is in the platform's byte order; every platform Node supports here is little-endian.
+  return Buffer.from(values.buffer);
 }
 
 export function unpackEntries(buffer: Buffer, contactId: string): LedgerEntry[] {
-  const entries: LedgerEntry[] = [];
-  for (let offset = 0; offset + FIELDS * 8 <= buffer.length; offset += FIELDS * 8) {
-    const seq = buffer.readDoubleLE(offset + 16);
-    const code = buffer.readDoubleLE(offset + 24);
-    entries.push({
+  // One copy into an aligned array, then plain reads (a heavy contact keeps thousands of entries).
+  const values = new Float64Array(Math.floor(buffer.length / 8));
+  new Uint8Array(values.buffer).set(buffer.subarray(0, values.length * 8));
+  const entries: LedgerEntry[] = new Array<LedgerEntry>(Math.floor(values.length / FIELDS));
+  for (let index = 0, offset = 0; index < entries.length; index++, offset += FIELDS) {
+    const seq = values[offset + 2];
+    const code = values[offset + 3];
+    entries[index] = {
       contactId,
-      at: buffer.readDoubleLE(offset),
-      points: buffer.readDoubleLE(offset + 8),
+      at: values[offset],
+      points: values[offset + 1],
       interactionSeq: seq < 0 ? null : seq,
       rule: Math.floor(code / 8) - 1,
       kind: ((code % 8) >> 1) as EntryKind,
       counted: code % 2 === 1,
       actorId: null,
       adjustmentId: null,
-    });
+    };
   }
   return entries;
 }
@@ -83,22 +89,35 @@ export async function loadScores(
 ): Promise<Map<string, StoredScore>> {
   const scores = new Map<string, StoredScore>();
   if (contactIds.length === 0) return scores;
-  const { rows } = await db.query<AnchorRow & { recent: Buffer | null }>(
-    `SELECT ${anchorColumns}, s.recent FROM scores s WHERE s.workspace_id = $1 AND s.version_id = $2 AND s.contact_id = ANY($3::text[])`,
+  const { rows } = await db.query<AnchorRow & { recent: Buffer | null; changedAt: number | null }>(
+    `SELECT ${anchorColumns}, s.recent, (extract(epoch FROM s.changed_at) * 1000)::float8 AS "changedAt" FROM scores s WHERE s.workspace_id = $1 AND s.version_id = $2 AND s.contact_id = ANY($3::text[])`,
     [workspaceId, versionId, contactIds],
   );
   for (const row of rows)
-    scores.set(row.contactId, { anchor: anchorOf(row), recent: row.recent && unpackEntries(row.recent, row.contactId) });
+    scores.set(row.contactId, {
+      anchor: anchorOf(row),
+      recent: row.recent && unpackEntries(row.recent, row.contactId),
+      changedAt: row.changedAt,
+    });
   return scores;
 }
 
-export type AnchorWrite = { contactId: string; anchor: Anchor; recent: readonly LedgerEntry[]; key: SortKey; dueAt: number | null };
+export type AnchorWrite = {
+  contactId: string;
+  anchor: Anchor;
+  recent: readonly LedgerEntry[];
+  key: SortKey;
+  dueAt: number | null;
+  changedAt: number | null;
+};
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+// Times travel as epoch milliseconds (cheaper to write than ISO strings) and become timestamps in SQL.
 const STAGING = `CREATE TEMP TABLE IF NOT EXISTS incoming_anchors (
-  contact_id text, s float8, a float8, tau timestamptz, sign smallint, key float8, stale_at timestamptz, due_at timestamptz, recent bytea
+  contact_id text, s float8, a float8, tau float8, sign smallint, key float8, stale_at float8, due_at float8, recent bytea, changed_at float8
 ) ON COMMIT DELETE ROWS`;
+const timestamp = (column: string) => `to_timestamp(t.${column} / 1000.0)`;
 
 /** Writes anchors (new or replacing), in the caller's transaction: COPY into a staging table, one upsert from it. */
 export async function writeAnchors(
@@ -113,24 +132,26 @@ export async function writeAnchors(
   await copyRows(
     client,
     'incoming_anchors',
-    writes.map(({ contactId, anchor, recent, key, dueAt }) => [
+    writes.map(({ contactId, anchor, recent, key, dueAt, changedAt }) => [
       contactId,
       anchor.s,
       anchor.a,
-      iso(anchor.tau),
+      anchor.tau,
       key.sign,
       key.key,
-      iso(anchor.staleAt),
-      iso(dueAt),
+      anchor.staleAt,
+      dueAt,
       `\\x${packEntries(recent).toString('hex')}`,
+      changedAt,
     ]),
   );
   await client.query(
-    `INSERT INTO scores AS s (workspace_id, version_id, contact_id, state_points, amplitude, anchor_at, sign, sort_key, stale_at, due_at, recent, updated_at)
-     SELECT $1, $2, t.contact_id, t.s, t.a, t.tau, t.sign, t.key, t.stale_at, t.due_at, t.recent, $3 FROM incoming_anchors t
+    `INSERT INTO scores AS s (workspace_id, version_id, contact_id, state_points, amplitude, anchor_at, sign, sort_key, stale_at, due_at, recent, changed_at, updated_at)
+     SELECT $1, $2, t.contact_id, t.s, t.a, ${timestamp('tau')}, t.sign, t.key, ${timestamp('stale_at')}, ${timestamp('due_at')}, t.recent, ${timestamp('changed_at')}, $3
+       FROM incoming_anchors t
      ON CONFLICT (workspace_id, version_id, contact_id) DO UPDATE SET
        state_points = EXCLUDED.state_points, amplitude = EXCLUDED.amplitude, anchor_at = EXCLUDED.anchor_at, sign = EXCLUDED.sign,
-       sort_key = EXCLUDED.sort_key, stale_at = EXCLUDED.stale_at, due_at = EXCLUDED.due_at, recent = EXCLUDED.recent, updated_at = EXCLUDED.updated_at`,
+       sort_key = EXCLUDED.sort_key, stale_at = EXCLUDED.stale_at, due_at = EXCLUDED.due_at, recent = EXCLUDED.recent, changed_at = EXCLUDED.changed_at, updated_at = EXCLUDED.updated_at`,
     [workspaceId, versionId, now],
   );
   await client.query('TRUNCATE incoming_anchors');
