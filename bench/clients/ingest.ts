@@ -15,6 +15,8 @@ type Input = {
   batchSize: number;
   concurrency: number;
   kind: 'interactions' | 'contacts';
+  /** e.g. `?wait=true` */
+  query?: string;
 };
 
 async function main() {
@@ -34,10 +36,13 @@ async function main() {
     preparing.add(size);
   }
   preparing.finish();
-  const path = input.kind === 'contacts' ? '/v1/contacts/batch' : '/v1/interactions';
+  const path = `${input.kind === 'contacts' ? '/v1/contacts/batch' : '/v1/interactions'}${input.query ?? ''}`;
   const loading = new Progress(`posting ${input.kind} (${input.batchSize}/req)`, input.count);
   let next = 0;
   let accepted = 0;
+  // The furthest token answered: everything posted is stored below it.
+  let lastToken = '';
+  const position = (token: string) => (token ? Number.parseInt(token.slice(4), 36) : 0);
   const started = process.hrtime.bigint();
   const worker = async () => {
     while (next < bodies.length) {
@@ -49,7 +54,8 @@ async function main() {
       });
       const text = await response.text();
       if (!response.ok) throw new Error(`POST ${path} answered ${response.status}: ${text.slice(0, 300)}`);
-      const answer = JSON.parse(text) as { accepted?: number; created?: number; updated?: number };
+      const answer = JSON.parse(text) as { accepted?: number; created?: number; updated?: number; token?: string };
+      if (answer.token && position(answer.token) > position(lastToken)) lastToken = answer.token;
       accepted += answer.accepted ?? (answer.created ?? 0) + (answer.updated ?? 0);
       loading.add(items);
     }
@@ -57,7 +63,7 @@ async function main() {
   await Promise.all(Array.from({ length: input.concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   loading.finish();
-  process.stdout.write(`${JSON.stringify({ items: input.count, accepted, seconds, rate: input.count / seconds })}\n`);
+  process.stdout.write(`${JSON.stringify({ items: input.count, accepted, seconds, rate: input.count / seconds, lastToken })}\n`);
 }
 
 main().catch((error: unknown) => {

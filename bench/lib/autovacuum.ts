@@ -49,7 +49,7 @@ export async function startAutovacuumStandIn(url: string, intervalMs = 20_000): 
       `SELECT quote_ident(relname) AS name,
               n_dead_tup > $1::float8 + $2::float8 * n_live_tup OR n_ins_since_vacuum > $3::float8 + $4::float8 * n_live_tup AS vacuum,
               n_mod_since_analyze > $5::float8 + $6::float8 * n_live_tup AS analyze
-         FROM pg_stat_user_tables`,
+         FROM pg_stat_user_tables WHERE schemaname = 'public'`,
       [VACUUM_THRESHOLD, VACUUM_SCALE, INSERT_THRESHOLD, INSERT_SCALE, ANALYZE_THRESHOLD, ANALYZE_SCALE],
     );
     for (const table of rows) {
