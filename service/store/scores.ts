@@ -166,11 +166,21 @@ export async function staleContacts(
   after: string | null,
   limit: number,
 ): Promise<string[]> {
+  // Reads that order by score ask this every time, and usually nothing is due anywhere: one probe of
+  // the end of the due index answers that (a parameterless min() always plans as that probe).
+  if (after === null) {
+    const { rows } = await db.query<{ earliest: Date | null }>(prepared('SELECT min(due_at) AS earliest FROM scores', []));
+    if (rows[0].earliest === null || rows[0].earliest > now) return [];
+  }
   const { rows } = await db.query<{ contactId: string }>(
-    // due_at ≤ stale_at always, so the (small) set of due rows holds every stale one.
+    // due_at ≤ stale_at always, so the (small) set of due rows holds every stale one; the fence keeps
+    // the planner from walking the version's whole primary key in contact order instead.
     prepared(
-      `SELECT contact_id AS "contactId" FROM scores
-        WHERE due_at <= $3 AND stale_at <= $3 AND workspace_id = $1 AND version_id = $2 AND ($5::text IS NULL OR contact_id > $5)
+      `WITH due AS MATERIALIZED (
+         SELECT contact_id, workspace_id, version_id, stale_at FROM scores WHERE due_at <= $3
+       )
+       SELECT contact_id AS "contactId" FROM due
+        WHERE stale_at <= $3 AND workspace_id = $1 AND version_id = $2 AND ($5::text IS NULL OR contact_id > $5)
         ORDER BY contact_id LIMIT $4`,
       [workspaceId, versionId, now, limit, after],
     ),
