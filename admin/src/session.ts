@@ -12,7 +12,8 @@ export type Session = {
   signOut: (message?: string) => void;
 };
 
-const rank: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };
+// An automation key (n8n) reads here like a reader: the console has no use for its other rights.
+const rank: Record<Role, number> = { reader: 1, automation: 1, writer: 2, admin: 3 };
 
 export function sessionOf(me: Me, signOut: Session['signOut']): Session {
   return { me, canWrite: rank[me.role] >= rank.writer, canAdmin: me.role === 'admin', signOut };
@@ -26,4 +27,4 @@ export function useSession(): Session {
   return session;
 }
 
-export const article = (role: Role) => (role === 'admin' ? 'an admin' : `a ${role}`);
+export const article = (role: Role) => (role === 'admin' || role === 'automation' ? `an ${role}` : `a ${role}`);

@@ -1,6 +1,6 @@
 /** Shapes of the /v1 answers the console reads (see service/http/routes/*.ts for the zod schemas). */
 
-export type Role = 'reader' | 'writer' | 'admin';
+export type Role = 'reader' | 'writer' | 'admin' | 'automation';
 
 export type Me = { workspace: { id: string; name: string }; role: Role; key: { id: string; name: string | null } };
 

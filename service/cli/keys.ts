@@ -9,17 +9,20 @@ import {
   listApiKeys,
   listWorkspaceNames,
   revokeApiKey,
+  type ApiKeyRecord,
   type Role,
 } from '../store/keys';
 import { openCliDatabase } from './database';
 
 const usage = `Usage:
-  npm run keys -- create --workspace NAME --role admin|writer|reader [--name LABEL] [--create-workspace]
-      prints the new key alone on the last line; --create-workspace makes the workspace when it does not exist
-  npm run keys -- list --workspace NAME
+  npm run keys -- create --workspace NAME --role admin|writer|reader|automation [--name LABEL] [--create-workspace]
+      prints the new key alone on the last line; --create-workspace makes the workspace when it does not exist;
+      automation keys (for n8n) read, record interactions and manage subscriptions, nothing else
+  npm run keys -- list --workspace NAME [--json]
+      active keys with their role, origin, creation and last use (recorded at most once a minute)
   npm run keys -- revoke --workspace NAME --id KEY_ID`;
 
-const roles: Role[] = ['admin', 'writer', 'reader'];
+const roles: Role[] = ['admin', 'writer', 'reader', 'automation'];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -29,6 +32,29 @@ function noSuchWorkspace(name: string, existing: string[], creating: boolean): s
     existing.length > 0 ? `Workspaces: ${existing.join(', ')}.` : 'There is no workspace yet.',
     ...(creating ? [`To create "${name}", add --create-workspace.`] : []),
   ].join('\n');
+}
+
+/** The list as a table with a header; "never" for a key not used since last use was recorded. */
+function keyTable(keys: ApiKeyRecord[]): string {
+  const rows = [
+    ['ID', 'ROLE', 'ORIGIN', 'CREATED', 'LAST USED', 'NAME'],
+    ...keys.map((key) => [
+      key.id,
+      key.role,
+      key.origin,
+      key.createdAt.toISOString(),
+      key.lastUsedAt ? key.lastUsedAt.toISOString() : 'never',
+      key.name ?? '',
+    ]),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const table = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd(),
+  );
+  return keys.length === 0 ? `${table[0]}\n(no active keys)` : table.join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       id: { type: 'string' },
       'create-workspace': { type: 'boolean' },
+      json: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -94,9 +121,12 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     if (command === 'list') {
-      for (const key of await listApiKeys(db, workspace.id)) {
-        console.log([key.id, key.role.padEnd(6), key.origin.padEnd(11), key.createdAt.toISOString(), key.name ?? ''].join('  '));
+      const keys = await listApiKeys(db, workspace.id);
+      if (values.json) {
+        console.log(JSON.stringify(keys.map(({ workspaceId: _workspaceId, ...key }) => key)));
+        return 0;
       }
+      console.log(keyTable(keys));
       return 0;
     }
     const revoked = await revokeApiKey(db, workspace.id, values.id!, new Date());

@@ -5,6 +5,7 @@ import express from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { pinoHttp } from 'pino-http';
 import { packageRoot } from '../config';
+import { KeyUsage } from '../app/key-usage';
 import { authenticate } from './auth';
 import type { AppDeps } from './deps';
 import { consoleRouter } from './console';
@@ -112,7 +113,7 @@ export function createApp(deps: AppDeps): App {
   memberRoutes(routes, deps);
 
   const router = express.Router();
-  routes.mount(router, authenticate(deps.db, deps.caches));
+  routes.mount(router, authenticate(deps.db, deps.caches, new KeyUsage(deps.db, deps.clock, deps.logger)));
   app.use(router);
 
   app.use((req, _res, next) => next(problem(404, `No route ${req.method} ${req.path}.`)));

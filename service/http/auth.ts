@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { ReadCaches } from '../app/caches';
+import type { KeyUsage } from '../app/key-usage';
 import type { Db } from '../store/db';
 import { lookupApiKey } from '../store/keys';
 import { problem } from './problem';
@@ -8,7 +9,7 @@ import type { AuthenticatedRequest } from './route';
 const challenge = { 'WWW-Authenticate': 'Bearer realm="engagement-score"' };
 
 /** `Authorization: Bearer <key>`: a missing or unknown (or revoked) key is a 401. */
-export function authenticate(db: Db, caches?: ReadCaches): RequestHandler {
+export function authenticate(db: Db, caches?: ReadCaches, usage?: KeyUsage): RequestHandler {
   return async (req, _res, next) => {
     try {
       const header = req.get('authorization');
@@ -22,6 +23,7 @@ export function authenticate(db: Db, caches?: ReadCaches): RequestHandler {
         next(problem(401, 'The API key is unknown or has been revoked.', undefined, challenge));
         return;
       }
+      usage?.note(found.id);
       (req as AuthenticatedRequest).auth = {
         workspaceId: found.workspaceId,
         workspaceName: found.workspaceName,

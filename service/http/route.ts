@@ -3,9 +3,10 @@ import type { z } from 'zod/v4';
 import { badRequest, fieldErrors, problem } from './problem';
 import { unstorableInput } from './storable';
 
-export type Role = 'reader' | 'writer' | 'admin';
+export type Role = 'reader' | 'writer' | 'admin' | 'automation';
+type HumanRole = Exclude<Role, 'automation'>;
 
-const roleRank: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };
+const roleRank: Record<HumanRole, number> = { reader: 1, writer: 2, admin: 3 };
 
 export type AuthContext = {
   workspaceId: string;
@@ -40,7 +41,12 @@ export type RouteDefinition<
   description?: string;
   tag: string;
   /** Lowest role allowed, or `public` for unauthenticated operational endpoints. */
-  role: Role | 'public';
+  role: HumanRole | 'public';
+  /**
+   * Automation keys may call it although it needs more than reading (recording interactions, managing
+   * subscriptions). Automation keys may call every reader route and these, nothing else.
+   */
+  automation?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -66,18 +72,31 @@ export class RouteRegistry {
   mount(router: Router, authenticate: RequestHandler): void {
     for (const route of this.routes) {
       const handlers: RequestHandler[] = [];
-      if (route.role !== 'public') handlers.push(authenticate, requireRole(route.role));
+      if (route.role !== 'public') handlers.push(authenticate, requireRole(route.role, route.automation === true));
       handlers.push(validateAndRun(route));
       router[route.method](route.path, ...handlers);
     }
   }
 }
 
-function requireRole(role: Role): RequestHandler {
+/** Whether a key of this role may call a route that needs `needed` (and is open to automation keys or not). */
+export function roleAllows(role: Role, needed: HumanRole, automation: boolean): boolean {
+  if (role === 'automation') return needed === 'reader' || automation;
+  return roleRank[role] >= roleRank[needed];
+}
+
+function requireRole(role: HumanRole, automation: boolean): RequestHandler {
   return (req, _res, next) => {
     const auth = (req as AuthenticatedRequest).auth;
-    if (roleRank[auth.role] < roleRank[role]) {
-      next(problem(403, `This operation needs the ${role} role; the API key used has the ${auth.role} role.`));
+    if (!roleAllows(auth.role, role, automation)) {
+      next(
+        problem(
+          403,
+          auth.role === 'automation'
+            ? `This operation needs the ${role} role; automation keys may read, record interactions and manage subscriptions only.`
+            : `This operation needs the ${role} role; the API key used has the ${auth.role} role.`,
+        ),
+      );
       return;
     }
     next();

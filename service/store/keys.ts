@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from './db';
 import { invalidateCaches } from './notifications';
 
-export type Role = 'reader' | 'writer' | 'admin';
+/** automation: reads, records interactions and manages subscriptions, nothing else (n8n and the like). */
+export type Role = 'reader' | 'writer' | 'admin' | 'automation';
 export type KeyOrigin = 'api' | 'cli' | 'bootstrap' | 'environment';
 
 export type Workspace = { id: string; name: string };
@@ -14,6 +15,7 @@ export type ApiKeyRecord = {
   role: Role;
   origin: KeyOrigin;
   createdAt: Date;
+  lastUsedAt: Date | null;
 };
 
 export type KeyLookup = ApiKeyRecord & { workspaceName: string };
@@ -27,7 +29,7 @@ export function hashApiKey(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }
 
-const keyColumns = `id, workspace_id AS "workspaceId", name, role, origin, created_at AS "createdAt"`;
+const keyColumns = `id, workspace_id AS "workspaceId", name, role, origin, created_at AS "createdAt", last_used_at AS "lastUsedAt"`;
 
 export async function findWorkspaceByName(db: Queryable, name: string): Promise<Workspace | undefined> {
   const { rows } = await db.query<Workspace>('SELECT id, name FROM workspaces WHERE name = $1', [name]);
@@ -62,7 +64,7 @@ export async function lookupApiKey(db: Queryable, key: string): Promise<KeyLooku
   // Named: every request runs it, so PostgreSQL parses and plans it once per connection.
   const { rows } = await db.query<KeyLookup>({
     name: 'lookup-api-key',
-    text: `SELECT k.id, k.workspace_id AS "workspaceId", k.name, k.role, k.origin, k.created_at AS "createdAt", w.name AS "workspaceName"
+    text: `SELECT k.id, k.workspace_id AS "workspaceId", k.name, k.role, k.origin, k.created_at AS "createdAt", k.last_used_at AS "lastUsedAt", w.name AS "workspaceName"
        FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
       WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
     values: [hashApiKey(key)],
@@ -76,6 +78,15 @@ export async function listApiKeys(db: Queryable, workspaceId: string): Promise<A
     [workspaceId],
   );
   return rows;
+}
+
+/** Notes that keys were used at `at` (the caller batches: at most once a minute per key). */
+export async function recordKeysUsed(db: Queryable, ids: readonly string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('UPDATE api_keys SET last_used_at = $2 WHERE id = ANY($1::uuid[]) AND (last_used_at IS NULL OR last_used_at < $2)', [
+    ids,
+    at,
+  ]);
 }
 
 /** Revokes at once: the next request with that key is refused. */

@@ -1,3 +1,4 @@
+import { exampleProfile } from '../helpers/profiles';
 import { startTestService, type TestService } from '../helpers/service';
 
 let service: TestService;
@@ -47,7 +48,68 @@ describe('roles', () => {
   });
 });
 
+describe('automation keys', () => {
+  it('read, record interactions and manage subscriptions, and nothing else', async () => {
+    const created = await service.admin.post('/v1/keys', { role: 'automation', name: 'n8n' });
+    expect(created.status).toBe(201);
+    const automation = service.as(created.body.key);
+    expect((await automation.get('/v1/me')).body).toMatchObject({ role: 'automation' });
+    expect((await automation.get('/v1/contacts')).status).toBe(200);
+    expect((await automation.get('/v1/profiles')).status).toBe(200);
+    expect((await automation.post('/v1/interactions', { interactions: [{ contactId: 'auto-1', type: 'call' }] })).status).toBe(200);
+    expect((await automation.get('/v1/subscriptions')).status).toBe(200);
+    const profile = await service.admin.post('/v1/profiles', { ...exampleProfile('engagement-highlevel'), name: 'Automation check' });
+    expect(profile.status).toBe(201);
+    const subscribed = await automation.post('/v1/subscriptions', {
+      profileId: profile.body.id,
+      event: 'band.changed',
+      url: 'https://hooks.example.com/n8n',
+    });
+    expect(subscribed.status).toBe(201);
+    expect((await automation.delete(`/v1/subscriptions/${subscribed.body.id}`)).status).toBe(204);
+
+    const refused = [
+      await automation.put('/v1/contacts/auto-1', { name: 'Ada' }),
+      await automation.delete('/v1/contacts/auto-1'),
+      await automation.post(`/v1/profiles/${profile.body.id}/scores/auto-1/adjustments`, { delta: 5, reason: 'x' }),
+      await automation.post('/v1/keys', { role: 'admin' }),
+      await automation.get('/v1/keys'),
+      await automation.post(`/v1/profiles/${profile.body.id}/publish`, {}),
+    ];
+    for (const response of refused) {
+      expect(response.status).toBe(403);
+      expect(response.body.detail).toMatch(/automation keys may read, record interactions and manage subscriptions only/);
+    }
+  });
+});
+
 describe('keys', () => {
+  it('records when a key was last used, at most once a minute', async () => {
+    const created = await service.admin.post('/v1/keys', { role: 'reader', name: 'usage' });
+    const lastUsed = async () => {
+      const listed = await service.admin.get('/v1/keys');
+      return listed.body.items.find((item: { id: string }) => item.id === created.body.id).lastUsedAt as string | null;
+    };
+    expect(await lastUsed()).toBeNull();
+    const reader = service.as(created.body.key);
+    const waitFor = async (expected: string) => {
+      for (let attempt = 0; attempt < 50 && (await lastUsed()) !== expected; attempt++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await lastUsed()).toBe(expected);
+    };
+    const first = service.clock.now().toISOString();
+    await reader.get('/v1/me');
+    await waitFor(first);
+    service.clock.advance(30_000);
+    await reader.get('/v1/me');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await lastUsed()).toBe(first);
+    service.clock.advance(31_000);
+    const later = service.clock.now().toISOString();
+    await reader.get('/v1/me');
+    await waitFor(later);
+  });
+
   it('creates a key shown once, lists it without the secret, and revokes it at once', async () => {
     const created = await service.admin.post('/v1/keys', { role: 'writer', name: 'zapier' });
     expect(created.status).toBe(201);

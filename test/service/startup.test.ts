@@ -148,6 +148,21 @@ describe('command-line tools', () => {
       const list = runFromSources('service/cli/keys.ts', ['list', '--workspace', 'cli-space'], env);
       expect(await list.exited).toBe(0);
       expect(list.output()).toContain(rows[0].id);
+      expect(list.output().split('\n')[0]).toMatch(/^ID\s+ROLE\s+ORIGIN\s+CREATED\s+LAST USED\s+NAME$/);
+      expect(list.output()).toMatch(/writer\s+cli\s+\S+\s+never\s+etl/);
+      await database.db.query("UPDATE api_keys SET last_used_at = '2026-11-30T10:00:00Z' WHERE id = $1", [rows[0].id]);
+      const json = runFromSources('service/cli/keys.ts', ['list', '--workspace', 'cli-space', '--json'], env);
+      expect(await json.exited).toBe(0);
+      expect(JSON.parse(json.output().trim().split('\n').pop()!)).toEqual([
+        {
+          id: rows[0].id,
+          role: 'writer',
+          name: 'etl',
+          origin: 'cli',
+          createdAt: expect.any(String),
+          lastUsedAt: '2026-11-30T10:00:00.000Z',
+        },
+      ]);
 
       const revoke = runFromSources('service/cli/keys.ts', ['revoke', '--workspace', 'cli-space', '--id', rows[0].id], env);
       expect(await revoke.exited).toBe(0);

@@ -6,8 +6,10 @@ import { Reply, type RouteRegistry } from '../route';
 import { uuidParams } from '../schemas';
 
 const roleSchema = z
-  .enum(['admin', 'writer', 'reader'])
-  .describe('admin: everything; writer: contacts, interactions, adjustments and reads; reader: reads only');
+  .enum(['admin', 'writer', 'reader', 'automation'])
+  .describe(
+    'admin: everything; writer: contacts, interactions, adjustments and reads; reader: reads only; automation (for n8n and other workflow tools): reads, recording interactions and managing subscriptions, nothing else',
+  );
 
 const keySchema = z
   .object({
@@ -16,6 +18,7 @@ const keySchema = z
     name: z.string().nullable(),
     origin: z.enum(['api', 'cli', 'bootstrap', 'environment']),
     createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime().nullable().describe('Recorded at most once a minute per instance'),
   })
   .meta({ id: 'ApiKey' });
 
@@ -61,6 +64,7 @@ export function accessRoutes(api: RouteRegistry, { db, clock }: AppDeps): void {
         name: created.name,
         origin: created.origin,
         createdAt: created.createdAt,
+        lastUsedAt: created.lastUsedAt,
         key: created.key,
       });
     },

@@ -49,6 +49,7 @@ export function interactionRoutes(api: RouteRegistry, ctx: AppDeps): void {
     description:
       'Answers as soon as the batch is stored durably; the scoring workers score it right after (usually within a second). `token` covers the batch: pass it as `consistency=` to a read that must see it scored, or send `wait=true` to answer only once it is. Unknown contacts are created. Repeated ids are skipped (`duplicates`). An invalid item rejects the whole batch, naming its index in `errors[].path`.',
     role: 'writer',
+    automation: true,
     query: z.strictObject({ wait: waitQuery }),
     body: z.strictObject({
       interactions: z
