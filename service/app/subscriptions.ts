@@ -51,7 +51,8 @@ export async function createSubscription(ctx: AppContext, workspaceId: string, i
         tags: input.tags ?? null,
         url: input.url,
         description: input.description ?? null,
-        secret: `whsec_${randomBytes(32).toString('base64url')}`,
+        // Standard Webhooks' secret format: whsec_ + the key in (standard) base64.
+        secret: `whsec_${randomBytes(32).toString('base64')}`,
       },
       now,
     );

@@ -4,7 +4,7 @@ import type { Logger } from '../logger';
 import { transaction, type Db } from '../store/db';
 import { recordAttempt, releaseDeliveries, type AttemptOutcome, type ClaimedDelivery } from '../store/deliveries';
 import { endSubscription } from '../store/subscriptions';
-import { postWebhook, signature, type SendResult } from './webhook-client';
+import { postWebhook, signature, standardWebhookHeaders, type SendResult } from './webhook-client';
 
 /** How one webhook attempt is made and judged (the dispatcher's settings; a test event uses the same). */
 export type AttemptSettings = {
@@ -66,6 +66,7 @@ export async function attemptDelivery(
       'X-Engagement-Event-Type': delivery.type,
       'X-Engagement-Delivery-Attempt': String(delivery.attempts + 1),
       'X-Engagement-Signature': signature(delivery.secret, body, sentAt),
+      ...standardWebhookHeaders(delivery.secret, delivery.id, body, sentAt),
     },
   });
   if (signal?.aborted) {

@@ -59,6 +59,17 @@ export function signature(secret: string, body: string, unixSeconds: number): st
   return `t=${unixSeconds},v1=${digest}`;
 }
 
+/**
+ * The Standard Webhooks headers (standardwebhooks.com), for receivers that verify with an
+ * off-the-shelf library: `webhook-signature` is `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`
+ * keyed with the secret's bytes (the base64 after `whsec_`).
+ */
+export function standardWebhookHeaders(secret: string, id: string, body: string, unixSeconds: number): Record<string, string> {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+  const digest = createHmac('sha256', key).update(`${id}.${unixSeconds}.${body}`).digest('base64');
+  return { 'webhook-id': id, 'webhook-timestamp': String(unixSeconds), 'webhook-signature': `v1,${digest}` };
+}
+
 export type SendResult = { status: number | null; error: string | null; ms: number };
 
 function guardedLookup(allowPrivate: boolean): net.LookupFunction {

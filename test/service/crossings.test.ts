@@ -1,5 +1,6 @@
 import { isInternalAddress } from '../../service/jobs/webhook-client';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { claimDeliveries } from '../../service/store/deliveries';
 import { DAY, pointsRule, publishProfile } from '../helpers/profiles';
 import { startReceiver } from '../helpers/receiver';
@@ -123,6 +124,22 @@ describe('crossings caused by events', () => {
       );
       const timestamp = Number(/t=(\d+)/.exec(String(first.headers['x-engagement-signature']))![1]);
       expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(60);
+
+      // The same deliveries verify with the Standard Webhooks reference library, with the secret as given.
+      const standardHeaders = (request: (typeof receiver.received)[0]) => ({
+        'webhook-id': String(request.headers['webhook-id']),
+        'webhook-timestamp': String(request.headers['webhook-timestamp']),
+        'webhook-signature': String(request.headers['webhook-signature']),
+      });
+      expect(above.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+      expect(first.headers['webhook-id']).toBe(first.body.id);
+      expect(first.headers['webhook-timestamp']).toBe(String(timestamp));
+      expect(new Webhook(above.secret).verify(first.rawBody, standardHeaders(first))).toEqual(first.body);
+      expect(new Webhook(below.secret).verify(firstBelow.rawBody, standardHeaders(firstBelow))).toEqual(firstBelow.body);
+      expect(() => new Webhook(below.secret).verify(first.rawBody, standardHeaders(first))).toThrow(WebhookVerificationError);
+      expect(() => new Webhook(above.secret).verify(first.rawBody.replace('"score":50', '"score":51'), standardHeaders(first))).toThrow(
+        WebhookVerificationError,
+      );
     } finally {
       await receiver.close();
     }

@@ -101,7 +101,7 @@ export function subscriptionRoutes(api: RouteRegistry, ctx: AppDeps): void {
     tag: 'Subscriptions',
     summary: 'Subscribe a URL to threshold crossings of a profile',
     description:
-      'Fires on every crossing (it re-arms after the opposite one), whatever moved the score — time included. Each delivery is POSTed with `X-Engagement-Event-Id` and `X-Engagement-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret>`. The secret is shown in this answer only.',
+      'Fires on every crossing (it re-arms after the opposite one), whatever moved the score — time included. Each delivery is POSTed with `X-Engagement-Event-Id` and `X-Engagement-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret>`, and with the Standard Webhooks headers `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>" keyed with the bytes of the whsec_ secret>` (verify with any Standard Webhooks library). The secret is shown in this answer only.',
     role: 'admin',
     automation: true,
     body: createBody,
