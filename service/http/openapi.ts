@@ -29,11 +29,22 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query', c
   }));
 }
 
+/**
+ * The answer's content: JSON, or for a schema with `.meta({ mediaTypes: [...] })` (charts: SVG, PNG)
+ * the body itself under each of those media types.
+ */
+function responseContent(schema: z.ZodType, components: Record<string, JsonSchema>): Record<string, unknown> {
+  const mediaTypes = (z.globalRegistry.get(schema) as { mediaTypes?: unknown } | undefined)?.mediaTypes;
+  if (!Array.isArray(mediaTypes)) return { 'application/json': { schema: convert(schema, 'output', components) } };
+  return Object.fromEntries(mediaTypes.map((type) => [String(type), { schema: { type: 'string', contentMediaType: String(type) } }]));
+}
+
 const errorDescriptions: Record<number, string> = {
   400: 'Invalid input: `errors` names each field',
   401: 'Missing, unknown or revoked API key',
   403: 'The API key’s role is too low',
   404: 'Not found in this workspace',
+  406: 'The Accept header allows none of the media types this answer comes in',
   409: 'Conflicts with the current state',
   413: 'Body or batch too large',
   429: 'Rate limit exceeded',
@@ -49,7 +60,7 @@ export function buildOpenApi(routes: RouteDefinition[], info: { version: string;
     const status = String(route.status ?? (route.response ? 200 : 204));
     responses[status] = {
       description: route.responseDescription ?? 'Success',
-      ...(route.response ? { content: { 'application/json': { schema: convert(route.response, 'output', components) } } } : {}),
+      ...(route.response ? { content: responseContent(route.response, components) } : {}),
     };
     const errorStatuses = new Set<number>(route.errors ?? []);
     if (route.role !== 'public') [401, 403, 429].forEach((code) => errorStatuses.add(code));
