@@ -1,5 +1,8 @@
 import { z } from 'zod/v4';
+import { requireLiveVersion } from '../../app/profiles';
 import { networkReview } from '../../app/relationships';
+import { bandDistributionSvg, DISTRIBUTION_SIZE } from '../../charts/band-distribution';
+import { chartFormat, chartQuery, chartResponse, sendChart } from '../../charts/respond';
 import type { AppDeps } from '../deps';
 import type { RouteRegistry } from '../route';
 import { consistencyQuery, isoDateTime } from '../schemas';
@@ -56,5 +59,40 @@ export function insightRoutes(api: RouteRegistry, ctx: AppDeps): void {
     }),
     errors: [404, 409],
     handler: async ({ auth, params, query }) => networkReview(ctx, auth.workspaceId, params.id, query.days, query.limit, query.consistency),
+  });
+
+  api.add({
+    method: 'get',
+    path: '/v1/profiles/:id/insights/chart',
+    operationId: 'getInsightsChart',
+    tag: 'Relationships',
+    summary: 'The band distribution now and `days` ago as a chart (SVG or PNG), for emails and chat messages',
+    description:
+      'The `distribution` of GET /v1/profiles/{id}/insights drawn as bars in the bands’ colours: per band the count `days` ago (paler) and now. ' +
+      'SVG or PNG: `format=` wins, else the `Accept` header (image/svg+xml, image/png), else SVG; 406 when Accept allows neither.',
+    role: 'reader',
+    params: z.strictObject({ id: z.uuid() }),
+    query: z.strictObject({
+      days: z.coerce.number().int().min(1).max(365).default(7).describe('Compare now with this many days ago (1–365, default 7)'),
+      consistency: consistencyQuery,
+      ...chartQuery(DISTRIBUTION_SIZE),
+    }),
+    response: chartResponse,
+    errors: [404, 406, 409],
+    handler: async ({ auth, params, query, req, res }) => {
+      const format = chartFormat(req, query.format);
+      const review = await networkReview(ctx, auth.workspaceId, params.id, query.days, 1, query.consistency);
+      const version = await requireLiveVersion(ctx, auth.workspaceId, params.id);
+      const svg = bandDistributionSvg(
+        {
+          title: `${version.profileName}: contacts by band`,
+          subtitle: `${review.contacts} contacts · now (${review.to.slice(0, 10)}) and ${review.days} ${review.days === 1 ? 'day' : 'days'} ago (${review.from.slice(0, 10)})`,
+          days: review.days,
+          bars: review.distribution,
+        },
+        { width: query.width, height: query.height },
+      );
+      await sendChart(res, svg, format, `insights-${review.to.slice(0, 10)}-${review.days}d`);
+    },
   });
 }

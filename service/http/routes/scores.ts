@@ -1,5 +1,9 @@
 import { z } from 'zod/v4';
+import { requireLiveVersion } from '../../app/profiles';
 import { adjustScore, scoreHistory, scoreOf } from '../../app/scores';
+import { HISTORY_SIZE, scoreHistorySvg } from '../../charts/score-history';
+import { chartFormat, chartQuery, chartResponse, sendChart } from '../../charts/respond';
+import { getContact } from '../../store/contacts';
 import type { AppDeps } from '../deps';
 import { Reply, type RouteRegistry } from '../route';
 import { bandSchema, consistencyQuery, contactIdSchema, isoDateTime } from '../schemas';
@@ -104,6 +108,54 @@ export function scoreRoutes(api: RouteRegistry, ctx: AppDeps): void {
         interval: query.interval,
         consistency: query.consistency,
       }),
+  });
+
+  api.add({
+    method: 'get',
+    path: '/v1/profiles/:id/scores/:contactId/chart',
+    operationId: 'getScoreChart',
+    tag: 'Scores',
+    summary: "The contact's score history as a chart (SVG or PNG), over the profile's bands",
+    description:
+      'The points of GET /v1/profiles/{id}/scores/{contactId}/history (same `from`, `to`, `interval`) as a line, over the bands tinted in their colours with their edges drawn. ' +
+      'SVG or PNG: `format=` wins, else the `Accept` header (image/svg+xml, image/png), else SVG; 406 when Accept allows neither.',
+    role: 'reader',
+    params: scoreParams,
+    query: z.strictObject({
+      from: isoDateTime.optional().describe('Default: 30 days (interval=day) or 26 weeks (interval=week) before `to`'),
+      to: isoDateTime.optional().describe('Default: now'),
+      interval: z.enum(['day', 'week']).default('day').describe('One point per day or per week'),
+      consistency: consistencyQuery,
+      ...chartQuery(HISTORY_SIZE),
+    }),
+    response: chartResponse,
+    errors: [404, 406, 409],
+    handler: async ({ auth, params, query, req, res }) => {
+      const format = chartFormat(req, query.format);
+      const series = await scoreHistory(ctx, auth.workspaceId, params.id, params.contactId, {
+        from: query.from === undefined ? undefined : Date.parse(query.from),
+        to: query.to === undefined ? undefined : Date.parse(query.to),
+        interval: query.interval,
+        consistency: query.consistency,
+      });
+      const [version, contact] = await Promise.all([
+        requireLiveVersion(ctx, auth.workspaceId, params.id),
+        getContact(ctx.db, auth.workspaceId, params.contactId),
+      ]);
+      const { points } = series;
+      const span = points.length > 0 ? `${points[0].at.slice(0, 10)} to ${points[points.length - 1].at.slice(0, 10)}` : 'no points';
+      const svg = scoreHistorySvg(
+        {
+          title: `${contact?.name ?? params.contactId}: ${version.profileName}`,
+          subtitle: `Score ${series.interval === 'week' ? 'weekly' : 'daily'}, ${span}`,
+          points,
+          bands: version.profile.bands,
+          range: version.profile.kind === 'relationship' ? { min: 0, max: 100 } : version.profile.range,
+        },
+        { width: query.width, height: query.height },
+      );
+      await sendChart(res, svg, format, `score-${params.contactId}-${series.interval}`);
+    },
   });
 
   api.add({
