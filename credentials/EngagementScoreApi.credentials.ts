@@ -30,7 +30,8 @@ export class EngagementScoreApi implements ICredentialType {
       default: '',
       required: true,
       description:
-        'A key of your workspace (npm run keys -- create). Reading needs the reader role, recording interactions and updating scores the writer role, and the trigger the admin role.',
+        'A key of your workspace. Recommended: an automation key (npm run keys -- create --workspace NAME --role automation, or POST /v1/keys with {"role":"automation"}), which reads, records interactions and runs the trigger, nothing else. Create or Update and Delete contact and Score Update need a writer key, Profile Publish an admin key.',
+      hint: 'Use an automation key: it can read, record interactions and manage the trigger’s subscriptions, and nothing else',
     },
   ];
 

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import { getBands, searchProfiles } from './methods';
+import { getBands, searchContacts, searchProfiles } from './methods';
 import { operations, properties } from './resources';
 import { asNodeError, errorItem } from './resources/errors';
 
@@ -10,9 +10,11 @@ export class EngagementScore implements INodeType {
     name: 'engagementScore',
     icon: { light: 'file:engagementScore.svg', dark: 'file:engagementScore.dark.svg' },
     group: ['transform'],
-    version: 1,
+    // 2: contacts are listed by Get Many (`getAll`; version 1 stored `filter`) and Score Get is simplified by default.
+    version: [1, 2],
+    defaultVersion: 2,
     subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
-    description: 'Read and update engagement scores, filter contacts by score and record interactions',
+    description: 'Read and update engagement scores, list contacts by score, record interactions and publish profiles',
     defaults: { name: 'Engagement Score' },
     usableAsTool: true,
     inputs: [NodeConnectionTypes.Main],
@@ -22,7 +24,7 @@ export class EngagementScore implements INodeType {
   };
 
   methods = {
-    listSearch: { searchProfiles },
+    listSearch: { searchContacts, searchProfiles },
     loadOptions: { getBands },
   };
 

@@ -1,5 +1,5 @@
 import type { IDataObject, IHookFunctions, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
-import { jsonParse, NodeConnectionTypes } from 'n8n-workflow';
+import { jsonParse, NodeConnectionTypes, sleep } from 'n8n-workflow';
 import { profileLocator, splitList } from '../EngagementScore/shared/fields';
 import { apiRequest, apiRequestIfFound, pathSegment, problemError, sendRequest } from '../EngagementScore/transport/request';
 import { verifySignature } from './signature';
@@ -40,6 +40,45 @@ async function deleteSubscription(context: IHookFunctions, id: string): Promise<
   if (response.statusCode >= 400 && response.statusCode !== 404) throw problemError(context, response);
 }
 
+/**
+ * Waits before each try to send the test event. n8n gives the trigger's static data (where the
+ * subscription's secret is kept) to its test webhook only after `create` has returned, so a delivery
+ * that arrived while `create` still ran would be refused for want of the secret: the test event is
+ * sent a moment later, and again if n8n was not ready yet.
+ */
+const TEST_EVENT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+
+type TestAnswer = { delivered: boolean; status: number | null; error: string | null };
+
+/**
+ * Asks the service to send the subscription's signed sample delivery (`test: true`, a made-up
+ * contact) to the test webhook, so that "Listen for test event" shows an event at once instead of
+ * waiting for a real crossing. Never throws: a test event that cannot be sent only means waiting for
+ * a real one.
+ */
+async function sendTestEvent(context: IHookFunctions, subscriptionId: string): Promise<void> {
+  let last: TestAnswer | undefined;
+  try {
+    for (const delay of TEST_EVENT_DELAYS_MS) {
+      await sleep(delay);
+      const response = await sendRequest(context, { method: 'POST', path: `/v1/subscriptions/${pathSegment(subscriptionId)}/test` });
+      // 404/409: the subscription was deleted or disabled meanwhile (the listening ended).
+      if (response.statusCode >= 400) {
+        if (response.statusCode !== 404 && response.statusCode !== 409)
+          context.logger.warn(`Engagement Score did not send a test event: ${problemError(context, response).message}`);
+        return;
+      }
+      last = response.body as TestAnswer;
+      if (last.delivered) return;
+    }
+    context.logger.warn(
+      `Engagement Score's test event was not accepted by the test webhook (${last?.status ?? last?.error ?? 'no answer'}); waiting for a real event`,
+    );
+  } catch (error) {
+    context.logger.warn(`Engagement Score did not send a test event: ${(error as Error).message}`);
+  }
+}
+
 /** Why a delivery cannot be trusted, or undefined when its signature verifies. */
 function whyRefused(secret: string | undefined, rawBody: unknown, header: string | string[] | undefined): string | undefined {
   if (!secret) return 'this trigger holds no subscription secret; deactivate and activate the workflow';
@@ -58,13 +97,27 @@ export class EngagementScoreTrigger implements INodeType {
     subtitle: '={{ $parameter["event"] }}',
     description: "Starts the workflow when a contact's score crosses a threshold or changes band",
     defaults: { name: 'Engagement Score Trigger' },
+    eventTriggerDescription: 'Waiting for the test event Engagement Score sends with a sample contact',
+    activationMessage: 'Engagement Score now calls this workflow whenever a score crosses the threshold.',
+    triggerPanel: {
+      header: 'Engagement Score sends a test event as soon as you listen',
+      executionsHelp: {
+        inactive:
+          "<b>While building your workflow</b>, click the 'Execute step' button, then wait a moment: Engagement Score sends a signed sample event (<code>test: true</code>, a made-up contact) of the chosen kind, and the workflow runs once with it. <br /><br /><b>Once you're happy with your workflow</b>, publish it. Then every time a contact's score crosses the threshold, the workflow will execute. These executions will show up in the executions list, but not in the editor.",
+        active:
+          "<b>While building your workflow</b>, click the 'Execute step' button, then wait a moment: Engagement Score sends a signed sample event (<code>test: true</code>, a made-up contact) of the chosen kind, and the workflow runs once with it. <br /><br /><b>Your workflow will also execute automatically</b>, since it's activated. Every time a contact's score crosses the threshold, this node will trigger an execution. These executions will show up in the executions list, but not in the editor.",
+      },
+      activationHint:
+        "Once you've finished building your workflow, publish it to have it also listen continuously (you just won't see those executions here).",
+    },
     inputs: [],
     outputs: [NodeConnectionTypes.Main],
     credentials: [{ name: 'engagementScoreApi', required: true }],
     webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
     properties: [
       {
-        displayName: 'The API key of the credential needs the admin role: activating the workflow subscribes to the service.',
+        displayName:
+          'The API key of the credential needs the automation (recommended) or admin role: activating the workflow, or listening for a test event, subscribes to the service.',
         name: 'notice',
         type: 'notice',
         default: '',
@@ -140,13 +193,20 @@ export class EngagementScoreTrigger implements INodeType {
           profileId: wanted.profileId,
           event: wanted.event,
           url: this.getNodeWebhookUrl('default'),
-          description: `n8n: ${this.getWorkflow().name ?? 'workflow'} / ${this.getNode().name}`.slice(0, 500),
+          description:
+            `n8n${this.getActivationMode() === 'manual' ? ' (test)' : ''}: ${this.getWorkflow().name ?? 'workflow'} / ${this.getNode().name}`.slice(
+              0,
+              500,
+            ),
         };
         if (wanted.threshold !== null) body.threshold = wanted.threshold;
         if (wanted.tags) body.tags = wanted.tags;
         const created = await apiRequest<Subscription & { secret: string }>(this, { method: 'POST', path: '/v1/subscriptions', body });
         stored.subscriptionId = created.id;
         stored.secret = created.secret;
+        // "Listen for test event": n8n registers the test webhook in manual mode. Not awaited: the event
+        // must arrive after n8n has stored what create() wrote (see TEST_EVENT_DELAYS_MS).
+        if (this.getActivationMode() === 'manual') void sendTestEvent(this, created.id);
         return true;
       },
 

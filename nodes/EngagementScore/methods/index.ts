@@ -25,6 +25,32 @@ export async function searchProfiles(this: ILoadOptionsFunctions, filter?: strin
   };
 }
 
+type ContactPage = { items: Array<{ id: string; name: string | null; email: string | null }>; nextCursor: string | null };
+
+/**
+ * Contacts for the Contact list: those whose ID or name starts with what the user typed (the
+ * service's `q`), a page at a time as the user scrolls.
+ */
+export async function searchContacts(
+  this: ILoadOptionsFunctions,
+  filter?: string,
+  paginationToken?: string,
+): Promise<INodeListSearchResult> {
+  const q = filter?.trim();
+  const page = await apiRequest<ContactPage>(this, {
+    method: 'GET',
+    path: '/v1/contacts',
+    qs: { limit: 100, ...(q ? { q } : {}), ...(paginationToken ? { cursor: paginationToken } : {}) },
+  });
+  return {
+    results: page.items.map((contact) => ({
+      name: contact.name ? `${contact.name} (${contact.id})` : contact.email ? `${contact.email} (${contact.id})` : contact.id,
+      value: contact.id,
+    })),
+    paginationToken: page.nextCursor ?? undefined,
+  };
+}
+
 /** The bands of the chosen profile's live version (or of its draft before the first publish). */
 export async function getBands(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
   const id = this.getCurrentNodeParameter('profile', { extractValue: true }) as string | undefined;

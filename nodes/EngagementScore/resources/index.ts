@@ -1,8 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { contactOperationField, contactOperations } from './contact';
+import { accountOperationField, accountOperations } from './account';
+import { contactOperationFields, contactOperations } from './contact';
 import { insightOperationField, insightOperations } from './insight';
 import { interactionOperationField, interactionOperations } from './interaction';
+import { profileOperationField, profileOperations } from './profile';
 import { relationshipOperationField, relationshipOperations } from './relationship';
 import { scoreOperationField, scoreOperations } from './score';
 import type { Operation } from './types';
@@ -11,9 +13,11 @@ export type { Operation } from './types';
 
 /** Resource → operation → its properties and how it runs. */
 export const operations: Record<string, Record<string, Operation>> = {
+  account: accountOperations,
   contact: contactOperations,
   insight: insightOperations,
   interaction: interactionOperations,
+  profile: profileOperations,
   relationship: relationshipOperations,
   score: scoreOperations,
 };
@@ -25,18 +29,22 @@ const resourceField: INodeProperties = {
   noDataExpression: true,
   default: 'score',
   options: [
+    { name: 'Account', value: 'account' },
     { name: 'Contact', value: 'contact' },
     { name: 'Insight', value: 'insight' },
     { name: 'Interaction', value: 'interaction' },
+    { name: 'Profile', value: 'profile' },
     { name: 'Relationship', value: 'relationship' },
     { name: 'Score', value: 'score' },
   ],
 };
 
 const operationFields = [
-  contactOperationField,
+  accountOperationField,
+  ...contactOperationFields,
   insightOperationField,
   interactionOperationField,
+  profileOperationField,
   relationshipOperationField,
   scoreOperationField,
 ];

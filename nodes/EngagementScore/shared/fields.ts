@@ -36,18 +36,62 @@ export function profileId(context: IExecuteFunctions, itemIndex: number): string
   return context.getNodeParameter('profile', itemIndex, '', { extractValue: true }) as string;
 }
 
-export const contactIdField: INodeProperties = {
-  displayName: 'Contact ID',
-  name: 'contactId',
-  type: 'string',
-  default: '',
-  required: true,
-  placeholder: 'e.g. crm-42',
-  description: "The CRM's own ID of the contact",
-};
+/**
+ * A contact: searched by ID or name in the service's list, or given by ID (or an expression giving one).
+ * Workflows made before the list existed stored a plain string here; it is read the same way.
+ */
+export function contactLocator(description: string): INodeProperties {
+  return {
+    displayName: 'Contact',
+    name: 'contactId',
+    type: 'resourceLocator',
+    default: { mode: 'list', value: '' },
+    required: true,
+    description,
+    modes: [
+      {
+        displayName: 'From List',
+        name: 'list',
+        type: 'list',
+        placeholder: 'Select a contact...',
+        typeOptions: { searchListMethod: 'searchContacts', searchable: true },
+      },
+      {
+        displayName: 'By ID',
+        name: 'id',
+        type: 'string',
+        placeholder: 'e.g. crm-42',
+      },
+    ],
+  };
+}
 
+export const contactIdField: INodeProperties = contactLocator("The CRM's own ID of the contact");
+
+/** The contact's id, whether the parameter holds a resource locator or (older workflows) a plain string. */
 export function contactId(context: IExecuteFunctions, itemIndex: number): string {
-  return (context.getNodeParameter('contactId', itemIndex) as string).trim();
+  const value = context.getNodeParameter('contactId', itemIndex, '', { extractValue: true }) as unknown;
+  return (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '').trim();
+}
+
+/** Shown from node version 2 on: version 1 workflows keep the behaviour they were built with. */
+export const fromVersion2 = { show: { '@version': [{ _cnd: { gte: 2 } }] } };
+
+/** n8n's Simplify switch for reads whose full answer is long (explanations, per-rule points). */
+export function simplifyField(versionGated: boolean): INodeProperties {
+  return {
+    displayName: 'Simplify',
+    name: 'simplify',
+    type: 'boolean',
+    default: true,
+    description: 'Whether to return a simplified version of the response instead of the raw data',
+    ...(versionGated ? { displayOptions: fromVersion2 } : {}),
+  };
+}
+
+/** Simplify as set (off for version 1 nodes, which never had it). */
+export function simplify(context: IExecuteFunctions, itemIndex: number): boolean {
+  return context.getNodeParameter('simplify', itemIndex, false) === true;
 }
 
 /** "vip, renewal" → ["vip", "renewal"]: tags are typed or mapped as one comma-separated text. */

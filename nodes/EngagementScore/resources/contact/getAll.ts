@@ -96,4 +96,4 @@ async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDat
   return listAll<IDataObject>(this, { method: 'GET', path: '/v1/contacts', qs, itemIndex }, limit);
 }
 
-export const filterContacts: ItemOperation = { mode: 'perItem', properties, execute };
+export const getManyContacts: ItemOperation = { mode: 'perItem', properties, execute };
