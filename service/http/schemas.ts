@@ -6,7 +6,18 @@ import { badRequest } from './problem';
 export const contactIdSchema = z.string().min(1).max(200).describe("The CRM's own id of the contact (1–200 characters)");
 
 export const contactIdParams = z.strictObject({ contactId: contactIdSchema });
-export const uuidParams = z.strictObject({ id: z.uuid() });
+export const uuidParams = z.strictObject({ id: z.uuid().describe('The id (a UUID)') });
+/** `{id}` of one kind of resource, described as such in /openapi.json. */
+export const idParams = (what: string) => z.strictObject({ id: z.uuid().describe(`The ${what}’s id (a UUID)`) });
+
+/** Counts of rows in one workspace (contacts, interactions, attempts): never negative, far below PostgreSQL's integer limit. */
+export const MAX_COUNT = 2_147_483_647;
+export const countSchema = z.number().int().min(0).max(MAX_COUNT);
+/** Published versions of a profile are numbered 1, 2, 3… (the bound the `{version}` path parameter has). */
+export const MAX_VERSION = 1_000_000;
+export const versionNumberSchema = z.number().int().min(1).max(MAX_VERSION);
+/** An HTTP status code. */
+export const httpStatusSchema = z.number().int().min(100).max(599);
 
 export const isoDateTime = z.iso.datetime({ offset: true }).describe('ISO 8601 date-time with a time zone, e.g. 2026-11-23T09:30:00Z');
 
@@ -54,6 +65,12 @@ export const bandSchema = z
   .nullable()
   .describe('The band the score is in (null outside every band)');
 
+/** How the profile's range clamped a score. */
+export const clampSchema = z
+  .object({ applied: z.enum(['min', 'max']), bound: z.number(), unclamped: z.number() })
+  .nullable()
+  .describe('Set when the range clamped the score');
+
 /** A team member's strength with a contact (or an account). */
 export const memberStrengthSchema = z
   .object({
@@ -62,7 +79,7 @@ export const memberStrengthSchema = z
     email: z.string().nullable(),
     strength: z.number().describe('0–100: the profile’s formula applied to this member’s interactions alone'),
     share: z.number().describe('Percent of the contact’s total interaction strength'),
-    interactions: z.number().int().describe('Interactions within the profile’s window (all time without one)'),
+    interactions: countSchema.describe('Interactions within the profile’s window (all time without one)'),
     lastInteractionAt: isoDateTime.nullable(),
   })
   .meta({ id: 'MemberStrength' });
@@ -101,12 +118,16 @@ export const relationshipProfileQuery = z.strictObject({
 
 export const problemSchema = z
   .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    type: z.string().describe('A URI naming the kind of problem (https://engagement-score.dev/problems/<status>)'),
+    title: z.string().describe('The status’s reason phrase'),
+    status: httpStatusSchema,
+    detail: z.string().describe('What went wrong, and what to do about it'),
+    errors: z
+      .array(z.object({ path: z.string().describe('The field, e.g. interactions.3.occurredAt'), message: z.string() }))
+      .optional()
+      .describe('One entry per invalid field'),
   })
+  .describe('An RFC 9457 problem document')
   .meta({ id: 'Problem' });
 
 /** Rows fetched with one extra: the page, and — when there is more — the cursor after its last row. */

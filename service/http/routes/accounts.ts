@@ -2,7 +2,7 @@ import { z } from 'zod/v4';
 import { accountAnswer, accountRelationshipsAnswer } from '../../app/relationships';
 import type { AppDeps } from '../deps';
 import type { RouteRegistry } from '../route';
-import { bandSchema, isoDateTime, memberStrengthSchema, relationshipProfileQuery } from '../schemas';
+import { bandSchema, countSchema, isoDateTime, memberStrengthSchema, relationshipProfileQuery, versionNumberSchema } from '../schemas';
 
 /** Accounts: a score rolled up from the account's contacts, and who knows the account best. */
 
@@ -14,8 +14,8 @@ const accountSchema = z
   .object({
     accountId: z.string(),
     profileId: z.uuid(),
-    version: z.number().int(),
-    contacts: z.number().int(),
+    version: versionNumberSchema,
+    contacts: countSchema.describe('Contacts of the account'),
     score: z.number().nullable().describe('Weighted mean of the five best contacts (weights 5, 4, 3, 2, 1)'),
     band: bandSchema,
     trend: z.object({ delta7d: z.number().nullable(), delta30d: z.number().nullable() }),
@@ -48,7 +48,7 @@ export function accountRoutes(api: RouteRegistry, ctx: AppDeps): void {
     params: accountParams,
     query: relationshipProfileQuery,
     response: accountSchema.extend({
-      contacts: z.number().int(),
+      contacts: countSchema.describe('Contacts of the account'),
       items: z.array(
         z.object({
           contactId: z.string(),

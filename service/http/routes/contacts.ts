@@ -20,6 +20,7 @@ import {
   repeatable,
   TOKEN_HEADER,
   tokenSchema,
+  versionNumberSchema,
   waitQuery,
 } from '../schemas';
 
@@ -139,8 +140,8 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
         }),
     }),
     response: z.object({
-      created: z.number().int(),
-      updated: z.number().int(),
+      created: z.number().int().min(0).max(MAX_BATCH),
+      updated: z.number().int().min(0).max(MAX_BATCH),
       token: tokenSchema,
       scored: z
         .boolean()
@@ -171,7 +172,7 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
     query: z.strictObject({ consistency: consistencyQuery }),
     response: contactSchema.extend({
       scores: z.array(
-        z.object({ profileId: z.uuid(), profileName: z.string(), version: z.number().int(), score: z.number(), band: bandSchema }),
+        z.object({ profileId: z.uuid(), profileName: z.string(), version: versionNumberSchema, score: z.number(), band: bandSchema }),
       ),
     }),
     errors: [404],

@@ -58,8 +58,8 @@ export function interactionRoutes(api: RouteRegistry, ctx: AppDeps): void {
         .max(MAX_INTERACTIONS_PER_BATCH, `at most ${MAX_INTERACTIONS_PER_BATCH} interactions per batch`),
     }),
     response: z.object({
-      accepted: z.number().int(),
-      duplicates: z.number().int(),
+      accepted: z.number().int().min(0).max(MAX_INTERACTIONS_PER_BATCH).describe('Interactions stored'),
+      duplicates: z.number().int().min(0).max(MAX_INTERACTIONS_PER_BATCH).describe('Interactions skipped: their id was recorded before'),
       token: tokenSchema,
       scored: z
         .boolean()

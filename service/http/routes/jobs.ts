@@ -2,16 +2,16 @@ import { z } from 'zod/v4';
 import { jobProgress } from '../../app/jobs';
 import type { AppDeps } from '../deps';
 import type { RouteRegistry } from '../route';
-import { isoDateTime, uuidParams } from '../schemas';
+import { countSchema, isoDateTime, uuidParams } from '../schemas';
 
 export const jobSchema = z
   .object({
     id: z.uuid(),
     kind: z.string().describe('publish, impact, reschedule or purge-version'),
     state: z.enum(['queued', 'running', 'succeeded', 'failed']),
-    total: z.number().int(),
-    done: z.number().int(),
-    percent: z.number().describe('done / total, 0–100'),
+    total: countSchema.describe('Items to go through (contacts, for publishes and impact reports)'),
+    done: countSchema.describe('Items gone through so far'),
+    percent: z.number().min(0).max(100).describe('done / total, 0–100'),
     ratePerSecond: z.number().nullable().describe('Contacts per second so far (while running)'),
     secondsLeft: z.number().nullable().describe('Estimated time left at the current rate (while running)'),
     createdAt: isoDateTime,

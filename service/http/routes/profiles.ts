@@ -19,7 +19,17 @@ import { profileJsonSchema } from '../../scoring/profile-schema';
 import type { AppDeps } from '../deps';
 import { problem } from '../problem';
 import { Reply, type RouteRegistry } from '../route';
-import { bandSchema, contactIdSchema, interactionInputSchema, isoDateTime, uuidParams } from '../schemas';
+import {
+  bandSchema,
+  clampSchema,
+  contactIdSchema,
+  countSchema,
+  interactionInputSchema,
+  isoDateTime,
+  MAX_VERSION,
+  uuidParams,
+  versionNumberSchema,
+} from '../schemas';
 
 const profileSchema = z
   .object({
@@ -27,23 +37,25 @@ const profileSchema = z
     name: z.string(),
     kind: z.enum(['points', 'relationship', 'manual']),
     status: z.enum(['draft', 'published', 'archived']).describe('draft: never published; published: a version is live; archived: deleted'),
-    version: z.number().int().describe('The live version (0 before the first publish)'),
+    version: z.number().int().min(0).max(MAX_VERSION).describe('The live version (0 before the first publish)'),
     revision: z
       .number()
       .int()
+      .min(1)
+      .max(999_999_999)
       .describe('The draft’s revision, also the ETag; send it back in If-Match to refuse overwriting someone else’s change'),
     draft: profileDocumentSchema,
     published: profileDocumentSchema.nullable().describe('The live version’s document'),
     publishing: z
-      .object({ version: z.number().int(), job: z.object({ id: z.uuid() }) })
+      .object({ version: versionNumberSchema, job: z.object({ id: z.uuid() }) })
       .nullable()
       .describe('A publish in progress'),
     live: z
       .object({
-        version: z.number().int(),
+        version: versionNumberSchema,
         publishedAt: isoDateTime.nullable(),
         publishedBy: z.string().nullable().describe('The API key (its name) that published it'),
-        contactsScored: z.number().int(),
+        contactsScored: countSchema,
       })
       .nullable()
       .describe('The version reads are served from'),
@@ -54,7 +66,7 @@ const profileSchema = z
 
 const versionSchema = z
   .object({
-    version: z.number().int(),
+    version: versionNumberSchema,
     state: z.enum(['publishing', 'live', 'retired', 'failed']),
     createdAt: isoDateTime,
     publishedAt: isoDateTime.nullable(),
@@ -75,10 +87,15 @@ const previewItemSchema = z
       score: z.number(),
       band: bandSchema,
       explanation: z.array(z.record(z.string(), z.unknown())),
-      clamp: z.unknown().nullable(),
+      clamp: clampSchema,
     }),
     published: z
-      .object({ version: z.number().int(), score: z.number(), band: bandSchema, explanation: z.array(z.record(z.string(), z.unknown())) })
+      .object({
+        version: versionNumberSchema,
+        score: z.number(),
+        band: bandSchema,
+        explanation: z.array(z.record(z.string(), z.unknown())),
+      })
       .nullable(),
     delta: z.number().nullable(),
     bandChanged: z.boolean().nullable(),
@@ -117,7 +134,10 @@ function withEtag(res: Response, view: ProfileView): ProfileView {
   return view;
 }
 
-const versionParams = z.strictObject({ id: z.uuid(), version: z.coerce.number().int().min(1).max(1_000_000) });
+const versionParams = z.strictObject({
+  id: z.uuid(),
+  version: z.coerce.number().int().min(1).max(MAX_VERSION).describe('The version number (1, 2, 3…)'),
+});
 
 export function profileRoutes(api: RouteRegistry, ctx: AppDeps): void {
   const actor = (auth: { workspaceId: string; keyId: string; keyName: string | null }) => ({
@@ -248,7 +268,7 @@ export function profileRoutes(api: RouteRegistry, ctx: AppDeps): void {
       .strictObject({ notify: z.boolean().default(false).describe('Deliver the threshold crossings the new version causes') })
       .default({ notify: false }),
     status: 202,
-    response: z.object({ version: z.number().int(), job: z.object({ id: z.uuid() }) }),
+    response: z.object({ version: versionNumberSchema, job: z.object({ id: z.uuid() }) }),
     errors: [404, 409, 412],
     handler: async ({ auth, params, body, req }) =>
       new Reply(202, await publishProfile(ctx, actor(auth), params.id, { notify: body.notify, ifMatch: ifMatch(req) })),

@@ -2,7 +2,7 @@ import { z } from 'zod/v4';
 import { contactRelationshipsAnswer } from '../../app/relationships';
 import type { AppDeps } from '../deps';
 import type { RouteRegistry } from '../route';
-import { bandSchema, contactIdParams, isoDateTime, memberStrengthSchema, relationshipProfileQuery } from '../schemas';
+import { bandSchema, contactIdParams, isoDateTime, memberStrengthSchema, relationshipProfileQuery, versionNumberSchema } from '../schemas';
 
 /** Who knows a contact best: team members ranked by their own strength with the contact. */
 
@@ -19,7 +19,7 @@ export function relationshipRoutes(api: RouteRegistry, ctx: AppDeps): void {
     response: z.object({
       contactId: z.string(),
       profileId: z.uuid(),
-      version: z.number().int(),
+      version: versionNumberSchema,
       score: z.number(),
       band: bandSchema,
       computedAt: isoDateTime,

@@ -4,7 +4,7 @@ import { listDeliveries, type Delivery } from '../../store/deliveries';
 import { listSubscriptions, type Subscription } from '../../store/subscriptions';
 import type { AppDeps } from '../deps';
 import { Reply, type RouteRegistry } from '../route';
-import { cursorQuery, decodeCursor, isoDateTime, keysetPage, limitQuery, uuidParams } from '../schemas';
+import { countSchema, cursorQuery, decodeCursor, httpStatusSchema, isoDateTime, keysetPage, limitQuery, uuidParams } from '../schemas';
 
 const events = ['score.dropped_below', 'score.rose_above', 'score.crossed', 'band.changed'] as const;
 
@@ -31,12 +31,12 @@ const deliverySchema = z
     occurredAt: isoDateTime,
     contactId: z.string(),
     state: z.enum(['pending', 'delivered', 'failed', 'cancelled']),
-    attempts: z.number().int(),
+    attempts: countSchema,
     nextAttemptAt: isoDateTime.nullable(),
-    lastStatus: z.number().int().nullable(),
+    lastStatus: httpStatusSchema.nullable().describe('The receiver’s HTTP status at the last attempt'),
     lastError: z.string().nullable(),
     attemptLog: z
-      .array(z.object({ at: isoDateTime, status: z.number().int().nullable(), error: z.string().nullable(), ms: z.number() }))
+      .array(z.object({ at: isoDateTime, status: httpStatusSchema.nullable(), error: z.string().nullable(), ms: z.number().min(0) }))
       .describe('The last ten attempts'),
     createdAt: isoDateTime,
     deliveredAt: isoDateTime.nullable(),
@@ -167,9 +167,9 @@ export function subscriptionRoutes(api: RouteRegistry, ctx: AppDeps): void {
     params: uuidParams,
     response: z.object({
       delivered: z.boolean().describe('The receiver answered 2xx in time'),
-      status: z.number().int().nullable().describe('The receiver’s HTTP status'),
+      status: httpStatusSchema.nullable().describe('The receiver’s HTTP status'),
       error: z.string().nullable(),
-      ms: z.number(),
+      ms: z.number().min(0),
       delivery: deliverySchema,
     }),
     errors: [404, 409],
