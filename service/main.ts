@@ -92,8 +92,9 @@ async function main(): Promise<void> {
   const engine = new ScoringEngine(new CrossingDetector());
   const progress = new DatabaseScoringProgress(db, logger);
   const caches = new ReadCaches(db, logger);
-  const { app } = createApp({ db, clock: systemClock, logger, config, engine, progress, caches });
   const workers = startBackgroundWork(config, databaseUrl, { db, clock: systemClock, logger, engine });
+  const background = () => workers.flatMap((worker) => worker.health());
+  const { app } = createApp({ db, clock: systemClock, logger, config, engine, progress, caches, background });
   const http: HttpServer = await startHttpServer(app, config.port, config.host);
   await Promise.all(workers.map((worker) => worker.start()));
   const base = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${http.port}`;

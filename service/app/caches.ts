@@ -81,6 +81,11 @@ export class ReadCaches {
     this.profiles.clear();
   }
 
+  /** Whether the invalidations' LISTEN connection is up right now (it connects on first use). */
+  get connected(): boolean {
+    return this.listener !== undefined;
+  }
+
   /** Whether invalidations arrive (connecting on first use); while they do not, nothing is cached. */
   private async listening(): Promise<boolean> {
     if (this.listener) return true;

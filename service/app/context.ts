@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
 import type { Config } from '../config';
+import type { LoopHealth } from '../jobs/loop-health';
 import type { Logger } from '../logger';
 import type { ScoringEngine } from '../scoring/engine';
 import type { Db } from '../store/db';
@@ -17,6 +18,8 @@ export type AppContext = {
   progress: ScoringProgress;
   /** API keys and live versions in memory (without it, every request reads them). */
   caches?: ReadCaches;
+  /** How the background loops of this instance are doing (absent where none run: tests, RUN_WORKERS=false). */
+  background?: () => LoopHealth[];
 };
 
 /** Who asks: the API key's workspace, and the key itself (recorded as who did what). */

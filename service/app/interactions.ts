@@ -1,3 +1,4 @@
+import { interactionsReceived } from '../metrics';
 import { randomUUID } from 'node:crypto';
 import { objectPaths } from '../scoring/profile-warnings';
 import { groupBy } from '../scoring/engine';
@@ -78,6 +79,8 @@ export async function recordInteractions(
     properties: item.properties ?? null,
   }));
   const appended = await transaction(ctx.db, (client) => appendInteractions(client, workspaceId, rows, now));
+  interactionsReceived.inc({ outcome: 'accepted' }, appended.accepted);
+  interactionsReceived.inc({ outcome: 'duplicate' }, appended.duplicates);
   // What the data looks like, for the profile editor's warnings (only what is new reaches the database).
   const shapes = new Map<string, Shape>();
   for (const row of rows) {

@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps): App {
     }),
   );
 
-  const metrics = createHttpMetrics(() => scoringStatus(deps));
+  const metrics = createHttpMetrics(() => scoringStatus(deps), deps.db);
   app.use(metrics.middleware);
 
   if (deps.config.rateLimitPerSecond > 0) {

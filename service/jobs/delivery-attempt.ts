@@ -1,3 +1,4 @@
+import { deliveryAttempts } from '../metrics';
 import type { Clock } from '../clock';
 import { DEFAULT_WEBHOOK_RETRY_HOURS, DEFAULT_WEBHOOK_TIMEOUT_MS } from '../config';
 import type { Logger } from '../logger';
@@ -93,6 +94,7 @@ export async function attemptDelivery(
       outcome = { kind: 'retry', status: result.status, error, nextAttemptAt: new Date(now.getTime() + delay) };
     }
   }
+  deliveryAttempts.inc({ outcome: outcome.kind });
   await transaction(deps.db, async (client) => {
     await recordAttempt(client, delivery, outcome, record, now);
     if (outcome.kind === 'gone') {

@@ -1,3 +1,4 @@
+import type { LoopHealth } from './loop-health';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
@@ -51,7 +52,7 @@ export class Dispatcher {
       logger: deps.logger,
       channel: Channel.deliveries,
       pollMs: this.options.pollMs,
-      name: 'dispatcher',
+      name: 'webhook dispatcher',
       drain: () => this.pump(),
     });
   }
@@ -117,6 +118,10 @@ export class Dispatcher {
       }
       await Promise.race([...this.inFlight.values()].map((flight) => flight.done));
     }
+  }
+
+  health(): LoopHealth[] {
+    return [this.loop.health()];
   }
 
   start(): Promise<void> {

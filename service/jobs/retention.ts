@@ -1,3 +1,4 @@
+import type { LoopHealth } from './loop-health';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
@@ -25,7 +26,7 @@ export class RetentionSweeper {
       db: deps.db,
       logger: deps.logger,
       pollMs: options.intervalMs ?? 3_600_000,
-      name: 'retention',
+      name: 'retention sweeper',
       drain: () => this.runOnce(),
     });
   }
@@ -51,6 +52,10 @@ export class RetentionSweeper {
     if (purged.deliveries + purged.jobs > 0)
       this.deps.logger.info({ ...purged, before: before.toISOString() }, 'purged finished deliveries and jobs past their retention');
     return purged;
+  }
+
+  health(): LoopHealth[] {
+    return [this.loop.health()];
   }
 
   start(): Promise<void> {

@@ -13,6 +13,9 @@ import { ScoringWorker } from './scoring-worker';
  * when told to, giving its partitions back.
  */
 
+/** How often the thread tells its host how its loops are doing. */
+export const HEALTH_REPORT_MS = 2_000;
+
 export type ScoringThreadInput = { databaseUrl: string; poolSize: number; logLevel: string; workers: number; pollMs: number };
 
 async function run(): Promise<void> {
@@ -22,17 +25,27 @@ async function run(): Promise<void> {
   const engine = new ScoringEngine(new CrossingDetector());
   const workers = Array.from(
     { length: input.workers },
-    () => new ScoringWorker({ db, clock: systemClock, logger, engine }, { pollMs: input.pollMs }),
+    () =>
+      new ScoringWorker(
+        { db, clock: systemClock, logger, engine },
+        // The host counts them in the process's /metrics.
+        { pollMs: input.pollMs, onTimeSteps: (seconds, due) => parentPort!.postMessage({ type: 'time-steps', seconds, due }) },
+      ),
   );
+  // How the loops are doing, for the host's /readyz (a report older than a minute means this thread is stuck).
+  const report = () => parentPort!.postMessage({ type: 'health', loops: workers.flatMap((worker) => worker.health()) });
+  const reporting = setInterval(report, HEALTH_REPORT_MS);
   parentPort!.on('message', (message: { type: string }) => {
     if (message.type !== 'stop') return;
     void (async () => {
+      clearInterval(reporting);
       await Promise.all(workers.map((worker) => worker.stop()));
       await db.end();
       parentPort!.postMessage({ type: 'stopped' });
     })();
   });
   await Promise.all(workers.map((worker) => worker.start()));
+  report();
   parentPort!.postMessage({ type: 'started' });
 }
 

@@ -1,3 +1,5 @@
+import type { LoopHealth } from './loop-health';
+import { timeStepContacts, timeStepSeconds } from '../metrics';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Clock } from '../clock';
@@ -33,6 +35,8 @@ export type ScoringWorkerOptions = {
   maxRows?: number;
   /** Contacts whose time step (expiry, decay crossing) is due, per pass. */
   dueBatch?: number;
+  /** Told after each time-step pass: its duration and how many contacts were due (for /metrics). */
+  onTimeSteps?: (seconds: number, due: number) => void;
 };
 
 const RATE_WINDOW_MS = 10_000;
@@ -53,6 +57,12 @@ export type ScoringStats = {
  * meanwhile. Once the log is scored, it takes the time steps of its partitions (expiries, decay
  * reaching a watched level), so time only moves a contact once what came before is scored.
  */
+/** Where time-step passes are counted when no one else is told (a worker thread reports them to its host). */
+function observeTimeSteps(seconds: number, due: number): void {
+  timeStepSeconds.observe(seconds);
+  timeStepContacts.inc(due);
+}
+
 export class ScoringWorker {
   readonly workerId: string;
   private readonly loop: WakeLoop;
@@ -75,6 +85,7 @@ export class ScoringWorker {
       pollMs: options.pollMs ?? 250,
       maxRows: options.maxRows ?? 100_000,
       dueBatch: options.dueBatch ?? 500,
+      onTimeSteps: options.onTimeSteps ?? observeTimeSteps,
     };
     this.loop = new WakeLoop({
       db: deps.db,
@@ -88,6 +99,10 @@ export class ScoringWorker {
 
   get loopState(): WakeLoop {
     return this.loop;
+  }
+
+  health(): LoopHealth[] {
+    return [this.loop.health()];
   }
 
   /** The partitions this worker holds (as of its last claim or pass). */
@@ -220,6 +235,16 @@ export class ScoringWorker {
    * up to the moment its partition's log is scored: time never overtakes an interaction.
    */
   private async timeSteps(): Promise<void> {
+    const started = process.hrtime.bigint();
+    let moved = 0;
+    try {
+      await this.timeStepBatches((due) => (moved += due));
+    } finally {
+      this.options.onTimeSteps(Number(process.hrtime.bigint() - started) / 1e9, moved);
+    }
+  }
+
+  private async timeStepBatches(counted: (due: number) => void): Promise<void> {
     for (;;) {
       const due = await transaction(this.deps.db, async (client) => {
         const states: PartitionState[] = await lockOwnPartitions(client, this.workerId, this.owned);
@@ -229,6 +254,7 @@ export class ScoringWorker {
         return this.deps.engine.advanceDue(client, partitions, until, this.options.dueBatch);
       });
       this.stats.timeSteps += due;
+      counted(due);
       if (due < this.options.dueBatch || this.loop.stopped) return;
     }
   }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Logger } from '../logger';
 import { isDatabaseUnavailable, type Db } from '../store/db';
 import { listen, unlistenAll, type Channel } from '../store/notifications';
+import { STALLED_AFTER_MS, type LoopHealth } from './loop-health';
 
 /**
  * The loop of a background worker: runs `drain` every `pollMs`, and at once when PostgreSQL
@@ -22,6 +23,8 @@ export class WakeLoop {
   /** When the last drain finished (or failed), for readiness reports. */
   lastDrainAt: number | null = null;
   lastError: string | null = null;
+  private startedAt = 0;
+  private busySince: number | null = null;
 
   constructor(
     private readonly options: { db: Db; logger: Logger; pollMs: number; name: string; drain: () => Promise<unknown>; channel?: Channel },
@@ -36,9 +39,31 @@ export class WakeLoop {
     return this.running !== undefined;
   }
 
+  /** How the loop is doing (see LoopHealth); `now` in real time. */
+  health(now = Date.now()): LoopHealth {
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    const quietFor = now - (this.lastDrainAt ?? this.startedAt);
+    const state = this.busy
+      ? 'busy'
+      : this.started && !this.stopped && quietFor > Math.max(STALLED_AFTER_MS, 10 * this.options.pollMs)
+        ? 'stalled'
+        : this.lastError !== null
+          ? 'failing'
+          : 'idle';
+    return {
+      name: this.options.name,
+      state,
+      listening: this.options.channel ? this.listening : null,
+      lastPassAt: iso(this.lastDrainAt),
+      busySince: iso(this.busySince),
+      lastError: this.lastError,
+    };
+  }
+
   async start(): Promise<void> {
     this.stopped = false;
     this.started = true;
+    this.startedAt = Date.now();
     await this.listen();
     const tick = () => {
       if (this.stopped) return;
@@ -90,6 +115,7 @@ export class WakeLoop {
       return;
     }
     this.again = false;
+    this.busySince = Date.now();
     this.running = this.options
       .drain()
       .then(() => {
@@ -102,6 +128,7 @@ export class WakeLoop {
       })
       .finally(() => {
         this.lastDrainAt = Date.now();
+        this.busySince = null;
         this.running = undefined;
         if (this.again) this.wake();
       });

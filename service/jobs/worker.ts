@@ -1,3 +1,5 @@
+import type { LoopHealth } from './loop-health';
+import { jobRunSeconds } from '../metrics';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Clock } from '../clock';
@@ -70,8 +72,11 @@ export class JobWorker {
     const job = await claimJob(this.context.db, this.workerId, this.context.clock.now(), this.context.leaseMs, Object.keys(handlers));
     if (!job) return false;
     const log = this.context.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
+    const timer = jobRunSeconds.startTimer({ kind: job.kind });
+    let outcome = 'released';
     try {
       const result = await handlers[job.kind](job, this.context);
+      if (result !== 'stopped') outcome = 'succeeded';
       // Stopped between batches because the service is stopping: another instance (or the next start) resumes it.
       if (result === 'stopped' && this.loop.stopped)
         await releaseJob(this.context.db, job, this.workerId, 'interrupted: the service stopped', false);
@@ -88,9 +93,12 @@ export class JobWorker {
         await releaseJob(this.context.db, job, this.workerId, (error as Error).message);
       } else {
         log.error({ err: error }, 'job failed');
+        outcome = 'failed';
         if (job.kind === 'publish') await failPublishJob(job, this.context, error as Error);
         else await finishJob(this.context.db, job, this.workerId, 'failed', this.context.clock.now(), (error as Error).message);
       }
+    } finally {
+      timer({ outcome });
     }
     return true;
   }
@@ -100,6 +108,10 @@ export class JobWorker {
     let count = 0;
     while (!this.loop.stopped && (await this.runOnce())) count++;
     return count;
+  }
+
+  health(): LoopHealth[] {
+    return [this.loop.health()];
   }
 
   /** Polls, and wakes at once when a job is queued (LISTEN/NOTIFY). */

@@ -2,6 +2,8 @@ import pino from 'pino';
 import supertest from 'supertest';
 import { loadConfig } from '../../service/config';
 import { createApp } from '../../service/http/app';
+import type { LoopHealth } from '../../service/jobs/loop-health';
+import { WakeLoop } from '../../service/jobs/wake-loop';
 import { ScoringEngine } from '../../service/scoring/engine';
 import { createPool } from '../../service/store/db';
 import { freePort } from '../../service/store/embedded';
@@ -17,7 +19,70 @@ afterAll(() => service.close());
 describe('operations endpoints', () => {
   it('answers /healthz and /readyz without a key', async () => {
     expect((await service.http.get('/healthz')).body).toEqual({ status: 'ok' });
-    expect((await service.http.get('/readyz')).body).toEqual({ status: 'ready' });
+    expect((await service.http.get('/readyz')).body).toEqual({
+      status: 'ready',
+      background: { loops: [], cacheInvalidations: expect.any(Boolean) },
+    });
+  });
+
+  it('reports the background loops in /readyz: busy is ready, a loop that stopped passing is not', async () => {
+    let finish = () => undefined as void;
+    const loop = new WakeLoop({
+      db: service.database.db,
+      logger: pino({ level: 'silent' }),
+      pollMs: 1000,
+      name: 'slow loop',
+      drain: () => new Promise<void>((resolve) => (finish = resolve)),
+    });
+    await loop.start();
+    const hourLater = Date.now() + 3_600_000;
+    expect(loop.health(hourLater)).toMatchObject({ name: 'slow loop', state: 'busy', listening: null, busySince: expect.any(String) });
+    const app = (loops: () => LoopHealth[]) =>
+      createApp({
+        db: service.database.db,
+        clock: service.clock,
+        logger: pino({ level: 'silent' }),
+        config: service.config,
+        engine: service.engine,
+        progress: { waitFor: () => Promise.resolve() },
+        background: loops,
+      }).app;
+    const busy = await supertest(app(() => [loop.health(hourLater)])).get('/readyz');
+    expect(busy.status).toBe(200);
+    expect(busy.body.background.loops).toEqual([expect.objectContaining({ name: 'slow loop', state: 'busy' })]);
+
+    finish();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(loop.health()).toMatchObject({ state: 'idle', lastPassAt: expect.any(String), busySince: null });
+    const stalled = await supertest(app(() => [loop.health(hourLater)])).get('/readyz');
+    expect(stalled.status).toBe(503);
+    expect(stalled.headers['retry-after']).toBeDefined();
+    expect(stalled.body.detail).toBe('Background work has stopped: slow loop.');
+    expect(stalled.body.errors).toEqual([{ path: 'background.slow loop', message: expect.stringMatching(/^no pass since /) }]);
+    await loop.stop();
+  });
+
+  it('counts interactions received and delivery attempts, and reports the outbox, jobs and pool on /metrics', async () => {
+    const counter = async (pattern: RegExp) => Number(pattern.exec((await service.http.get('/metrics')).text)?.[1] ?? 0);
+    const accepted = /^engagement_score_interactions_received_total\{outcome="accepted"\} (\d+)$/m;
+    const duplicates = /^engagement_score_interactions_received_total\{outcome="duplicate"\} (\d+)$/m;
+    const [acceptedBefore, duplicatesBefore] = [await counter(accepted), await counter(duplicates)];
+    const batch = {
+      interactions: [
+        { id: 'm-1', contactId: 'metrics', type: 'call' },
+        { id: 'm-2', contactId: 'metrics', type: 'call' },
+      ],
+    };
+    await service.admin.post('/v1/interactions', batch);
+    await service.admin.post('/v1/interactions', batch);
+    expect(await counter(accepted)).toBe(acceptedBefore + 2);
+    expect(await counter(duplicates)).toBe(duplicatesBefore + 2);
+    const text = (await service.http.get('/metrics')).text;
+    expect(text).toMatch(/^engagement_score_deliveries_pending \d+$/m);
+    expect(text).toMatch(/^engagement_score_deliveries_oldest_pending_seconds \d+/m);
+    expect(text).toMatch(/^engagement_score_db_pool_connections\{state="idle"\} \d+$/m);
+    expect(text).toMatch(/^# TYPE engagement_score_delivery_attempts_total counter$/m);
+    expect(text).toMatch(/^# TYPE engagement_score_time_step_pass_duration_seconds histogram$/m);
   });
 
   it('says not ready (503) when the database is unreachable', async () => {

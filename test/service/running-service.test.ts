@@ -89,6 +89,33 @@ it('publishes in the background and delivers a time-driven crossing within a min
     expect(delivery.body).toMatchObject({ type: 'score.dropped_below', cause: 'time', occurredAt: score.body.next.at });
     expect(delivery.at - Date.parse(String(delivery.body.occurredAt))).toBeLessThan(60_000);
     expect(delivery.at).toBeGreaterThanOrEqual(Date.parse(String(delivery.body.occurredAt)));
+
+    // What an operator pages on: the loops alive in /readyz, the background work counted in /metrics.
+    const ready = await fetch(`${base}/readyz`).then(async (response) => ({
+      status: response.status,
+      body: (await response.json()) as { background: { loops: unknown[] } },
+    }));
+    expect(ready.status).toBe(200);
+    const loops = ready.body.background.loops as { name: string; state: string; listening: boolean | null }[];
+    expect(loops.map((loop) => loop.name).sort()).toEqual([
+      'job worker',
+      'retention sweeper',
+      'scoring worker',
+      'scoring worker',
+      'webhook dispatcher',
+    ]);
+    expect(loops.filter((loop) => loop.state === 'stalled')).toEqual([]);
+    expect(loops.filter((loop) => loop.name !== 'retention sweeper').every((loop) => loop.listening === true)).toBe(true);
+    const metrics = await fetch(`${base}/metrics`).then((response) => response.text());
+    expect(metrics).toMatch(/^engagement_score_interactions_received_total\{outcome="accepted"\} 1$/m);
+    expect(metrics).toMatch(/^engagement_score_delivery_attempts_total\{outcome="delivered"\} [1-9]/m);
+    expect(metrics).toMatch(/^engagement_score_deliveries_pending 0$/m);
+    expect(metrics).toMatch(/^engagement_score_jobs\{kind="publish",state="succeeded"\} 1$/m);
+    expect(metrics).toMatch(/^engagement_score_job_run_duration_seconds_count\{kind="publish",outcome="succeeded"\} 1$/m);
+    expect(metrics).toMatch(/^engagement_score_time_step_pass_duration_seconds_count [1-9]/m);
+    expect(metrics).toMatch(/^engagement_score_time_step_contacts_due_total [1-9]/m);
+    expect(metrics).toMatch(/^engagement_score_db_pool_connections\{state="in_use"\} \d+$/m);
+    expect(metrics).toMatch(/^engagement_score_db_pool_waiting \d+$/m);
   } finally {
     await receiver.close();
   }
