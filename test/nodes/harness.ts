@@ -1,21 +1,26 @@
 import './n8n-env';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ExecutionLifecycleHooks, HookContext, LoadOptionsContext, WebhookContext, WorkflowExecute } from 'n8n-core';
 import {
   createRunExecutionData,
   ICredentialsHelper,
   isExpression,
+  NodeConnectionTypes,
   NodeHelpers,
   Workflow,
   type ICredentialDataDecryptedObject,
   type ICredentials,
   type ICredentialType,
   type IDataObject,
+  type IExecuteFunctions,
   type IHttpRequestOptions,
   type INode,
   type INodeExecutionData,
   type INodeProperties,
   type INodeType,
+  type INodeTypeDescription,
   type INodeTypes,
   type IRequestOptionsSimplified,
   type IRun,
@@ -41,9 +46,31 @@ export const ACTION_TYPE = `${PACKAGE_NAME}.engagementScore`;
 export const TRIGGER_TYPE = `${PACKAGE_NAME}.engagementScoreTrigger`;
 export const CREDENTIAL_NAME = 'Engagement Score account';
 
+export const NO_OP_TYPE = 'n8n-nodes-base.noOp';
+
+/** n8n's No Operation node: passes its input on, so a test sees what reached the node after the trigger. */
+class NoOp implements INodeType {
+  description: INodeTypeDescription = {
+    displayName: 'No Operation, do nothing',
+    name: 'noOp',
+    group: ['organization'],
+    version: 1,
+    description: 'No Operation',
+    defaults: { name: 'No Operation, do nothing' },
+    inputs: [NodeConnectionTypes.Main],
+    outputs: [NodeConnectionTypes.Main],
+    properties: [],
+  };
+
+  execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+    return Promise.resolve([this.getInputData()]);
+  }
+}
+
 export const nodeTypeClasses: Record<string, INodeType> = {
   [ACTION_TYPE]: new EngagementScore(),
   [TRIGGER_TYPE]: new EngagementScoreTrigger(),
+  [NO_OP_TYPE]: new NoOp(),
 };
 
 const credentialTypes: Record<string, ICredentialType> = { engagementScoreApi: new EngagementScoreApi() };
@@ -359,6 +386,115 @@ export function triggerWorkflow(parameters: IDataObject, options: { staticData?:
         delete: () => trigger.webhookMethods.default.delete.call(context),
       };
     },
+    /**
+     * n8n's "Listen for test event" (packages/cli/src/webhooks/test-webhooks.ts), step by step: the
+     * test webhook is registered without static data, the trigger's checkExists/create run in manual
+     * mode on a fresh copy of the workflow, and only then is the static data they wrote registered
+     * with it (`registerStaticDataAfterMs` delays that, as a slow cache would). Requests to the test
+     * URL are served like n8n's test webhook endpoint: a copy of the workflow given the registered
+     * static data, webhook() in manual mode, then the workflow runs from the trigger with what it
+     * returned (here: trigger → No Operation), and the test webhooks are deactivated (delete()).
+     */
+    async listenForTestEvent(credentials: CredentialData, options: { registerStaticDataAfterMs?: number } = {}) {
+      const answers: number[] = [];
+      const executions: IRun[] = [];
+      const waiting: Array<(run: IRun) => void> = [];
+      let registration: { staticData?: IDataObject } | undefined;
+      let deactivated = false;
+      const nextNode: INode = { id: randomUUID(), name: 'Next', type: NO_OP_TYPE, typeVersion: 1, position: [200, 0], parameters: {} };
+      const toWorkflow = () =>
+        new Workflow({
+          id: workflow.id,
+          name: workflow.name,
+          nodes: [node, nextNode],
+          connections: { [node.name]: { main: [[{ node: nextNode.name, type: 'main', index: 0 }]] } },
+          nodeTypes,
+          active: false,
+          staticData: {},
+          settings: { executionOrder: 'v1' },
+        });
+      const server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          void serveTestWebhook(req, Buffer.concat(chunks), res);
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const testBaseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook-test`;
+      const hookWorkflow = toWorkflow();
+      const hookData = additionalData(credentials, { webhookTestBaseUrl: testBaseUrl });
+      const hookContext = new HookContext(hookWorkflow, node, hookData, 'manual', 'manual', { ...webhookData(hookData), isTest: true });
+
+      async function serveTestWebhook(req: http.IncomingMessage, rawBody: Buffer, res: http.ServerResponse) {
+        const answer = (status: number, body: unknown) => {
+          answers.push(status);
+          res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+        };
+        if (!registration || deactivated || req.url !== `/webhook-test/${node.webhookId}/webhook`) {
+          answer(404, { message: 'The requested webhook is not registered.' });
+          return;
+        }
+        const testWorkflow = toWorkflow();
+        if (registration.staticData) testWorkflow.setTestStaticData(registration.staticData);
+        const response = new FakeResponse();
+        const httpRequest = { method: req.method, headers: req.headers, body: JSON.parse(rawBody.toString('utf8')), rawBody, params: {}, query: {} };
+        const data = additionalData(credentials, {
+          webhookTestBaseUrl: testBaseUrl,
+          httpRequest,
+          httpResponse: response,
+        } as unknown as Partial<IWorkflowExecuteAdditionalData>);
+        const context = new WebhookContext(testWorkflow, node, data, 'manual', { ...webhookData(data), isTest: true }, [], null);
+        const result = await trigger.webhook.call(context);
+        if (!result.workflowData) {
+          // No execution: n8n keeps listening for the next request.
+          answer(response.statusCode, response.body);
+          return;
+        }
+        answer(200, { message: 'Workflow was started' });
+        const run = await runFrom(testWorkflow, node.name, result.workflowData, credentials);
+        executions.push(run);
+        deactivated = true;
+        await trigger.webhookMethods.default.delete.call(hookContext);
+        waiting.splice(0).forEach((resolve) => resolve(run));
+      }
+
+      const close = () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        });
+      try {
+        registration = {};
+        if (!(await trigger.webhookMethods.default.checkExists.call(hookContext))) await trigger.webhookMethods.default.create.call(hookContext);
+        const register = () => (registration!.staticData = hookWorkflow.staticData);
+        if (options.registerStaticDataAfterMs) setTimeout(register, options.registerStaticDataAfterMs);
+        else register();
+      } catch (error) {
+        await close();
+        throw error;
+      }
+      return {
+        webhookUrl: `${testBaseUrl}/${node.webhookId}/webhook`,
+        /** The static data create() wrote (subscription id and secret). */
+        staticData: () => hookWorkflow.staticData[`node:${node.name}`] as IDataObject | undefined,
+        /** Status codes the test webhook answered, in order. */
+        answers,
+        executions,
+        /** The first execution the test webhook started. */
+        execution(timeoutMs = 10_000): Promise<IRun> {
+          if (executions[0] && deactivated) return Promise.resolve(executions[0]);
+          return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`No execution within ${timeoutMs} ms; answers: ${answers.join(', ')}`)), timeoutMs);
+            waiting.push((run) => {
+              clearTimeout(timer);
+              resolve(run);
+            });
+          });
+        },
+        close,
+      };
+    },
     /** Calls webhook() as n8n does when a request arrives at the trigger's URL. */
     async receive(request: { headers: Record<string, unknown>; rawBody: Buffer }, credentials: CredentialData) {
       const response = new FakeResponse();
@@ -380,6 +516,29 @@ export function triggerWorkflow(parameters: IDataObject, options: { staticData?:
       return { result, response };
     },
   };
+}
+
+/** Runs a workflow from `startNode` fed with `main`, as n8n runs a workflow a webhook started. */
+async function runFrom(workflow: Workflow, startNode: string, main: INodeExecutionData[][], credentials: CredentialData): Promise<IRun> {
+  const start = workflow.getNode(startNode)!;
+  const data = additionalData(credentials);
+  const nodes = Object.values(workflow.nodes);
+  const workflowData: IWorkflowBase = {
+    id: workflow.id,
+    name: workflow.name ?? 'test workflow',
+    active: false,
+    activeVersionId: null,
+    isArchived: false,
+    nodes,
+    connections: workflow.connectionsBySourceNode,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  };
+  data.hooks = new ExecutionLifecycleHooks('manual', data.executionId!, workflowData);
+  const runExecutionData = createRunExecutionData({
+    executionData: { nodeExecutionStack: [{ node: start, data: { main }, source: null }] },
+  });
+  return new WorkflowExecute(data, 'manual', runExecutionData).processRunExecutionData(workflow);
 }
 
 /** Records what webhook() answers through the express response. */

@@ -142,6 +142,72 @@ describe('webhook methods', () => {
   });
 });
 
+describe('Listen for test event (n8n’s manual mode)', () => {
+  const listening: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all(listening.splice(0).map((listener) => listener.close()));
+  });
+
+  it('sends the service’s signed sample (test: true) to the test URL; it runs the workflow once, then the test subscription is gone', async () => {
+    const automation = { ...admin, apiKey: await service.key('automation') };
+    const trigger = triggerWorkflow({ event: 'score.dropped_below', profile: profile(), threshold: 40, tags: 'vip' });
+    const listener = await trigger.listenForTestEvent(automation);
+    listening.push(listener);
+    const subscriptionId = listener.staticData()!.subscriptionId as string;
+    const created = await subscription(subscriptionId);
+    expect(created.body).toMatchObject({ url: listener.webhookUrl, description: 'n8n (test): VIP going cold / Engagement Score Trigger' });
+    expect(listener.webhookUrl).toContain('/webhook-test/');
+
+    const run = await listener.execution();
+    expect(run.data.resultData.error).toBeUndefined();
+    const reached = run.data.resultData.runData.Next[0].data!.main[0]!;
+    expect(reached).toHaveLength(1);
+    expect(reached[0].json).toMatchObject({
+      test: true,
+      type: 'score.dropped_below',
+      threshold: 40,
+      direction: 'down',
+      cause: 'test',
+      profile: { id: profileId, name: 'Engagement' },
+      contact: { id: 'sample-contact', tags: ['vip'] },
+    });
+    expect(reached[0].json.score as number).toBeLessThan(40);
+    expect(reached[0].json.previousScore as number).toBeGreaterThanOrEqual(40);
+    expect(listener.answers).toEqual([200]);
+    // n8n deactivates the test webhook after its execution: delete() removed the test subscription.
+    expect((await subscription(subscriptionId)).status).toBe(404);
+    expect(listener.executions).toHaveLength(1);
+  });
+
+  it('tries again when n8n has not yet stored the secret create() wrote: the early delivery is refused, the next one runs the workflow', async () => {
+    const trigger = triggerWorkflow({ event: 'band.changed', profile: profile() });
+    const listener = await trigger.listenForTestEvent(admin, { registerStaticDataAfterMs: 600 });
+    listening.push(listener);
+    const run = await listener.execution();
+    expect(run.data.resultData.runData.Next[0].data!.main[0]![0].json).toMatchObject({
+      test: true,
+      type: 'band.changed',
+      band: { name: 'Cold' },
+      previousBand: { name: 'Warm' },
+    });
+    expect(listener.answers.length).toBeGreaterThan(1);
+    expect(listener.answers.slice(0, -1).every((status) => status === 401)).toBe(true);
+    expect(listener.answers.at(-1)).toBe(200);
+    expect(listener.executions).toHaveLength(1);
+  });
+
+  it('activating the workflow (not a test) sends no test event', async () => {
+    const trigger = triggerWorkflow({ event: 'score.rose_above', profile: profile(), threshold: 90 }, { webhookBaseUrl });
+    await trigger.hook(admin).create();
+    const id = trigger.staticData()!.subscriptionId as string;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const deliveries = await service.admin.get(`/v1/subscriptions/${id}/deliveries`);
+    expect(deliveries.status).toBe(200);
+    expect(deliveries.body.items).toEqual([]);
+    expect(receiver.received.filter((request) => request.path === new URL(trigger.webhookUrl).pathname)).toEqual([]);
+  });
+});
+
 describe('webhook()', () => {
   let trigger: ReturnType<typeof triggerWorkflow>;
   let delivery: (typeof receiver.received)[number];
