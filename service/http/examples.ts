@@ -49,6 +49,8 @@ export function parameterExample(pathTemplate: string, name: string): unknown {
     const collection = /\/([\w-]+)\/\{id\}/.exec(pathTemplate)?.[1];
     return collection ? idOfCollection[collection] : undefined;
   }
+  // Relationship answers (a contact's or an account's) need a relationship profile.
+  if (name === 'profileId' && /relationships|accounts/.test(pathTemplate)) return EXAMPLE_IDS.relationshipProfile;
   return parameterExamples[name];
 }
 

@@ -338,7 +338,7 @@ export function buildOpenApi(routes: RouteDefinition[], info: OpenApiOptions): J
     paths,
     components: {
       schemas: components,
-      headers,
+      headers: Object.fromEntries(Object.entries(headers).filter(([name]) => rateLimit > 0 || !name.startsWith('RateLimit'))),
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer <key>' } },
     },
   };
