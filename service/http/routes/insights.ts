@@ -5,7 +5,7 @@ import { bandDistributionSvg, DISTRIBUTION_SIZE } from '../../charts/band-distri
 import { chartFormat, chartQuery, chartResponse, sendChart } from '../../charts/respond';
 import type { AppDeps } from '../deps';
 import type { RouteRegistry } from '../route';
-import { consistencyQuery, isoDateTime } from '../schemas';
+import { consistencyQuery, countSchema, isoDateTime, versionNumberSchema } from '../schemas';
 
 /** The network review of a profile (the weekly "how are our relationships doing"). */
 
@@ -33,25 +33,31 @@ export function insightRoutes(api: RouteRegistry, ctx: AppDeps): void {
     role: 'reader',
     params: z.strictObject({ id: z.uuid() }),
     query: z.strictObject({
-      days: z.coerce.number().int().min(1).max(365).default(7),
-      limit: z.coerce.number().int().min(1).max(100).default(10),
+      days: z.coerce.number().int().min(1).max(365).default(7).describe('The period: the last this many days (1–365, default 7)'),
+      limit: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(10)
+        .describe('Contacts per list: risers, fallers, needs attention (1–100, default 10)'),
       consistency: consistencyQuery,
     }),
     response: z.object({
       profileId: z.uuid(),
-      version: z.number().int(),
-      days: z.number().int(),
+      version: versionNumberSchema,
+      days: z.number().int().min(1).max(365),
       from: isoDateTime,
       to: isoDateTime,
-      contacts: z.number().int(),
+      contacts: countSchema.describe('Contacts scored in the profile'),
       distribution: z.array(
-        z.object({ band: z.string().nullable(), color: z.string().nullable(), count: z.number().int(), previousCount: z.number().int() }),
+        z.object({ band: z.string().nullable(), color: z.string().nullable(), count: countSchema, previousCount: countSchema }),
       ),
       averageScore: z.number().nullable(),
       previousAverageScore: z.number().nullable(),
       averageDelta: z.number().nullable(),
       histogram: z
-        .array(z.object({ from: z.number(), to: z.number(), count: z.number().int() }))
+        .array(z.object({ from: z.number(), to: z.number(), count: countSchema }))
         .describe('Scores now in 20 equal buckets over the profile’s range (or the scores’ span); the last includes its upper edge'),
       risers: z.array(contactMovementSchema),
       fallers: z.array(contactMovementSchema),

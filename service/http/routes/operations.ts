@@ -6,7 +6,7 @@ import { pendingMigrations } from '../../store/schema-status';
 import type { AppDeps } from '../deps';
 import type { HttpMetrics } from '../metrics';
 import { buildOpenApi } from '../openapi';
-import { isoDateTime } from '../schemas';
+import { countSchema, isoDateTime } from '../schemas';
 import { problem, UNAVAILABLE_RETRY_SECONDS } from '../problem';
 
 const retryAfter = { 'Retry-After': String(UNAVAILABLE_RETRY_SECONDS) };
@@ -49,9 +49,26 @@ export function operationRoutes(api: RouteRegistry, deps: AppDeps, metrics: Http
     path: '/readyz',
     operationId: 'ready',
     tag: 'Operations',
-    summary: 'The database is reachable and every migration is applied',
+    summary: 'The database is reachable, every migration is applied, and the background loops are alive',
+    description:
+      'Also says how each background loop of this instance is doing (jobs, webhook dispatcher, retention, scoring workers) and whether their LISTEN connections are up. A loop that is merely busy (a long publish, a backlog) never fails readiness; a loop that stopped running (no pass for over a minute while none runs) answers 503, so the instance gets restarted.',
     role: 'public',
-    response: z.object({ status: z.literal('ready') }),
+    response: z.object({
+      status: z.literal('ready'),
+      background: z.object({
+        loops: z.array(
+          z.object({
+            name: z.string(),
+            state: z.enum(['idle', 'busy', 'failing', 'stalled']),
+            listening: z.boolean().nullable().describe('Whether its LISTEN connection is up; null for a loop that only polls'),
+            lastPassAt: isoDateTime.nullable(),
+            busySince: isoDateTime.nullable(),
+            lastError: z.string().nullable(),
+          }),
+        ),
+        cacheInvalidations: z.boolean().describe('Whether the read caches hear invalidations (otherwise they read through)'),
+      }),
+    }),
     errors: [503],
     handler: async () => {
       let pending: string[];
@@ -61,7 +78,19 @@ export function operationRoutes(api: RouteRegistry, deps: AppDeps, metrics: Http
         throw problem(503, `The database is not reachable: ${(error as Error).message}`, undefined, retryAfter);
       }
       if (pending.length > 0) throw problem(503, `Migrations not applied yet: ${pending.join(', ')}`, undefined, retryAfter);
-      return { status: 'ready' };
+      const loops = deps.background?.() ?? [];
+      const stalled = loops.filter((loop) => loop.state === 'stalled');
+      if (stalled.length > 0)
+        throw problem(
+          503,
+          `Background work has stopped: ${stalled.map((loop) => loop.name).join(', ')}.`,
+          stalled.map((loop) => ({
+            path: `background.${loop.name}`,
+            message: loop.lastError ?? `no pass since ${loop.lastPassAt ?? 'start'}`,
+          })),
+          retryAfter,
+        );
+      return { status: 'ready', background: { loops, cacheInvalidations: deps.caches?.connected ?? false } };
     },
   });
 
@@ -75,26 +104,29 @@ export function operationRoutes(api: RouteRegistry, deps: AppDeps, metrics: Http
       'Interactions are scored by background workers right after they are accepted (docs/scoring-pipeline.md). `lagSeconds` is how long the oldest interaction not scored yet has waited; `blockedBy` names a transaction open on the database server that the log waits for.',
     role: 'admin',
     response: z.object({
-      backlog: z.object({ interactions: z.number().int(), oldestReceivedAt: isoDateTime.nullable() }),
+      backlog: z.object({
+        interactions: countSchema.describe('Interactions accepted and not scored yet'),
+        oldestReceivedAt: isoDateTime.nullable(),
+      }),
       lagSeconds: z.number(),
       perSecond: z.number().describe('Interactions scored per second over the last 10 s, all workers together'),
       partitions: z.object({
-        total: z.number().int(),
-        unowned: z.number().int().describe('Without a live lease (taken over within seconds)'),
+        total: countSchema,
+        unowned: countSchema.describe('Without a live lease (taken over within seconds)'),
       }),
       workers: z.array(
         z.object({
           workerId: z.string(),
-          partitions: z.number().int(),
+          partitions: countSchema,
           perSecond: z.number(),
-          lastPassMs: z.number().int().nullable(),
+          lastPassMs: countSchema.nullable().describe('How long its last pass over the log took (ms)'),
           seenAt: isoDateTime,
           startedAt: isoDateTime,
         }),
       ),
       blockedBy: z
         .object({
-          pid: z.number().int(),
+          pid: z.number().int().min(1).max(2_147_483_647).describe('The PostgreSQL backend’s process id'),
           database: z.string().nullable(),
           application: z.string().nullable(),
           state: z.string().nullable(),
@@ -111,7 +143,11 @@ export function operationRoutes(api: RouteRegistry, deps: AppDeps, metrics: Http
   });
   let openApi: unknown;
   router.get('/openapi.json', (_req, res) => {
-    openApi ??= buildOpenApi(api.routes, { version, serverUrl: deps.config.publicUrl });
+    openApi ??= buildOpenApi(api.routes, {
+      version,
+      serverUrl: deps.config.publicUrl,
+      rateLimitPerSecond: deps.config.rateLimitPerSecond,
+    });
     res.json(openApi);
   });
   router.get('/docs', (_req, res) => {

@@ -6,7 +6,7 @@ import { chartFormat, chartQuery, chartResponse, sendChart } from '../../charts/
 import { getContact } from '../../store/contacts';
 import type { AppDeps } from '../deps';
 import { Reply, type RouteRegistry } from '../route';
-import { bandSchema, consistencyQuery, contactIdSchema, isoDateTime } from '../schemas';
+import { bandSchema, clampSchema, consistencyQuery, contactIdSchema, countSchema, isoDateTime, versionNumberSchema } from '../schemas';
 
 const scoreParams = z.strictObject({ id: z.uuid(), contactId: contactIdSchema });
 
@@ -14,7 +14,7 @@ export const scoreSchema = z
   .object({
     contactId: z.string(),
     profileId: z.uuid(),
-    version: z.number().int(),
+    version: versionNumberSchema.describe('The profile version that computed it'),
     score: z.number().describe('Exact as of computedAt, rounded to 2 decimals'),
     band: bandSchema,
     lastInteractionAt: isoDateTime.nullable(),
@@ -29,19 +29,16 @@ export const scoreSchema = z
         z.object({
           rule: z.string(),
           kind: z.enum(['interaction', 'state', 'adjustment']),
-          count: z.number().int(),
+          count: countSchema.describe('Matching interactions (or adjustments) that counted'),
           points: z.number(),
-          limited: z.number().int().optional().describe('Matches that did not count because of the rule’s limit'),
+          limited: countSchema.optional().describe('Matches that did not count because of the rule’s limit'),
           at: isoDateTime.optional(),
           by: z.string().nullable().optional(),
           reason: z.string().optional(),
         }),
       )
       .describe('Sums exactly to the score before clamping (relationship profiles: to the score)'),
-    clamp: z
-      .object({ applied: z.enum(['min', 'max']), bound: z.number(), unclamped: z.number() })
-      .nullable()
-      .describe('Set when the range clamped the score'),
+    clamp: clampSchema,
     suggestions: z.array(z.object({ action: z.string(), message: z.string() })),
   })
   .meta({ id: 'Score' });
