@@ -323,7 +323,7 @@ export async function runAction(
 export async function loadOptions(
   kind: 'listSearch' | 'loadOptions',
   method: string,
-  options: { parameters: IDataObject; credentials: CredentialData; filter?: string },
+  options: { parameters: IDataObject; credentials: CredentialData; filter?: string; paginationToken?: string },
 ) {
   const node = actionNode('Engagement Score', options.parameters);
   const workflow = singleNodeWorkflow('editor', node);
@@ -331,9 +331,9 @@ export async function loadOptions(
   const context = new LoadOptionsContext(workflow, node, data, 'parameters.profile');
   const methods = (nodeTypeClasses[ACTION_TYPE] as EngagementScore).methods as unknown as Record<
     string,
-    Record<string, (this: unknown, filter?: string) => Promise<unknown>>
+    Record<string, (this: unknown, filter?: string, paginationToken?: string) => Promise<unknown>>
   >;
-  return methods[kind][method].call(context, options.filter);
+  return methods[kind][method].call(context, options.filter, options.paginationToken);
 }
 
 /** A workflow holding one trigger node, active, as n8n builds it to call the trigger's webhook methods. */
@@ -438,7 +438,14 @@ export function triggerWorkflow(parameters: IDataObject, options: { staticData?:
         const testWorkflow = toWorkflow();
         if (registration.staticData) testWorkflow.setTestStaticData(registration.staticData);
         const response = new FakeResponse();
-        const httpRequest = { method: req.method, headers: req.headers, body: JSON.parse(rawBody.toString('utf8')), rawBody, params: {}, query: {} };
+        const httpRequest = {
+          method: req.method,
+          headers: req.headers,
+          body: JSON.parse(rawBody.toString('utf8')),
+          rawBody,
+          params: {},
+          query: {},
+        };
         const data = additionalData(credentials, {
           webhookTestBaseUrl: testBaseUrl,
           httpRequest,
@@ -466,7 +473,8 @@ export function triggerWorkflow(parameters: IDataObject, options: { staticData?:
         });
       try {
         registration = {};
-        if (!(await trigger.webhookMethods.default.checkExists.call(hookContext))) await trigger.webhookMethods.default.create.call(hookContext);
+        if (!(await trigger.webhookMethods.default.checkExists.call(hookContext)))
+          await trigger.webhookMethods.default.create.call(hookContext);
         const register = () => (registration!.staticData = hookWorkflow.staticData);
         if (options.registerStaticDataAfterMs) setTimeout(register, options.registerStaticDataAfterMs);
         else register();
@@ -485,7 +493,10 @@ export function triggerWorkflow(parameters: IDataObject, options: { staticData?:
         execution(timeoutMs = 10_000): Promise<IRun> {
           if (executions[0] && deactivated) return Promise.resolve(executions[0]);
           return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`No execution within ${timeoutMs} ms; answers: ${answers.join(', ')}`)), timeoutMs);
+            const timer = setTimeout(
+              () => reject(new Error(`No execution within ${timeoutMs} ms; answers: ${answers.join(', ')}`)),
+              timeoutMs,
+            );
             waiting.push((run) => {
               clearTimeout(timer);
               resolve(run);

@@ -155,6 +155,8 @@ function attributeValue(context: IExecuteFunctions, attribute: Attribute, itemIn
       const value = attribute.value;
       if (value === undefined || value === null) return '';
       if (typeof value === 'string') return value;
+      // Version 1 sent what an expression gave as it was (`{{ 25 }}` a number); its workflows keep that.
+      if (context.getNode().typeVersion < 2 && (typeof value === 'number' || typeof value === 'boolean')) return value;
       return typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
     }
   }

@@ -28,8 +28,7 @@ const properties: INodeProperties[] = [
         type: 'number',
         default: 300,
         typeOptions: { minValue: 1 },
-        displayOptions: { show: { waitUntilLive: [true] } },
-        description: 'How long to wait for the version to go live before the node fails (the publish itself goes on)',
+        description: 'With Wait Until Live: how long to wait for the version to go live before the node fails (the publish itself goes on)',
       },
       {
         displayName: 'Wait Until Live',
