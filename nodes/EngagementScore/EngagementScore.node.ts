@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import { getBands, searchContacts, searchProfiles } from './methods';
+import { getBands, searchContacts, searchProfiles, searchSegments } from './methods';
 import { operations, properties } from './resources';
 import { asNodeError, errorItem } from './resources/errors';
 
@@ -14,7 +14,8 @@ export class EngagementScore implements INodeType {
     version: [1, 2],
     defaultVersion: 2,
     subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
-    description: 'Read and update engagement scores, list contacts by score, record interactions and publish profiles',
+    description:
+      'Read and update engagement scores, list contacts by score or saved segment, manage segments, record interactions and publish profiles',
     defaults: { name: 'Engagement Score' },
     usableAsTool: true,
     inputs: [NodeConnectionTypes.Main],
@@ -24,7 +25,7 @@ export class EngagementScore implements INodeType {
   };
 
   methods = {
-    listSearch: { searchContacts, searchProfiles },
+    listSearch: { searchContacts, searchProfiles, searchSegments },
     loadOptions: { getBands },
   };
 

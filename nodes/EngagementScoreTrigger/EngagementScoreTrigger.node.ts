@@ -1,14 +1,24 @@
 import type { IDataObject, IHookFunctions, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { jsonParse, NodeConnectionTypes, sleep } from 'n8n-workflow';
-import { profileLocator, splitList } from '../EngagementScore/shared/fields';
+import { searchProfiles, searchSegments } from '../EngagementScore/methods';
+import { profileLocator, segmentLocator, splitList } from '../EngagementScore/shared/fields';
 import { apiRequest, apiRequestIfFound, pathSegment, problemError, sendRequest } from '../EngagementScore/transport/request';
 import { verifySignature } from './signature';
 
-type EventType = 'score.dropped_below' | 'score.rose_above' | 'score.crossed' | 'band.changed';
+type ScoreEvent = 'score.dropped_below' | 'score.rose_above' | 'score.crossed' | 'band.changed';
+type SegmentEvent = 'segment.entered' | 'segment.left';
+type EventType = ScoreEvent | SegmentEvent;
+
+const SCORE_EVENTS: ScoreEvent[] = ['score.dropped_below', 'score.rose_above', 'score.crossed', 'band.changed'];
+const SEGMENT_EVENTS: SegmentEvent[] = ['segment.entered', 'segment.left'];
+const isSegmentEvent = (event: EventType): event is SegmentEvent => (SEGMENT_EVENTS as EventType[]).includes(event);
 
 type Subscription = {
   id: string;
-  profileId: string;
+  /** The profile whose crossings it hears (null for a segment's entries and exits). */
+  profileId: string | null;
+  /** The segment whose entries and exits it hears (null for a profile's crossings; absent from services before segments). */
+  segmentId?: string | null;
   event: EventType;
   threshold: number | null;
   tags: string[] | null;
@@ -19,12 +29,20 @@ type Subscription = {
 /** What the node keeps between activation and deactivation, in the workflow's static data. */
 type StoredSubscription = { subscriptionId?: string; secret?: string };
 
-/** The subscription the node's parameters ask for. */
+/**
+ * The subscription the node's parameters ask for: a profile's crossings (with threshold and tags),
+ * or a segment's entries or exits (segment only; profile, threshold and tags are not read then).
+ */
 function wantedSubscription(context: IHookFunctions) {
   const event = context.getNodeParameter('event') as EventType;
+  if (isSegmentEvent(event)) {
+    const segmentId = ((context.getNodeParameter('segment', undefined, { extractValue: true }) as string | undefined) ?? '').trim();
+    return { profileId: null, segmentId, event, threshold: null, tags: null };
+  }
   const tags = splitList(context.getNodeParameter('tags', ''));
   return {
     profileId: context.getNodeParameter('profile', undefined, { extractValue: true }) as string,
+    segmentId: null,
     event,
     threshold: event === 'band.changed' ? null : (context.getNodeParameter('threshold') as number),
     tags: tags.length > 0 ? tags : null,
@@ -95,17 +113,17 @@ export class EngagementScoreTrigger implements INodeType {
     group: ['trigger'],
     version: 1,
     subtitle: '={{ $parameter["event"] }}',
-    description: "Starts the workflow when a contact's score crosses a threshold or changes band",
+    description: "Starts the workflow when a contact's score crosses a threshold or changes band, or a contact enters or leaves a segment",
     defaults: { name: 'Engagement Score Trigger' },
     eventTriggerDescription: 'Waiting for the test event Engagement Score sends with a sample contact',
-    activationMessage: 'Engagement Score now calls this workflow whenever a score crosses the threshold.',
+    activationMessage: 'Engagement Score now calls this workflow whenever the chosen event happens.',
     triggerPanel: {
       header: 'Engagement Score sends a test event as soon as you listen',
       executionsHelp: {
         inactive:
-          "<b>While building your workflow</b>, click the 'Execute step' button, then wait a moment: Engagement Score sends a signed sample event (<code>test: true</code>, a made-up contact) of the chosen kind, and the workflow runs once with it. <br /><br /><b>Once you're happy with your workflow</b>, publish it. Then every time a contact's score crosses the threshold, the workflow will execute. These executions will show up in the executions list, but not in the editor.",
+          "<b>While building your workflow</b>, click the 'Execute step' button, then wait a moment: Engagement Score sends a signed sample event (<code>test: true</code>, a made-up contact) of the chosen kind, and the workflow runs once with it. <br /><br /><b>Once you're happy with your workflow</b>, publish it. Then every time the chosen event happens (a score crossing the threshold, a contact entering or leaving the segment), the workflow will execute. These executions will show up in the executions list, but not in the editor.",
         active:
-          "<b>While building your workflow</b>, click the 'Execute step' button, then wait a moment: Engagement Score sends a signed sample event (<code>test: true</code>, a made-up contact) of the chosen kind, and the workflow runs once with it. <br /><br /><b>Your workflow will also execute automatically</b>, since it's activated. Every time a contact's score crosses the threshold, this node will trigger an execution. These executions will show up in the executions list, but not in the editor.",
+          "<b>While building your workflow</b>, click the 'Execute step' button, then wait a moment: Engagement Score sends a signed sample event (<code>test: true</code>, a made-up contact) of the chosen kind, and the workflow runs once with it. <br /><br /><b>Your workflow will also execute automatically</b>, since it's activated. Every time the chosen event happens, this node will trigger an execution. These executions will show up in the executions list, but not in the editor.",
       },
       activationHint:
         "Once you've finished building your workflow, publish it to have it also listen continuously (you just won't see those executions here).",
@@ -130,6 +148,16 @@ export class EngagementScoreTrigger implements INodeType {
         default: 'score.dropped_below',
         options: [
           { name: 'Band Changed', value: 'band.changed', description: "When a contact's score moves into another band" },
+          {
+            name: 'Contact Entered Segment',
+            value: 'segment.entered',
+            description: 'When a contact comes into a saved segment, whatever moved it (an interaction, a change, time passing)',
+          },
+          {
+            name: 'Contact Left Segment',
+            value: 'segment.left',
+            description: 'When a contact goes out of a saved segment, whatever moved it (an interaction, a change, time passing)',
+          },
           { name: 'Score Crossed', value: 'score.crossed', description: 'When a score crosses the threshold in either direction' },
           {
             name: 'Score Dropped Below',
@@ -139,7 +167,11 @@ export class EngagementScoreTrigger implements INodeType {
           { name: 'Score Rose Above', value: 'score.rose_above', description: 'When a score goes from below the threshold to at least it' },
         ],
       },
-      profileLocator('The profile whose scores are watched'),
+      { ...profileLocator('The profile whose scores are watched'), displayOptions: { show: { event: SCORE_EVENTS } } },
+      {
+        ...segmentLocator('The saved segment whose entries or exits are watched'),
+        displayOptions: { show: { event: SEGMENT_EVENTS } },
+      },
       {
         displayName: 'Threshold',
         name: 'threshold',
@@ -156,10 +188,15 @@ export class EngagementScoreTrigger implements INodeType {
         type: 'string',
         default: '',
         placeholder: 'e.g. vip',
+        displayOptions: { show: { event: SCORE_EVENTS } },
         description:
-          'Only contacts with any of these tags, separated by commas (a segment, e.g. VIPs with their own threshold). Empty: every contact.',
+          'Only contacts with any of these tags, separated by commas (e.g. VIPs, with their own threshold). Empty: every contact.',
       },
     ],
+  };
+
+  methods = {
+    listSearch: { searchProfiles, searchSegments },
   };
 
   webhookMethods = {
@@ -178,6 +215,7 @@ export class EngagementScoreTrigger implements INodeType {
           subscription.status === 'active' &&
           subscription.url === this.getNodeWebhookUrl('default') &&
           subscription.profileId === wanted.profileId &&
+          (subscription.segmentId ?? null) === wanted.segmentId &&
           subscription.event === wanted.event &&
           subscription.threshold === wanted.threshold &&
           sameTags(subscription.tags, wanted.tags)
@@ -190,7 +228,7 @@ export class EngagementScoreTrigger implements INodeType {
         if (stored.subscriptionId) await deleteSubscription(this, stored.subscriptionId);
         const wanted = wantedSubscription(this);
         const body: IDataObject = {
-          profileId: wanted.profileId,
+          ...(wanted.segmentId ? { segmentId: wanted.segmentId } : { profileId: wanted.profileId }),
           event: wanted.event,
           url: this.getNodeWebhookUrl('default'),
           description:

@@ -16,6 +16,8 @@ let service: TestService;
 let server: Server;
 let admin: CredentialData;
 let profileId: string;
+/** Contacts scoring at least 40 in Engagement (its Warm band). */
+let warmId: string;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 /** Where the subscriptions point: the receiver stands in for n8n's webhook endpoint, to capture deliveries. */
 let webhookBaseUrl: string;
@@ -35,6 +37,8 @@ beforeAll(async () => {
       { name: 'Warm', min: 40, max: 100, color: '#e0a800' },
     ],
   });
+  warmId = (await service.admin.post('/v1/segments', { name: 'Warm payers', filter: { profileId, minScore: 40 } }).expect(201)).body
+    .id as string;
   receiver = await startReceiver();
   webhookBaseUrl = `${new URL(receiver.url).origin}/webhook`;
 });
@@ -47,6 +51,7 @@ afterAll(async () => {
 });
 
 const profile = () => ({ __rl: true, mode: 'list', value: profileId });
+const segment = (id = warmId) => ({ __rl: true, mode: 'list', value: id });
 
 async function subscription(id: string) {
   return service.admin.get(`/v1/subscriptions/${id}`);
@@ -130,6 +135,53 @@ describe('webhook methods', () => {
     expect(stale.staticData()).toEqual({});
   });
 
+  it('a segment event subscribes to the segment (no profile, threshold or tags), and fits only while the segment is the same', async () => {
+    const trigger = triggerWorkflow({ event: 'segment.entered', segment: segment() }, { webhookBaseUrl });
+    const hooks = trigger.hook(admin);
+    expect(await hooks.checkExists()).toBe(false);
+    await hooks.create();
+    const first = trigger.staticData()!.subscriptionId as string;
+    expect((await subscription(first)).body).toMatchObject({
+      segmentId: warmId,
+      profileId: null,
+      event: 'segment.entered',
+      threshold: null,
+      tags: null,
+      url: trigger.webhookUrl,
+      status: 'active',
+    });
+    expect(await hooks.checkExists()).toBe(true);
+    expect((await service.admin.get(`/v1/segments/${warmId}`)).body.watched).toBe(true);
+
+    // Another segment, or the other direction: the stored subscription no longer fits and is replaced.
+    const other = (await service.admin.post('/v1/segments', { name: 'Cold', filter: { profileId, maxScore: 39.99 } }).expect(201)).body
+      .id as string;
+    trigger.node.parameters.segment = segment(other);
+    trigger.node.parameters.event = 'segment.left';
+    expect(await trigger.hook(admin).checkExists()).toBe(false);
+    await trigger.hook(admin).create();
+    const second = trigger.staticData()!.subscriptionId as string;
+    expect((await subscription(first)).status).toBe(404);
+    expect((await subscription(second)).body).toMatchObject({ segmentId: other, event: 'segment.left' });
+    expect(await trigger.hook(admin).checkExists()).toBe(true);
+    await trigger.hook(admin).delete();
+    expect((await subscription(second)).status).toBe(404);
+    expect((await service.admin.get(`/v1/segments/${other}`)).body.watched).toBe(false);
+  });
+
+  it('a score event workflow (built before segments) still subscribes to its profile', async () => {
+    const trigger = triggerWorkflow({ event: 'band.changed', profile: profile(), tags: 'vip' }, { webhookBaseUrl });
+    await trigger.hook(admin).create();
+    expect((await subscription(trigger.staticData()!.subscriptionId as string)).body).toMatchObject({
+      profileId,
+      segmentId: null,
+      event: 'band.changed',
+      tags: ['vip'],
+    });
+    expect(await trigger.hook(admin).checkExists()).toBe(true);
+    await trigger.hook(admin).delete();
+  });
+
   it('a key without the admin role gets the service’s explanation', async () => {
     const writer = { ...admin, apiKey: await service.key('writer') };
     const trigger = triggerWorkflow({ event: 'score.dropped_below', profile: profile(), threshold: 40 }, { webhookBaseUrl });
@@ -194,6 +246,28 @@ describe('Listen for test event (n8n’s manual mode)', () => {
     expect(listener.answers.slice(0, -1).every((status) => status === 401)).toBe(true);
     expect(listener.answers.at(-1)).toBe(200);
     expect(listener.executions).toHaveLength(1);
+  });
+
+  it('for a segment event: the service’s signed sample of that segment runs the workflow once', async () => {
+    const automation = { ...admin, apiKey: await service.key('automation') };
+    const trigger = triggerWorkflow({ event: 'segment.left', segment: segment() });
+    const listener = await trigger.listenForTestEvent(automation);
+    listening.push(listener);
+    const subscriptionId = listener.staticData()!.subscriptionId as string;
+    expect((await subscription(subscriptionId)).body).toMatchObject({ segmentId: warmId, event: 'segment.left', url: listener.webhookUrl });
+    const run = await listener.execution();
+    expect(run.data.resultData.error).toBeUndefined();
+    const reached = run.data.resultData.runData.Next[0].data!.main[0]!;
+    expect(reached).toHaveLength(1);
+    expect(reached[0].json).toMatchObject({
+      test: true,
+      type: 'segment.left',
+      segment: { id: warmId, name: 'Warm payers' },
+      contact: { id: 'sample-contact' },
+      cause: 'test',
+    });
+    expect(listener.answers).toEqual([200]);
+    expect((await subscription(subscriptionId)).status).toBe(404);
   });
 
   it('activating the workflow (not a test) sends no test event', async () => {
@@ -293,6 +367,61 @@ describe('webhook()', () => {
       [401, 'the X-Engagement-Signature header is missing'],
       [401, 'this trigger holds no subscription secret; deactivate and activate the workflow'],
     ]);
+  });
+});
+
+describe('webhook() for segment events', () => {
+  let trigger: ReturnType<typeof triggerWorkflow>;
+  let entered: typeof receiver.received;
+
+  beforeAll(async () => {
+    trigger = triggerWorkflow({ event: 'segment.entered', segment: segment() }, { webhookBaseUrl });
+    await trigger.hook(admin).create();
+    await service.runJobs();
+    await service.admin.put('/v1/contacts/grace', { name: 'Grace Hopper', tags: ['customer'] }).expect(201);
+    await service.admin.put('/v1/contacts/linus', { name: 'Linus' }).expect(201);
+    // grace pays (50 points: into the segment); linus only visits (no points: stays out).
+    await service.admin
+      .post('/v1/interactions', {
+        interactions: [
+          { id: 'seg-pay-1', contactId: 'grace', type: 'payment' },
+          { id: 'seg-visit-1', contactId: 'linus', type: 'visit' },
+        ],
+      })
+      .expect(200);
+    await service.dispatcher().drain();
+    entered = receiver.received.filter((request) => request.path === new URL(trigger.webhookUrl).pathname);
+  });
+
+  it('a contact an interaction moved into the segment arrives as one segment.entered, verified and emitted as one item', async () => {
+    expect(entered).toHaveLength(1);
+    const delivery = entered[0]!;
+    expect(delivery.body).toMatchObject({
+      type: 'segment.entered',
+      segment: { id: warmId, name: 'Warm payers' },
+      contact: { id: 'grace', name: 'Grace Hopper', tags: ['customer'] },
+      profile: { id: profileId, name: 'Engagement' },
+      score: 50,
+      band: { name: 'Warm' },
+      cause: 'interaction',
+    });
+    expect(delivery.body).not.toHaveProperty('test');
+    const { result, response } = await trigger.receive({ headers: delivery.headers, rawBody: Buffer.from(delivery.rawBody) }, admin);
+    expect(response.ended).toBe(false);
+    expect(result.workflowData).toEqual([[{ json: delivery.body }]]);
+  });
+
+  it('nothing arrives for a contact that did not enter', () => {
+    expect(entered.filter((request) => (request.body.contact as { id: string }).id === 'linus')).toEqual([]);
+  });
+
+  it('the signature check applies unchanged: a tampered segment delivery gets 401', async () => {
+    const delivery = entered[0]!;
+    const tampered = delivery.rawBody.replace('"grace"', '"mallory"');
+    expect(tampered).not.toBe(delivery.rawBody);
+    const { result, response } = await trigger.receive({ headers: delivery.headers, rawBody: Buffer.from(tampered) }, admin);
+    expect(result).toEqual({ noWebhookResponse: true });
+    expect(response).toMatchObject({ statusCode: 401, body: { reason: 'the signature does not match the body' } });
   });
 });
 

@@ -59,3 +59,19 @@ export async function getBands(this: ILoadOptionsFunctions): Promise<INodeProper
   const bands = (profile.published ?? profile.draft).bands ?? [];
   return [...bands].sort((a, b) => a.min - b.min).map((band) => ({ name: band.name, value: band.name }));
 }
+
+type SegmentSummary = { id: string; name: string; size: number; watched: boolean };
+
+/** The workspace's saved segments for the Segment list, each with its size now, filtered by name as the user types. */
+export async function searchSegments(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+  const { items } = await apiRequest<{ items: SegmentSummary[] }>(this, { method: 'GET', path: '/v1/segments' });
+  const needle = filter?.trim().toLowerCase() ?? '';
+  return {
+    results: items
+      .filter((segment) => !needle || segment.name.toLowerCase().includes(needle) || segment.id === needle)
+      .map((segment) => ({
+        name: `${segment.name} (${segment.size.toLocaleString('en')} contact${segment.size === 1 ? '' : 's'})`,
+        value: segment.id,
+      })),
+  };
+}

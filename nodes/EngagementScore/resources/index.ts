@@ -7,6 +7,7 @@ import { interactionOperationField, interactionOperations } from './interaction'
 import { profileOperationField, profileOperations } from './profile';
 import { relationshipOperationField, relationshipOperations } from './relationship';
 import { scoreOperationField, scoreOperations } from './score';
+import { segmentOperationField, segmentOperations } from './segment';
 import type { Operation } from './types';
 
 export type { Operation } from './types';
@@ -20,6 +21,7 @@ export const operations: Record<string, Record<string, Operation>> = {
   profile: profileOperations,
   relationship: relationshipOperations,
   score: scoreOperations,
+  segment: segmentOperations,
 };
 
 const resourceField: INodeProperties = {
@@ -36,6 +38,7 @@ const resourceField: INodeProperties = {
     { name: 'Profile', value: 'profile' },
     { name: 'Relationship', value: 'relationship' },
     { name: 'Score', value: 'score' },
+    { name: 'Segment', value: 'segment' },
   ],
 };
 
@@ -47,6 +50,7 @@ const operationFields = [
   profileOperationField,
   relationshipOperationField,
   scoreOperationField,
+  segmentOperationField,
 ];
 
 /** Each operation's own properties, shown only when it is selected. */

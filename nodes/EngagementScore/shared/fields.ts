@@ -119,3 +119,38 @@ export const returnAllAndLimit: INodeProperties[] = [
     description: 'Max number of results to return',
   },
 ];
+
+/** A saved segment: picked from the service's list (with each one's size), or given by id (or an expression giving one). */
+export function segmentLocator(description: string): INodeProperties {
+  return {
+    displayName: 'Segment',
+    name: 'segment',
+    type: 'resourceLocator',
+    default: { mode: 'list', value: '' },
+    required: true,
+    description,
+    modes: [
+      {
+        displayName: 'From List',
+        name: 'list',
+        type: 'list',
+        placeholder: 'Select a segment...',
+        typeOptions: { searchListMethod: 'searchSegments', searchable: true },
+      },
+      {
+        displayName: 'By ID',
+        name: 'id',
+        type: 'string',
+        placeholder: 'e.g. 6f0b7f7e-2a35-4b55-9d1e-6c1f0c6f4a10',
+        validation: [
+          { type: 'regex', properties: { regex: UUID, errorMessage: 'A segment ID looks like 6f0b7f7e-2a35-4b55-9d1e-6c1f0c6f4a10' } },
+        ],
+      },
+    ],
+  };
+}
+
+export function segmentId(context: IExecuteFunctions, itemIndex: number): string {
+  const value = context.getNodeParameter('segment', itemIndex, '', { extractValue: true }) as unknown;
+  return typeof value === 'string' ? value.trim() : '';
+}

@@ -1,12 +1,33 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { profileId, profileLocator, splitList, returnAllAndLimit } from '../../shared/fields';
+import { profileId, profileLocator, splitList, returnAllAndLimit, segmentId, segmentLocator } from '../../shared/fields';
 import { listAll } from '../../transport/request';
+import { membersSortField, readMembers } from '../segment/shared';
 import type { ItemOperation } from '../types';
 
 type Filters = { minScore?: number; maxScore?: number; band?: string; tags?: string; accountId?: string; ownerId?: string };
 
+/** Shown only when the contacts are filtered here (Source "All Contacts", what workflows without Source stored). */
+const filteredHere = { show: { source: ['all'] } };
+const fromSegment = { show: { source: ['segment'] } };
+
 const properties: INodeProperties[] = [
-  profileLocator('The profile whose scores the contacts are filtered and sorted by'),
+  {
+    displayName: 'Source',
+    name: 'source',
+    type: 'options',
+    default: 'all',
+    options: [
+      { name: 'All Contacts', value: 'all', description: 'Contacts filtered and sorted by the fields below' },
+      {
+        name: 'Segment',
+        value: 'segment',
+        description: 'The members of a saved segment now, as its filter selects them (with score and band when it has a profile)',
+      },
+    ],
+    description: 'Where the contacts come from',
+  },
+  { ...segmentLocator('The saved segment whose members to list'), displayOptions: fromSegment },
+  { ...profileLocator('The profile whose scores the contacts are filtered and sorted by'), displayOptions: filteredHere },
   ...returnAllAndLimit,
   {
     displayName: 'Filters',
@@ -14,6 +35,7 @@ const properties: INodeProperties[] = [
     type: 'collection',
     placeholder: 'Add Filter',
     default: {},
+    displayOptions: filteredHere,
     options: [
       {
         displayName: 'Account ID',
@@ -77,11 +99,17 @@ const properties: INodeProperties[] = [
       { name: 'Most Recently Active First', value: '-lastInteractionAt' },
     ],
     description: 'Order of the contacts; ties are broken by contact ID',
+    displayOptions: filteredHere,
   },
+  { ...membersSortField, displayOptions: fromSegment },
 ];
 
-/** One output item per contact, each with its score and band; pages are followed as far as needed. */
+/**
+ * One output item per contact, each with its score and band; pages are followed as far as needed.
+ * With Source "Segment" the segment's members (GET /v1/segments/{id}/contacts), else GET /v1/contacts.
+ */
 async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
+  if (this.getNodeParameter('source', itemIndex, 'all') === 'segment') return readMembers(this, itemIndex, segmentId(this, itemIndex));
   const returnAll = this.getNodeParameter('returnAll', itemIndex) === true;
   const limit = returnAll ? undefined : Number(this.getNodeParameter('limit', itemIndex));
   const filters = this.getNodeParameter('filters', itemIndex, {}) as Filters;
