@@ -16,6 +16,8 @@ import type {
   ProfileVersion,
   Relationships,
   Score,
+  Segment,
+  SegmentFilter,
   Subscription,
   SubscriptionEvent,
   TestEventResult,
@@ -172,10 +174,18 @@ export const api = {
   accountRelationships: (accountId: string, profileId?: string) =>
     get<AccountRelationships>(`/v1/accounts/${e(accountId)}/relationships${q({ profileId })}`),
 
+  segments: () => get<{ items: Segment[] }>('/v1/segments'),
+  segment: (id: string) => get<Segment>(`/v1/segments/${e(id)}`),
+  segmentContacts: (id: string, params: { sort?: string; limit?: number; cursor?: string | null }) =>
+    get<Page<Contact>>(`/v1/segments/${e(id)}/contacts${q(params)}`),
+  createSegment: (body: { name: string; description?: string; filter: SegmentFilter }) => post<Segment>('/v1/segments', body),
+  deleteSegment: (id: string) => request<void>('DELETE', `/v1/segments/${e(id)}`),
+
   subscriptions: () => get<{ items: Subscription[] }>('/v1/subscriptions'),
   subscription: (id: string) => get<Subscription>(`/v1/subscriptions/${e(id)}`),
   createSubscription: (body: {
-    profileId: string;
+    profileId?: string;
+    segmentId?: string;
     event: SubscriptionEvent;
     threshold?: number;
     tags?: string[];

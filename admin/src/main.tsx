@@ -7,6 +7,7 @@ import { ContactsPage } from './pages/Contacts';
 import { DashboardPage } from './pages/Dashboard';
 import { ProfileEditorPage } from './pages/ProfileEditor';
 import { ProfilesPage } from './pages/Profiles';
+import { SegmentPage, SegmentsPage } from './pages/Segments';
 import { SignIn } from './pages/SignIn';
 import { TriggersPage, SubscriptionPage } from './pages/Triggers';
 import { VersionsPage } from './pages/Versions';
@@ -34,6 +35,8 @@ function Page({ route }: { route: Route }) {
       );
     case 'accounts':
       return second ? <AccountPage id={second} key={second} profileId={route.query.get('profile') ?? undefined} /> : <NotFound />;
+    case 'segments':
+      return second ? <SegmentPage id={second} key={second} /> : <SegmentsPage />;
     case 'triggers':
       return second ? <SubscriptionPage id={second} key={second} /> : <TriggersPage />;
     default:
@@ -56,6 +59,7 @@ const sections = [
   { href: '#/profiles', label: 'Profiles', match: 'profiles' },
   { href: '#/dashboard', label: 'Dashboard', match: 'dashboard' },
   { href: '#/contacts', label: 'Contacts', match: 'contacts' },
+  { href: '#/segments', label: 'Segments', match: 'segments' },
   { href: '#/triggers', label: 'Triggers', match: 'triggers' },
 ];
 

@@ -221,11 +221,15 @@ export type Insights = {
   needsAttention: (ContactMovement & { reasons: string[] })[];
 };
 
-export type SubscriptionEvent = 'score.dropped_below' | 'score.rose_above' | 'score.crossed' | 'band.changed';
+export type SubscriptionEvent =
+  'score.dropped_below' | 'score.rose_above' | 'score.crossed' | 'band.changed' | 'segment.entered' | 'segment.left';
 
 export type Subscription = {
   id: string;
-  profileId: string;
+  /** The profile whose crossings it hears (null for a segment's entries and exits). */
+  profileId: string | null;
+  /** The segment whose entries and exits it hears (null for a profile's crossings). */
+  segmentId: string | null;
   event: SubscriptionEvent;
   threshold: number | null;
   tags: string[] | null;
@@ -256,3 +260,29 @@ export type Delivery = {
 };
 
 export type TestEventResult = { delivered: boolean; status: number | null; error: string | null; ms: number; delivery: Delivery };
+
+/** What a saved segment selects (GET /v1/contacts's filters, plus allTags and last-interaction windows such as "30d"). */
+export type SegmentFilter = {
+  profileId?: string;
+  minScore?: number;
+  maxScore?: number;
+  band?: string;
+  tags?: string[];
+  allTags?: string[];
+  accountId?: string;
+  ownerId?: string;
+  lastInteractionBefore?: string;
+  lastInteractionAfter?: string;
+};
+
+export type Segment = {
+  id: string;
+  name: string;
+  description: string | null;
+  filter: SegmentFilter;
+  /** A subscription hears its entries and exits. */
+  watched: boolean;
+  size: number;
+  createdAt: string;
+  updatedAt: string;
+};

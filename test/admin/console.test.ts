@@ -519,6 +519,122 @@ inBrowser('the console in a browser', () => {
     await screenshot(admin, 'deliveries', { docs: true });
   });
 
+  it('lists saved segments with their filter, size and subscription; one opens on its members, scored, page by page; a writer creates and deletes one', async () => {
+    const created = await Promise.all([
+      service.api('POST', '/v1/segments', {
+        name: 'Customers by engagement',
+        description: 'Paying customers, most engaged first',
+        filter: { profileId: seeded.engagementId, tags: ['customer'] },
+      }),
+      service.api('POST', '/v1/segments', { name: 'Active VIPs', filter: { allTags: ['vip', 'customer'], lastInteractionAfter: '30d' } }),
+    ]);
+    expect(created.map((answer) => answer.status)).toEqual([201, 201]);
+    const [customers, vips] = created.map((answer) => answer.body as { id: string; size: number });
+    const watch = await service.api('POST', '/v1/subscriptions', {
+      segmentId: customers.id,
+      event: 'segment.entered',
+      url: seeded.receiverUrl,
+      description: 'New engaged customer → CRM',
+    });
+    expect(watch.status).toBe(201);
+    const sizes = Object.fromEntries(
+      (await service.api('GET', '/v1/segments')).body.items.map((segment: { id: string; size: number }) => [segment.id, segment.size]),
+    );
+    expect(sizes[customers.id]).toBeGreaterThan(25);
+
+    await go(admin, '#/segments');
+    await until(admin, "document.documentElement.dataset.ready === 'segments'");
+    await until(admin, "document.querySelector('table.segments').textContent.includes('scored in Engagement')");
+    const row = (name: string) => admin.locator('table.segments tbody tr', { has: admin.getByRole('link', { name, exact: true }) });
+    expect(await admin.locator('table.segments tbody tr').count()).toBe(2);
+    expect((await row('Customers by engagement').locator('td').allTextContents()).slice(0, 3)).toEqual([
+      'scored in Engagement · tagged customer',
+      sizes[customers.id].toLocaleString('en'),
+      'watched',
+    ]);
+    expect((await row('Active VIPs').locator('td').allTextContents()).slice(0, 3)).toEqual([
+      'tagged vip and customer · active within 30d',
+      sizes[vips.id].toLocaleString('en'),
+      'no subscription',
+    ]);
+    await expectAccessible(admin, 'segments');
+    await screenshot(admin, 'segments', { docs: true });
+
+    // Its members: the API's first page, with score and band, highest score first; then page 2.
+    await row('Customers by engagement').getByRole('link', { name: 'Customers by engagement' }).click();
+    await admin.getByRole('heading', { name: 'Customers by engagement', level: 1 }).waitFor();
+    await until(admin, "document.documentElement.dataset.ready === 'segment'");
+    await expect(admin.locator('.segment-size').textContent()).resolves.toBe(sizes[customers.id].toLocaleString('en'));
+    const firstPage = (await service.api('GET', `/v1/segments/${customers.id}/contacts?limit=25`)).body;
+    const members = admin.locator('table.members-list tbody tr');
+    expect(await members.count()).toBe(25);
+    expect(await admin.locator('table.members-list thead th').allTextContents()).toEqual([
+      'Contact',
+      'Score',
+      'Band',
+      'Account',
+      'Tags',
+      'Last interaction',
+    ]);
+    const shownIds = await members
+      .locator('th a')
+      .evaluateAll((links) =>
+        links.map((link) =>
+          decodeURIComponent(String((link as unknown as { getAttribute(name: string): string }).getAttribute('href')).split('/')[2]),
+        ),
+      );
+    expect(shownIds).toEqual(firstPage.items.map((item: { id: string }) => item.id));
+    const shownScores = (await members.locator('td.num').allTextContents()).map((text) => Number(text.replace(/,/g, '')));
+    expect(shownScores).toEqual([...shownScores].sort((a, b) => b - a));
+    expect(await members.locator('.band').count()).toBe(25);
+    await expectAccessible(admin, 'segment members');
+    await screenshot(admin, 'segment', { docs: true });
+    await admin.getByRole('button', { name: 'Next →' }).click();
+    await admin.getByText('Page 2').waitFor();
+    await until(admin, `document.querySelectorAll('table.members-list tbody tr').length === ${sizes[customers.id] - 25}`);
+
+    // The Triggers page names the segment its subscription hears.
+    await go(admin, '#/triggers');
+    await admin.getByRole('link', { name: 'Segment Customers by engagement' }).waitFor();
+
+    // A writer saves one through the form (a missing name is named at its field), then deletes it.
+    const writer = await tab('segment writer', service.keys.writer);
+    await go(writer, '#/segments');
+    await until(writer, "document.documentElement.dataset.ready === 'segments'");
+    await writer.getByRole('button', { name: 'Save segment' }).click();
+    await writer.locator('#seg-name-error').waitFor();
+    await writer.getByLabel('Name').fill('Acme leads');
+    await writer.getByLabel('Any of the tags (comma separated)').fill('lead');
+    await writer.getByLabel('Account').fill('acme');
+    await writer.getByRole('button', { name: 'Save segment' }).click();
+    await writer.getByRole('heading', { name: 'Acme leads', level: 1 }).waitFor();
+    const saved = (await service.api('GET', '/v1/segments')).body.items.find((segment: { name: string }) => segment.name === 'Acme leads');
+    expect(saved).toMatchObject({ filter: { tags: ['lead'], accountId: 'acme' } });
+    await until(writer, "document.documentElement.dataset.ready === 'segment'");
+    await expect(writer.locator('.segment-size').textContent()).resolves.toBe(String(saved.size));
+    expect(await writer.locator('table.members-list thead th').allTextContents()).toEqual([
+      'Contact',
+      'Account',
+      'Tags',
+      'Last interaction',
+    ]);
+    await writer.getByRole('button', { name: 'Delete this segment' }).click();
+    await writer.getByRole('heading', { name: 'Segments', level: 1 }).waitFor();
+    expect((await service.api('GET', `/v1/segments/${saved.id}`)).status).toBe(404);
+
+    // A reader reads them: no form, no delete.
+    const reader = await tab('segment reader', service.keys.reader);
+    await go(reader, '#/segments');
+    await until(reader, "document.documentElement.dataset.ready === 'segments'");
+    await reader.getByText(/creating and deleting segments need a writer or admin key \(this is a reader key\)/).waitFor();
+    expect(await reader.getByRole('button', { name: 'Save segment' }).count()).toBe(0);
+    expect(await reader.getByRole('button', { name: /Delete/ }).count()).toBe(0);
+    await go(reader, `#/segments/${vips.id}`);
+    await until(reader, "document.documentElement.dataset.ready === 'segment'");
+    expect(await reader.locator('table.members-list tbody tr').count()).toBe(Math.min(25, sizes[vips.id]));
+    expect(await reader.getByRole('button', { name: /Delete/ }).count()).toBe(0);
+  });
+
   it('a reader sees everything read-only: no publish control, and the API refuses a publish with its key', async () => {
     const reader = await tab('reader', service.keys.reader);
     await go(reader, `#/profiles/${seeded.engagementId}`);
@@ -555,7 +671,15 @@ inBrowser('the console in a browser', () => {
       expect(focused).toEqual({ text: focused.text, outline: true });
       visited.push(focused.text);
     }
-    expect(visited.slice(0, 6)).toEqual(['Skip to content', 'Engagement Score', 'Profiles', 'Dashboard', 'Contacts', 'Triggers']);
+    expect(visited.slice(0, 7)).toEqual([
+      'Skip to content',
+      'Engagement Score',
+      'Profiles',
+      'Dashboard',
+      'Contacts',
+      'Segments',
+      'Triggers',
+    ]);
     await admin.getByRole('link', { name: 'Engagement', exact: true }).focus();
     await admin.keyboard.press('Enter');
     await admin.getByRole('heading', { name: 'Engagement', level: 1 }).waitFor();
@@ -575,6 +699,7 @@ inBrowser('the console in a browser', () => {
       [`#/dashboard/${seeded.engagementId}`, 'dashboard', "document.documentElement.dataset.ready === 'dashboard'"],
       ['#/contacts/crm-002', 'contact', 'document.querySelector(\'.history .chart[data-drawn="true"]\') !== null'],
       ['#/triggers', 'triggers', "document.documentElement.dataset.ready === 'triggers'"],
+      ['#/segments', 'segments', "document.documentElement.dataset.ready === 'segments'"],
     ] as const) {
       await go(phone, hash);
       await until(phone, ready);

@@ -14,7 +14,12 @@ const EVENTS: { value: SubscriptionEvent; label: string }[] = [
   { value: 'score.crossed', label: 'Score crossed (either way)' },
   { value: 'band.changed', label: 'Band changed' },
 ];
-const eventLabel = (event: string) => EVENTS.find((item) => item.value === event)?.label ?? event;
+// Segment subscriptions are made from n8n or the API; the list names them too.
+const SEGMENT_EVENTS: { value: SubscriptionEvent; label: string }[] = [
+  { value: 'segment.entered', label: 'Entered segment' },
+  { value: 'segment.left', label: 'Left segment' },
+];
+const eventLabel = (event: string) => [...EVENTS, ...SEGMENT_EVENTS].find((item) => item.value === event)?.label ?? event;
 
 function AdminOnly() {
   const session = useSession();
@@ -44,7 +49,9 @@ function TriggersList() {
   const profiles = useLoad(() => api.profiles(), []);
   const [created, setCreated] = useState<Subscription | null>(null);
   const [deleteError, setDeleteError] = useState<{ id: string; error: ApiError } | null>(null);
+  const segments = useLoad(() => api.segments(), []);
   const profileName = (id: string) => profiles.data?.items.find((profile) => profile.id === id)?.name ?? id;
+  const segmentName = (id: string) => segments.data?.items.find((segment) => segment.id === id)?.name ?? id;
   return (
     <section>
       <h1 tabIndex={-1}>Triggers</h1>
@@ -78,7 +85,13 @@ function TriggersList() {
                     <a href={`#/triggers/${subscription.id}`}>{eventLabel(subscription.event)}</a>
                     {subscription.description && <div class="muted">{subscription.description}</div>}
                   </th>
-                  <td>{profileName(subscription.profileId)}</td>
+                  <td>
+                    {subscription.segmentId ? (
+                      <a href={`#/segments/${encodeURIComponent(subscription.segmentId)}`}>Segment {segmentName(subscription.segmentId)}</a>
+                    ) : (
+                      profileName(subscription.profileId ?? '')
+                    )}
+                  </td>
                   <td class="num">{subscription.threshold ?? '—'}</td>
                   <td>{subscription.tags?.join(', ') ?? 'every contact'}</td>
                   <td class="url">{subscription.url}</td>
