@@ -395,7 +395,7 @@ describe('webhook() for segment events', () => {
 
   it('a contact an interaction moved into the segment arrives as one segment.entered, verified and emitted as one item', async () => {
     expect(entered).toHaveLength(1);
-    const delivery = entered[0]!;
+    const delivery = entered[0];
     expect(delivery.body).toMatchObject({
       type: 'segment.entered',
       segment: { id: warmId, name: 'Warm payers' },
@@ -416,7 +416,7 @@ describe('webhook() for segment events', () => {
   });
 
   it('the signature check applies unchanged: a tampered segment delivery gets 401', async () => {
-    const delivery = entered[0]!;
+    const delivery = entered[0];
     const tampered = delivery.rawBody.replace('"grace"', '"mallory"');
     expect(tampered).not.toBe(delivery.rawBody);
     const { result, response } = await trigger.receive({ headers: delivery.headers, rawBody: Buffer.from(tampered) }, admin);
