@@ -28,4 +28,15 @@ export type StoredScore = {
   recent: LedgerEntry[] | null;
   /** The last moment its contributions changed (an entry made, or one leaving the window): periods before it need no correction. */
   changedAt: number | null;
+  /**
+   * Whether the contact has a score: at least the profile's `minInteractions` matching interactions in
+   * the window at τ (always true when the profile has none). Unqualified contacts are left out of
+   * score lists, filters, insights, roll-ups and crossings (column `scores.qualified`).
+   */
+  qualified: boolean;
+  /** The count of matching interactions in the window at τ (null: not counted, the profile has no `minInteractions`). */
+  evidence: number | null;
 };
+
+/** An anchor with whether its contact has a score (StoredScore.qualified). */
+export type QualifiedAnchor = Anchor & { qualified: boolean };

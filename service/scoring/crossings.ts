@@ -28,10 +28,16 @@ export type Crossing = {
   previous: number;
 };
 
-/** Every crossing of `levels` along a change's path, in time order. */
+/**
+ * Every crossing of `levels` along a change's path, in time order. Under a profile's minInteractions a
+ * contact without a score crosses nothing: where it has none after a jump (or along a segment), that
+ * part is silent; where it gains one, it jumps from "no score" — the range minimum — to its score.
+ */
 export function findCrossings(model: ScoreModel, change: ScoreChange, now: number, levels: readonly number[]): Crossing[] {
   const found: Crossing[] = [];
-  const jump = (at: number, before: number, after: number) => {
+  const jump = (at: number, from: number, after: number, qualifiedBefore = true, qualifiedAfter = true) => {
+    if (!qualifiedAfter) return;
+    const before = qualifiedBefore ? from : model.noScoreRaw;
     for (const level of levels) {
       if (before >= level && after < level) found.push({ at, level, direction: 'down', before, after, previous: before });
       else if (before < level && after >= level) found.push({ at, level, direction: 'up', before, after, previous: before });
@@ -39,9 +45,10 @@ export function findCrossings(model: ScoreModel, change: ScoreChange, now: numbe
   };
   for (const piece of change.path) {
     if (piece.type === 'jump') {
-      jump(piece.at, piece.before, piece.after);
+      jump(piece.at, piece.before, piece.after, piece.qualifiedBefore, piece.qualifiedAfter);
       continue;
     }
+    if (piece.qualified === false) continue;
     const start = piece.s + piece.a;
     const within: Crossing[] = [];
     for (const level of levels) {
@@ -52,7 +59,7 @@ export function findCrossings(model: ScoreModel, change: ScoreChange, now: numbe
     }
     found.push(...within.sort((x, y) => x.at - y.at));
   }
-  jump(now, change.before, change.after);
+  jump(now, change.before, change.after, change.qualifiedBefore, change.qualifiedAfter);
   return found;
 }
 

@@ -26,9 +26,15 @@ import { entriesOf, loadEntries, loadHistories, type ContactHistory } from './hi
 import { ScoreModel, type PathVisitor } from './math';
 import { compileProfile, type CompiledProfile, type ProfileDocument } from './profile';
 
-/** One piece of a score's path between two moments: a decay segment or a jump. */
+/**
+ * One piece of a score's path between two moments: a decay segment or a jump. Under a profile with
+ * minInteractions, a segment says whether the contact had a score along it and a jump whether it had
+ * one before and after (absent: it had); a moment at which time alone gives or takes away the score
+ * is a jump of its own (before = after when no contribution changed then).
+ */
 export type PathPiece =
-  { type: 'segment'; from: number; to: number; s: number; a: number } | { type: 'jump'; at: number; before: number; after: number };
+  | { type: 'segment'; from: number; to: number; s: number; a: number; qualified?: boolean }
+  | { type: 'jump'; at: number; before: number; after: number; qualifiedBefore?: boolean; qualifiedAfter?: boolean };
 
 /** How one contact's score moved in one version, for whoever reacts to crossings. */
 export type ScoreChange = {
@@ -38,6 +44,13 @@ export type ScoreChange = {
   /** Raw score at `now` before and after the change. */
   before: number;
   after: number;
+  /**
+   * Whether the contact had a score at `now` before the change and has one after (the profile's
+   * minInteractions; always true without it). Without a score before, `before` stands for "no score"
+   * (crossings compare the range minimum); without one after, nothing crosses.
+   */
+  qualifiedBefore: boolean;
+  qualifiedAfter: boolean;
   /** Anchor after the change. */
   anchor: Anchor;
 };
@@ -184,6 +197,8 @@ export class ScoringEngine {
     const relevant = (step: Step) => step.cause !== 'adjustment' || step.adjustment?.profileId === version.profileId;
     const readsContact = profile.interactionRules.some((rule) => rule.readsContact);
     const limited = profile.interactionRules.some((rule) => rule.limit);
+    // Without a window, evidence continues from the stored count (the anchor keeps too few entries to recount it).
+    const countsOn = model.minInteractions > 0 && model.windowMs === null;
     // A contact is scored from its whole history (rather than from its anchor and the entries the
     // anchor keeps) when the anchor keeps none yet, when a contact change may change what every
     // match earns, or when an interaction arrives so late that a limit needs matches the anchor no
@@ -198,6 +213,7 @@ export class ScoringEngine {
       const from = score ? model.keptFrom(score.anchor.tau) : -Infinity;
       if (
         (score && score.recent === null) ||
+        (countsOn && score && score.evidence === null) ||
         (readsContact && mine.some((step) => step.cause === 'contact' && !step.created)) ||
         (limited && mine.some((step) => step.interactions.some((interaction) => interaction.occurredAt - model.limitSpanMs <= from)))
       )
@@ -251,6 +267,7 @@ export class ScoringEngine {
     });
     const held = new Map(heldBefore ?? []);
     let anchor = stored?.anchor ?? emptyAnchor(steps[0].at);
+    const evidence = evidenceBase(model, stored);
     // Steps that change nothing for this version (no match, no state change, no adjustment, nothing
     // coming due) leave the stored anchor as it is: it still describes the score. Most interactions
     // match some rules of one profile and none of another.
@@ -259,8 +276,11 @@ export class ScoringEngine {
     for (const step of steps) {
       const t = Math.max(step.at, anchor.tau);
       if (anchor.staleAt !== null && anchor.staleAt <= t) changed = true;
-      const path: PathPiece[] = [];
+      let path: PathPiece[] = [];
       const current = model.advance(anchor, t, entries, recorder(path));
+      // Whether the contact had a score along the path (time may give or take it away) and at t.
+      const qualification = qualifiedPath(model, path, entries, anchor.tau, t, evidence, model.rawFromAnchor(current, t));
+      path = qualification.path;
       const changes: Entry[] = [];
       // State rules hold or not on the contact as it is now (a new contact starts with those that hold).
       if (step.created || step.cause === 'contact' || (!stored && step === steps[0])) {
@@ -325,13 +345,23 @@ export class ScoringEngine {
       notes.push({
         cause: step.cause,
         at: t,
-        change: { contactId, path, before: model.rawFromAnchor(current, t), after: model.rawFromAnchor(after, t), anchor: after },
+        change: {
+          contactId,
+          path,
+          before: model.rawFromAnchor(current, t),
+          after: model.rawFromAnchor(after, t),
+          qualifiedBefore: qualification.qualified,
+          qualifiedAfter: qualifiedAt(model, evidence, entries, t),
+          anchor: after,
+        },
       });
       anchor = after;
     }
     if (!changed) return;
     for (const note of notes) this.noteChange(writes, note.cause, note.at, note.change);
-    writes.anchors.push(this.anchorWrite(version, contactId, anchor, entries, stored?.changedAt ?? null));
+    writes.anchors.push(
+      this.anchorWrite(version, contactId, anchor, entries, stored?.changedAt ?? null, evidenceAt(model, evidence, entries, anchor.tau)),
+    );
   }
 
   /**
@@ -353,7 +383,10 @@ export class ScoringEngine {
     const stored = storedScore?.anchor;
     const changedBefore = storedScore?.changedAt ?? null;
     const t = Math.max(steps[steps.length - 1].at, stored?.tau ?? -Infinity);
-    const before = stored ? model.rawFromAnchor(model.advance(stored, t, entriesOf(version, fact, history)), t) : 0;
+    const previous = stored ? entriesOf(version, fact, history) : [];
+    const before = stored ? model.rawFromAnchor(model.advance(stored, t, previous), t) : 0;
+    // A contact scored for the first time had no score before (and "no score" reads as 0 without minInteractions, as ever).
+    const qualifiedBefore = stored ? qualifiedAt(model, 0, previous, t) : model.minInteractions === 0;
     // Limits decided afresh over every match, old and new; the marks follow.
     const all = [...history.interactions, ...steps.flatMap((step) => step.interactions)];
     const matches = decideAllLimits(version, matchInteractions(profile, all, new Map([[contactId, fact]])));
@@ -393,27 +426,51 @@ export class ScoringEngine {
     }
     const anchor = model.anchorFromEntries(entries, t);
     const cause = steps.some((step) => step.cause === 'contact') ? 'contact' : steps[steps.length - 1].cause;
-    this.noteChange(writes, cause, t, { contactId, path: [], before, after: model.rawFromAnchor(anchor, t), anchor });
-    writes.anchors.push(this.anchorWrite(version, contactId, anchor, entries, changedBefore));
+    this.noteChange(writes, cause, t, {
+      contactId,
+      path: [],
+      before,
+      after: model.rawFromAnchor(anchor, t),
+      qualifiedBefore,
+      qualifiedAfter: qualifiedAt(model, 0, entries, t),
+      anchor,
+    });
+    writes.anchors.push(this.anchorWrite(version, contactId, anchor, entries, changedBefore, evidenceAt(model, 0, entries, t)));
   }
 
-  /** What is written for an anchor: its sort key, when the scheduler must look at it, the entries it keeps. */
+  /**
+   * What is written for an anchor: its sort key, when the scheduler must look at it, the entries it
+   * keeps, and whether the contact has a score (`evidence`: its matching interactions at τ, null
+   * without minInteractions). Under minInteractions the next moment time alone gives or takes away
+   * the score makes the anchor stale (a time step, and lists refresh it first), and the last moment
+   * the evidence changed counts as a change for period queries.
+   */
   private anchorWrite(
     version: ActiveVersion,
     contactId: string,
     anchor: Anchor,
     entries: readonly LedgerEntry[],
     changedBefore: number | null,
+    evidence: number | null,
   ): AnchorWrite {
     const { model } = version;
-    const changedAt = model.lastChange(entries, anchor.tau);
+    let changedAt = model.lastChange(entries, anchor.tau);
+    let written = anchor;
+    if (evidence !== null) {
+      const flips = model.nextQualificationChange(entries, anchor.tau, evidence);
+      if (flips !== null && (anchor.staleAt === null || flips < anchor.staleAt)) written = { ...anchor, staleAt: flips };
+      const counted = model.lastEvidenceChange(entries, anchor.tau);
+      if (counted !== null && (changedAt === null || counted > changedAt)) changedAt = counted;
+    }
     return {
       contactId,
-      anchor,
+      anchor: written,
       recent: model.keep(entries, anchor.tau),
       key: model.sortKeyOf(anchor),
-      dueAt: model.dueAt(anchor, version.levels),
+      dueAt: model.dueAt(written, version.levels),
       changedAt: changedBefore === null ? changedAt : changedAt === null ? changedBefore : Math.max(changedAt, changedBefore),
+      qualified: evidence === null || model.qualifies(evidence),
+      evidence,
     };
   }
 
@@ -476,8 +533,10 @@ export class ScoringEngine {
     if (contactIds.length === 0) return;
     const { model } = version;
     const scores = await loadScores(client, workspaceId, version.id, contactIds);
-    // Anchors that keep no entries yet are scored from the contact's whole history, once.
-    const unkept = [...scores].filter(([, score]) => score.recent === null).map(([contactId]) => contactId);
+    // Anchors that keep no entries yet are scored from the contact's whole history, once (and so are
+    // those whose evidence was never counted, under a profile without a window that counts it).
+    const uncounted = (score: StoredScore) => model.minInteractions > 0 && model.windowMs === null && score.evidence === null;
+    const unkept = [...scores].filter(([, score]) => score.recent === null || uncounted(score)).map(([contactId]) => contactId);
     const derived = await loadEntries(
       client,
       workspaceId,
@@ -485,20 +544,31 @@ export class ScoringEngine {
       unkept.map((contactId) => ({ contactId, since: null })),
     );
     const writes: VersionWrites = { anchors: [], ledger: [], unmarks: [], changes: new Map() };
-    for (const [contactId, { anchor, recent, changedAt }] of scores) {
+    for (const [contactId, score] of scores) {
+      const { anchor, changedAt } = score;
       if (now <= anchor.tau) continue;
-      const entries = recent ?? derived.get(contactId);
+      const whole = score.recent === null || uncounted(score);
+      const entries = whole ? derived.get(contactId) : score.recent;
       if (!entries) continue;
-      const path: PathPiece[] = [];
-      const moved = recent === null ? model.anchorFromEntries(entries, now) : model.advance(anchor, now, entries, recorder(path));
+      let path: PathPiece[] = [];
+      const moved = whole ? model.anchorFromEntries(entries, now) : model.advance(anchor, now, entries, recorder(path));
+      const base = whole ? 0 : evidenceBase(model, score);
+      let qualifiedBefore = score.qualified;
+      if (!whole) {
+        const qualification = qualifiedPath(model, path, entries, anchor.tau, now, base, model.rawFromAnchor(moved, now));
+        path = qualification.path;
+        qualifiedBefore = qualification.qualified;
+      }
       this.noteChange(writes, 'time', now, {
         contactId,
         path,
         before: model.rawFromAnchor(anchor, anchor.tau),
         after: model.rawFromAnchor(moved, now),
+        qualifiedBefore,
+        qualifiedAfter: qualifiedAt(model, base, entries, now),
         anchor: moved,
       });
-      writes.anchors.push(this.anchorWrite(version, contactId, moved, entries, changedAt));
+      writes.anchors.push(this.anchorWrite(version, contactId, moved, entries, changedAt, evidenceAt(model, base, entries, now)));
     }
     // A time step's change is its path; before/after at `now` are equal.
     for (const byTime of writes.changes.values())
@@ -586,7 +656,16 @@ export class ScoringEngine {
         now,
       );
       stored.push(...entries.filter((entry) => entry.kind !== EntryKind.interaction || !entry.counted));
-      writes.push(this.anchorWrite(version, contact.id, version.model.anchorFromEntries(entries, now), entries, null));
+      writes.push(
+        this.anchorWrite(
+          version,
+          contact.id,
+          version.model.anchorFromEntries(entries, now),
+          entries,
+          null,
+          evidenceAt(version.model, 0, entries, now),
+        ),
+      );
     }
     await insertLedgerEntries(client, workspaceId, version.id, stored);
     await writeAnchors(client, workspaceId, version.id, writes, new Date(now));
@@ -645,6 +724,8 @@ export class ScoringEngine {
           path: [],
           before: before ? previous.model.rawFromAnchor(before, now) : 0,
           after: current.model.rawFromAnchor(anchor, now),
+          qualifiedBefore: before ? before.qualified : previous.model.minInteractions === 0,
+          qualifiedAfter: anchor.qualified,
           anchor,
         };
       });
@@ -703,6 +784,97 @@ function decideAllLimits(version: Pick<ActiveVersion, 'profile'>, matches: Ledge
     entries.push(...group.map((entry) => ({ ...entry, counted: decided.get(entry.interactionSeq!)! })));
   }
   return entries;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Minimum evidence (a profile's minInteractions)
+
+/**
+ * What a contact's evidence (ScoreModel.evidence) is beyond its anchor's kept entries: with a window
+ * they hold every match in it, so nothing (0); without one, the matches older than them, which never
+ * change — the stored count less what the kept entries show at τ. Then evidence(t) = base +
+ * model.evidence(entries, t) for the kept entries and whatever is added to them.
+ */
+function evidenceBase(model: ScoreModel, stored: StoredScore | undefined): number {
+  if (model.minInteractions === 0 || model.windowMs !== null || !stored || stored.evidence === null) return 0;
+  return stored.evidence - model.evidence(stored.recent ?? [], stored.anchor.tau);
+}
+
+/** The evidence at t (null without minInteractions: not counted). */
+function evidenceAt(model: ScoreModel, base: number, entries: readonly LedgerEntry[], t: number): number | null {
+  return model.minInteractions === 0 ? null : base + model.evidence(entries, t);
+}
+
+function qualifiedAt(model: ScoreModel, base: number, entries: readonly LedgerEntry[], t: number): boolean {
+  return model.minInteractions === 0 || model.qualifies(base + model.evidence(entries, t));
+}
+
+/**
+ * A path from `from` to `to` annotated with whether the contact had a score along it: segments are
+ * cut where time alone gives or takes away the score, and those moments are jumps (a jump already
+ * there, or one with before = after; `end` is the raw score at `to`). Returns the annotated path and
+ * whether the contact has a score at `to`. Unchanged without minInteractions.
+ */
+function qualifiedPath(
+  model: ScoreModel,
+  path: PathPiece[],
+  entries: readonly LedgerEntry[],
+  from: number,
+  to: number,
+  base: number,
+  end: number,
+): { path: PathPiece[]; qualified: boolean } {
+  if (model.minInteractions === 0) return { path, qualified: true };
+  const count = base + model.evidence(entries, from);
+  let qualified = model.qualifies(count);
+  const flips = model.qualificationChanges(entries, from, to, count);
+  const annotated: PathPiece[] = [];
+  let next = 0;
+  for (const piece of path) {
+    if (piece.type === 'jump') {
+      const before = qualified;
+      for (; next < flips.length && flips[next].at <= piece.at; next++) qualified = flips[next].qualified;
+      annotated.push({ ...piece, qualifiedBefore: before, qualifiedAfter: qualified });
+      continue;
+    }
+    // A part of the segment from `start` on: its decayed part is re-based there.
+    const part = (start: number, end: number) => ({
+      ...piece,
+      from: start,
+      to: end,
+      a: piece.a * model.decay(start - piece.from),
+      qualified,
+    });
+    let start = piece.from;
+    for (; next < flips.length && flips[next].at < piece.to; next++) {
+      const flip = flips[next];
+      if (flip.at > start) annotated.push(part(start, flip.at));
+      const value = piece.s + piece.a * model.decay(flip.at - piece.from);
+      annotated.push({
+        type: 'jump',
+        at: flip.at,
+        before: value,
+        after: value,
+        qualifiedBefore: qualified,
+        qualifiedAfter: flip.qualified,
+      });
+      qualified = flip.qualified;
+      start = flip.at;
+    }
+    if (piece.to > start) annotated.push(start === piece.from ? { ...piece, qualified } : part(start, piece.to));
+  }
+  for (; next < flips.length; next++) {
+    annotated.push({
+      type: 'jump',
+      at: flips[next].at,
+      before: end,
+      after: end,
+      qualifiedBefore: qualified,
+      qualifiedAfter: flips[next].qualified,
+    });
+    qualified = flips[next].qualified;
+  }
+  return { path: annotated, qualified };
 }
 
 function recorder(path: PathPiece[]): PathVisitor {

@@ -26,6 +26,12 @@ export function round2(value: number): number {
 
 export type LevelCrossing = { at: number; level: number; direction: 'down' | 'up' };
 
+/** An entry with the interaction that earned it (what evidence counts). */
+export type EvidenceEntry = Entry & { interactionSeq?: number | null };
+
+/** A moment at which a contact gains or loses its score through time alone. */
+export type QualificationChange = { at: number; qualified: boolean };
+
 export class ScoreModel {
   readonly halfLifeMs: number | null;
   readonly windowMs: number | null;
@@ -85,6 +91,90 @@ export class ScoreModel {
 
   contributes(entry: Entry, t: number): boolean {
     return entry.kind !== EntryKind.state && entry.counted && this.inWindow(entry.at, t);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Minimum evidence (the profile's minInteractions)
+
+  /** Matching interactions in the window a contact needs to have a score (0: every contact has one). */
+  get minInteractions(): number {
+    return this.profile.minInteractions;
+  }
+
+  /** Whether `count` matching interactions are enough for a score. */
+  qualifies(count: number): boolean {
+    return count >= this.profile.minInteractions;
+  }
+
+  /**
+   * The raw value "no score" stands for where a score is compared with one (crossings, trends): the
+   * range minimum, 0 without a range (docs/crossings.md).
+   */
+  get noScoreRaw(): number {
+    return this.profile.range?.min ?? 0;
+  }
+
+  /**
+   * The evidence at t: distinct interactions that earned an entry from an interaction rule — counted or
+   * stopped by a limit (they matched) — within the window at t (every one up to t without a window).
+   * An interaction matching several rules counts once.
+   */
+  evidence(entries: readonly EvidenceEntry[], t: number): number {
+    const seen = new Set<number>();
+    for (const entry of entries)
+      if (entry.kind === EntryKind.interaction && entry.interactionSeq != null && this.inWindow(entry.at, t))
+        seen.add(entry.interactionSeq);
+    return seen.size;
+  }
+
+  /** When time alone changes the evidence after `from`: matches coming due (+1) and leaving the window (−1), in time order. */
+  private evidenceEvents(entries: readonly EvidenceEntry[], from: number): { at: number; delta: number }[] {
+    const matched = new Map<number, number>();
+    for (const entry of entries)
+      if (entry.kind === EntryKind.interaction && entry.interactionSeq != null) matched.set(entry.interactionSeq, entry.at);
+    const events: { at: number; delta: number }[] = [];
+    for (const at of matched.values()) {
+      if (at > from) events.push({ at, delta: 1 });
+      if (this.windowMs !== null && at + this.windowMs > from) events.push({ at: at + this.windowMs, delta: -1 });
+    }
+    return events.sort((x, y) => x.at - y.at);
+  }
+
+  /**
+   * The moments in (from, to] at which time alone gives a contact its score or takes it away, given
+   * its evidence `count` at `from` (entries must hold every match that can come due or leave the
+   * window after `from`, as an anchor's kept entries do). Empty without minInteractions.
+   */
+  qualificationChanges(entries: readonly EvidenceEntry[], from: number, to: number, count: number): QualificationChange[] {
+    if (this.profile.minInteractions === 0) return [];
+    const events = this.evidenceEvents(entries, from);
+    const changes: QualificationChange[] = [];
+    let qualified = this.qualifies(count);
+    for (let index = 0; index < events.length && events[index].at <= to;) {
+      const at = events[index].at;
+      for (; index < events.length && events[index].at === at; index++) count += events[index].delta;
+      if (this.qualifies(count) !== qualified) {
+        qualified = !qualified;
+        changes.push({ at, qualified });
+      }
+    }
+    return changes;
+  }
+
+  /** The next moment after `from` at which time alone changes whether the contact has a score (null: never). */
+  nextQualificationChange(entries: readonly EvidenceEntry[], from: number, count: number): number | null {
+    return this.qualificationChanges(entries, from, Infinity, count)[0]?.at ?? null;
+  }
+
+  /** The last moment up to τ at which the evidence changed (a match made or leaving the window); null: none. */
+  lastEvidenceChange(entries: readonly EvidenceEntry[], tau: number): number | null {
+    let last = -Infinity;
+    for (const entry of entries) {
+      if (entry.kind !== EntryKind.interaction || entry.at > tau) continue;
+      if (entry.at > last) last = entry.at;
+      if (this.windowMs !== null && entry.at + this.windowMs <= tau && entry.at + this.windowMs > last) last = entry.at + this.windowMs;
+    }
+    return last === -Infinity ? null : last;
   }
 
   /** The score before rounding, clamped to the range (relationship: the saturation curve). */

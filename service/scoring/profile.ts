@@ -128,6 +128,14 @@ export const profileDocumentSchema = z
       .describe('Clamps the final score (points and manual profiles)'),
     bands: z.array(bandSchema).max(20).optional(),
     saturation: finite(0.0001, 1e6).optional().describe('relationship profiles: R at which the score reaches 63.2 (default 20)'),
+    minInteractions: z
+      .int()
+      .min(0)
+      .max(1000)
+      .optional()
+      .describe(
+        'Minimum evidence: a contact has a score only once this many of its interactions matched an interaction rule (limited matches count) within the window (all time without one). Below it the score is null and the contact is left out of score lists, filters, insights, roll-ups and threshold triggers. Default 0: every contact has a score',
+      ),
     suggestions: z
       .array(suggestionSchema)
       .max(100)
@@ -169,6 +177,8 @@ export type CompiledProfile = {
   /** Sorted by min. */
   bands: Band[];
   saturation: number;
+  /** Matching interactions in the window a contact needs to have a score (0: none). */
+  minInteractions: number;
 };
 
 export type ProfileValidation = { ok: true; document: ProfileDocument } | { ok: false; errors: ConditionProblem[] };
@@ -201,6 +211,9 @@ export function validateProfile(input: unknown): ProfileValidation {
     problems.push({ path: 'range', message: 'relationship scores are always 0–100; leave range out' });
   if (document.kind === 'manual' && document.conditions)
     problems.push({ path: 'conditions', message: 'a manual profile has no rules to use named conditions' });
+  if (document.kind === 'manual' && (document.minInteractions ?? 0) > 0)
+    problems.push({ path: 'minInteractions', message: 'a manual profile has no interaction rules, so no contact would ever have a score' });
+  let interactionRules = 0;
 
   const seenNames = new Map<string, number>();
   validateNamedConditions(named, { facts: RULE_FACTS, named, used: new Set() }, problems);
@@ -216,6 +229,7 @@ export function validateProfile(input: unknown): ProfileValidation {
     const before = problems.length;
     validateTopLevel(rule.conditions, `${path}.conditions`, ctx, problems);
     if (problems.length > before) return;
+    if (ctx.used.has('interaction')) interactionRules++;
     if (!ctx.used.has('interaction')) {
       if (!ctx.used.has('contact'))
         problems.push({
@@ -234,6 +248,18 @@ export function validateProfile(input: unknown): ProfileValidation {
         });
     }
   });
+
+  if (
+    document.kind === 'points' &&
+    (document.minInteractions ?? 0) > 0 &&
+    rules.length > 0 &&
+    interactionRules === 0 &&
+    problems.length === 0
+  )
+    problems.push({
+      path: 'minInteractions',
+      message: 'the profile has only state rules: no interaction ever matches one, so no contact would ever have a score',
+    });
 
   (document.suggestions ?? []).forEach((suggestion, index) => {
     validateTopLevel(
@@ -337,5 +363,6 @@ export function compileProfile(document: ProfileDocument): CompiledProfile {
     range: relationship ? { min: 0, max: 100 } : (document.range ?? null),
     bands: [...(document.bands ?? [])].sort((a, b) => a.min - b.min),
     saturation: document.saturation ?? DEFAULT_SATURATION,
+    minInteractions: document.minInteractions ?? 0,
   };
 }

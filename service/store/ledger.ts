@@ -188,12 +188,14 @@ export async function contactScoreInputs(
       tau: number;
       staleAt: number | null;
       recent: Buffer | null;
+      qualified: boolean;
+      evidence: number | null;
     }
   >({
     name: 'contact-score-inputs',
     text: `SELECT ${contactColumns},
             s.contact_id IS NOT NULL AS scored, s.state_points AS s, s.amplitude AS a, (extract(epoch FROM s.anchor_at) * 1000)::float8 AS tau,
-            (extract(epoch FROM s.stale_at) * 1000)::float8 AS "staleAt", s.recent,
+            (extract(epoch FROM s.stale_at) * 1000)::float8 AS "staleAt", s.recent, s.qualified, s.evidence,
             (SELECT coalesce(json_agg(json_build_object(
                       'contactId', l.contact_id, 'at', (extract(epoch FROM l.at) * 1000)::float8, 'kind', l.kind, 'rule', l.rule, 'points', l.points,
                       'counted', l.counted, 'interactionSeq', l.interaction_seq, 'actorId', l.actor_id, 'adjustmentId', l.adjustment_id,
@@ -210,8 +212,10 @@ export async function contactScoreInputs(
   });
   const row = rows[0];
   if (!row) return undefined;
-  const { ledger, last, last30d, scored, s, a, tau, staleAt, recent, ...contact } = row;
-  const score = scored ? { anchor: { s, a, tau, staleAt }, recent: recent && unpackEntries(recent, contact.id), changedAt: null } : null;
+  const { ledger, last, last30d, scored, s, a, tau, staleAt, recent, qualified, evidence, ...contact } = row;
+  const score = scored
+    ? { anchor: { s, a, tau, staleAt }, recent: recent && unpackEntries(recent, contact.id), changedAt: null, qualified, evidence }
+    : null;
   return {
     contact,
     score,

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type pg from 'pg';
-import type { Anchor, SortKey, StoredScore } from '../model/anchor';
+import type { Anchor, QualifiedAnchor, SortKey, StoredScore } from '../model/anchor';
 import type { Entry, EntryKind, LedgerEntry } from '../model/ledger';
 import { copyRows } from './copy';
 import { prepared, type Queryable } from './db';
@@ -12,12 +12,13 @@ import { partitionFilter } from './scoring-partitions';
  * the contacts' partitions (store/scoring-partitions.ts).
  */
 
-type AnchorRow = { contactId: string; s: number; a: number; tau: number; staleAt: number | null };
+type AnchorRow = { contactId: string; s: number; a: number; tau: number; staleAt: number | null; qualified: boolean };
 
 const anchorColumns = `s.contact_id AS "contactId", s.state_points AS s, s.amplitude AS a,
-  (extract(epoch FROM s.anchor_at) * 1000)::float8 AS tau, (extract(epoch FROM s.stale_at) * 1000)::float8 AS "staleAt"`;
+  (extract(epoch FROM s.anchor_at) * 1000)::float8 AS tau, (extract(epoch FROM s.stale_at) * 1000)::float8 AS "staleAt", s.qualified`;
 
 const anchorOf = (row: AnchorRow): Anchor => ({ s: row.s, a: row.a, tau: row.tau, staleAt: row.staleAt });
+const qualifiedAnchorOf = (row: AnchorRow): QualifiedAnchor => ({ ...anchorOf(row), qualified: row.qualified });
 
 /**
  * The entries an anchor keeps, packed as little-endian doubles, four per entry: at, points, the
@@ -63,20 +64,20 @@ export function unpackEntries(buffer: Buffer, contactId: string): LedgerEntry[] 
   return entries;
 }
 
-/** Anchors of some contacts under one version. */
+/** Anchors of some contacts under one version, with whether each contact has a score (minInteractions). */
 export async function loadAnchors(
   db: Queryable,
   workspaceId: string,
   versionId: number,
   contactIds: readonly string[],
-): Promise<Map<string, Anchor>> {
-  const anchors = new Map<string, Anchor>();
+): Promise<Map<string, QualifiedAnchor>> {
+  const anchors = new Map<string, QualifiedAnchor>();
   if (contactIds.length === 0) return anchors;
   const { rows } = await db.query<AnchorRow>(
     `SELECT ${anchorColumns} FROM scores s WHERE s.workspace_id = $1 AND s.version_id = $2 AND s.contact_id = ANY($3::text[])`,
     [workspaceId, versionId, contactIds],
   );
-  for (const row of rows) anchors.set(row.contactId, anchorOf(row));
+  for (const row of rows) anchors.set(row.contactId, qualifiedAnchorOf(row));
   return anchors;
 }
 
@@ -89,8 +90,8 @@ export async function loadScores(
 ): Promise<Map<string, StoredScore>> {
   const scores = new Map<string, StoredScore>();
   if (contactIds.length === 0) return scores;
-  const { rows } = await db.query<AnchorRow & { recent: Buffer | null; changedAt: number | null }>(
-    `SELECT ${anchorColumns}, s.recent, (extract(epoch FROM s.changed_at) * 1000)::float8 AS "changedAt" FROM scores s WHERE s.workspace_id = $1 AND s.version_id = $2 AND s.contact_id = ANY($3::text[])`,
+  const { rows } = await db.query<AnchorRow & { recent: Buffer | null; changedAt: number | null; evidence: number | null }>(
+    `SELECT ${anchorColumns}, s.recent, (extract(epoch FROM s.changed_at) * 1000)::float8 AS "changedAt", s.evidence FROM scores s WHERE s.workspace_id = $1 AND s.version_id = $2 AND s.contact_id = ANY($3::text[])`,
     [workspaceId, versionId, contactIds],
   );
   for (const row of rows)
@@ -98,8 +99,29 @@ export async function loadScores(
       anchor: anchorOf(row),
       recent: row.recent && unpackEntries(row.recent, row.contactId),
       changedAt: row.changedAt,
+      qualified: row.qualified,
+      evidence: row.evidence,
     });
   return scores;
+}
+
+/**
+ * Which of some contacts have a score under a version (StoredScore.qualified; a profile's
+ * minInteractions): true or false per contact with an anchor. Exact for callers that refreshed stale
+ * anchors first.
+ */
+export async function qualifiedOf(
+  db: Queryable,
+  workspaceId: string,
+  versionId: number,
+  contactIds: readonly string[],
+): Promise<Map<string, boolean>> {
+  if (contactIds.length === 0) return new Map();
+  const { rows } = await db.query<{ contactId: string; qualified: boolean }>(
+    `SELECT contact_id AS "contactId", qualified FROM scores WHERE workspace_id = $1 AND version_id = $2 AND contact_id = ANY($3::text[])`,
+    [workspaceId, versionId, contactIds],
+  );
+  return new Map(rows.map((row) => [row.contactId, row.qualified]));
 }
 
 export type AnchorWrite = {
@@ -109,13 +131,17 @@ export type AnchorWrite = {
   key: SortKey;
   dueAt: number | null;
   changedAt: number | null;
+  /** Whether the contact has a score (minInteractions), and its count of matching interactions at τ (null: not counted). */
+  qualified: boolean;
+  evidence: number | null;
 };
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 // Times travel as epoch milliseconds (cheaper to write than ISO strings) and become timestamps in SQL.
 const STAGING = `CREATE TEMP TABLE IF NOT EXISTS incoming_anchors (
-  contact_id text, s float8, a float8, tau float8, sign smallint, key float8, stale_at float8, due_at float8, recent bytea, changed_at float8
+  contact_id text, s float8, a float8, tau float8, sign smallint, key float8, stale_at float8, due_at float8, recent bytea, changed_at float8,
+  qualified boolean, evidence integer
 ) ON COMMIT DELETE ROWS`;
 const timestamp = (column: string) => `to_timestamp(t.${column} / 1000.0)`;
 
@@ -132,7 +158,7 @@ export async function writeAnchors(
   await copyRows(
     client,
     'incoming_anchors',
-    writes.map(({ contactId, anchor, recent, key, dueAt, changedAt }) => [
+    writes.map(({ contactId, anchor, recent, key, dueAt, changedAt, qualified, evidence }) => [
       contactId,
       anchor.s,
       anchor.a,
@@ -143,15 +169,18 @@ export async function writeAnchors(
       dueAt,
       `\\x${packEntries(recent).toString('hex')}`,
       changedAt,
+      qualified,
+      evidence,
     ]),
   );
   await client.query(
-    `INSERT INTO scores AS s (workspace_id, version_id, contact_id, state_points, amplitude, anchor_at, sign, sort_key, stale_at, due_at, recent, changed_at, updated_at)
-     SELECT $1, $2, t.contact_id, t.s, t.a, ${timestamp('tau')}, t.sign, t.key, ${timestamp('stale_at')}, ${timestamp('due_at')}, t.recent, ${timestamp('changed_at')}, $3
+    `INSERT INTO scores AS s (workspace_id, version_id, contact_id, state_points, amplitude, anchor_at, sign, sort_key, stale_at, due_at, recent, changed_at, qualified, evidence, updated_at)
+     SELECT $1, $2, t.contact_id, t.s, t.a, ${timestamp('tau')}, t.sign, t.key, ${timestamp('stale_at')}, ${timestamp('due_at')}, t.recent, ${timestamp('changed_at')}, t.qualified, t.evidence, $3
        FROM incoming_anchors t
      ON CONFLICT (workspace_id, version_id, contact_id) DO UPDATE SET
        state_points = EXCLUDED.state_points, amplitude = EXCLUDED.amplitude, anchor_at = EXCLUDED.anchor_at, sign = EXCLUDED.sign,
-       sort_key = EXCLUDED.sort_key, stale_at = EXCLUDED.stale_at, due_at = EXCLUDED.due_at, recent = EXCLUDED.recent, changed_at = EXCLUDED.changed_at, updated_at = EXCLUDED.updated_at`,
+       sort_key = EXCLUDED.sort_key, stale_at = EXCLUDED.stale_at, due_at = EXCLUDED.due_at, recent = EXCLUDED.recent, changed_at = EXCLUDED.changed_at,
+       qualified = EXCLUDED.qualified, evidence = EXCLUDED.evidence, updated_at = EXCLUDED.updated_at`,
     [workspaceId, versionId, now],
   );
   await client.query('TRUNCATE incoming_anchors');
@@ -224,21 +253,21 @@ export async function dueScores(
   return rows;
 }
 
-/** A page of a version's anchors from a contact id on (rescheduling after the watched levels changed). */
+/** A page of a version's anchors from a contact id on (rescheduling after the watched levels changed), with whether each contact has a score. */
 export async function anchorPage(
   db: Queryable,
   workspaceId: string,
   versionId: number,
   after: string | null,
   limit: number,
-): Promise<Map<string, Anchor>> {
+): Promise<Map<string, QualifiedAnchor>> {
   const { rows } = await db.query<AnchorRow>(
     `SELECT ${anchorColumns} FROM scores s
       WHERE s.workspace_id = $1 AND s.version_id = $2 AND ($3::text IS NULL OR s.contact_id > $3)
       ORDER BY s.contact_id LIMIT $4`,
     [workspaceId, versionId, after, limit],
   );
-  return new Map(rows.map((row) => [row.contactId, anchorOf(row)]));
+  return new Map(rows.map((row) => [row.contactId, qualifiedAnchorOf(row)]));
 }
 
 export async function writeDueTimes(
