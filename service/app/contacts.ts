@@ -14,7 +14,7 @@ import {
 import { transaction } from '../store/db';
 import { appendScoreEvents } from '../store/scoring-log';
 import { lockPartitions, partitionOf } from '../store/scoring-partitions';
-import { rawScore } from '../scoring/score-answer';
+import { currentScore } from '../scoring/score-answer';
 import { encodeToken, readAfter, scoredInTime } from './consistency';
 import { liveVersions, profileWithLiveVersion } from '../store/profiles';
 import { listByScore } from '../store/score-list';
@@ -83,14 +83,9 @@ export async function contactWithScores(ctx: AppContext, workspaceId: string, co
   const scores = [];
   for (const row of await liveVersions(ctx.db, workspaceId)) {
     const version = ctx.engine.activate(row);
-    const score = version.model.report((await rawScore(ctx.db, workspaceId, version, contact.id, now)) ?? 0);
-    scores.push({
-      profileId: row.profileId,
-      profileName: row.profileName,
-      version: row.version,
-      score,
-      band: version.model.bandView(score),
-    });
+    // null (with the reason) below the profile's minInteractions.
+    const shown = (await currentScore(ctx.db, workspaceId, version, contact.id, now))!;
+    scores.push({ profileId: row.profileId, profileName: row.profileName, version: row.version, ...shown });
   }
   return { contact, scores };
 }

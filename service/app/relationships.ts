@@ -1,8 +1,8 @@
 import type { ActiveVersion } from '../scoring/engine';
 import { insights } from '../scoring/insights';
 import { accountMembers, accountOverview, contactRelationships, relationshipsOfContacts } from '../scoring/relationships';
-import { getContact, getContacts } from '../store/contacts';
-import { rawScore } from '../scoring/score-answer';
+import { getContact, getContacts, listContacts } from '../store/contacts';
+import { currentScore } from '../scoring/score-answer';
 import { liveVersions } from '../store/profiles';
 import { readAfter } from './consistency';
 import type { AppContext } from './context';
@@ -34,13 +34,13 @@ export async function contactRelationshipsAnswer(
   const contact = await getContact(ctx.db, workspaceId, contactId);
   if (!contact) throw notFound(`No contact ${contactId}.`);
   const t = ctx.clock.now().getTime();
-  const score = version.model.report((await rawScore(ctx.db, workspaceId, version, contact.id, t)) ?? 0);
+  // null (with the reason) below the profile's minInteractions.
+  const shown = (await currentScore(ctx.db, workspaceId, version, contact.id, t))!;
   return {
     contactId: contact.id,
     profileId: version.profileId,
     version: version.version,
-    score,
-    band: version.model.bandView(score),
+    ...shown,
     computedAt: new Date(t).toISOString(),
     items: await contactRelationships(ctx.db, workspaceId, version, contact.id, t),
   };
@@ -58,7 +58,9 @@ async function account(
   const t = ctx.clock.now().getTime();
   await ctx.engine.refreshStale(ctx.db, workspaceId, version, ctx.clock.now().getTime());
   const result = await accountOverview(ctx.db, workspaceId, version, accountId, t);
-  if (result.overview.contacts === 0) throw notFound(`No contact belongs to account ${accountId}.`);
+  // contacts counts those with a score (a profile's minInteractions): an account whose contacts have none yet is still there.
+  if (result.overview.contacts === 0 && (await listContacts(ctx.db, workspaceId, { accountId }, 'id', 1, undefined)).contacts.length === 0)
+    throw notFound(`No contact belongs to account ${accountId}.`);
   return { version, t, ...result };
 }
 

@@ -69,31 +69,38 @@ export async function insights(
   });
   const listed = [...result.risers, ...result.fallers, ...result.attention].map((row) => row.contactId);
   const contacts = new Map((await getContacts(db, workspaceId, [...new Set(listed)])).map((contact) => [contact.id, contact]));
+  // A contact that had no score then (minInteractions) compares with "no score", the range minimum, as crossings do.
+  const noScore = model.report(model.noScoreRaw);
   const toMovement = (row: Row): ContactMovement => ({
     contactId: row.contactId,
     name: contacts.get(row.contactId)?.name ?? null,
     tags: contacts.get(row.contactId)?.tags ?? [],
     score: row.scoreNow,
-    previousScore: row.scoreThen,
-    delta: round2(row.scoreNow - row.scoreThen),
+    previousScore: row.scoreThen ?? noScore,
+    delta: round2(row.scoreNow - (row.scoreThen ?? noScore)),
     band: model.bandOf(row.scoreNow)?.name ?? null,
   });
   // Band numbers: 1…n are the profile's bands, anything else is outside them.
   const bands = model.profile.bands;
   const bandName = (number: number | null) => (number !== null && number >= 1 && number <= bands.length ? bands[number - 1].name : null);
-  const count = (pick: (group: (typeof result.groups)[number]) => number | null, band: string | null) =>
-    result.groups.filter((group) => bandName(pick(group)) === band).reduce((sum, group) => sum + group.n, 0);
-  const contactCount = result.groups.reduce((sum, group) => sum + group.n, 0);
+  // Contacts are counted where they had a score: now, then, or both (a profile's minInteractions).
+  type Group = (typeof result.groups)[number];
+  const present = { band: (group: Group) => group.now, size: (group: Group) => group.nNow };
+  const past = { band: (group: Group) => group.then, size: (group: Group) => group.nThen };
+  const count = (side: typeof present, band: string | null) =>
+    result.groups.filter((group) => bandName(side.band(group)) === band).reduce((sum, group) => sum + side.size(group), 0);
+  const contactCount = result.groups.reduce((sum, group) => sum + group.nNow, 0);
+  const previousCount = result.groups.reduce((sum, group) => sum + group.nThen, 0);
   const distribution: Insights['distribution'] = bands.map((band) => ({
     band: band.name,
     color: band.color,
-    count: count((group) => group.now, band.name),
-    previousCount: count((group) => group.then, band.name),
+    count: count(present, band.name),
+    previousCount: count(past, band.name),
   }));
-  const outside = { count: count((group) => group.now, null), previousCount: count((group) => group.then, null) };
+  const outside = { count: count(present, null), previousCount: count(past, null) };
   if (outside.count + outside.previousCount > 0 || bands.length === 0) distribution.push({ band: null, color: null, ...outside });
   const averageNow = contactCount === 0 ? null : result.groups.reduce((sum, group) => sum + group.sumNow, 0) / contactCount;
-  const averageThen = contactCount === 0 ? null : result.groups.reduce((sum, group) => sum + group.sumThen, 0) / contactCount;
+  const averageThen = previousCount === 0 ? null : result.groups.reduce((sum, group) => sum + group.sumThen, 0) / previousCount;
   const { lo, hi } = result.histogram;
   const width = lo === null || hi === null ? 0 : (hi - lo) / HISTOGRAM_BUCKETS;
   const histogram =

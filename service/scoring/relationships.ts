@@ -192,16 +192,19 @@ export async function accountOverview(
     await scoresInPeriod(client, workspaceId, version.id, model, t, t - 7 * DAY_MS, weekCorrections, { accountId }),
     await scoresInPeriod(client, workspaceId, version.id, model, t, t - 30 * DAY_MS, monthCorrections, { accountId }),
   ]);
-  const score = rollUp(week.map((row) => row.scoreNow));
-  const before7 = rollUp(week.map((row) => row.scoreThen));
-  const before30 = rollUp(month.map((row) => row.scoreThen));
+  // Only contacts with a score count (a profile's minInteractions), now and then alike.
+  const scored = (values: (number | null)[]) => values.filter((value): value is number => value !== null);
+  const current = week.filter((row) => row.scoreNow !== null);
+  const score = rollUp(scored(current.map((row) => row.scoreNow)));
+  const before7 = rollUp(scored(week.map((row) => row.scoreThen)));
+  const before30 = rollUp(scored(month.map((row) => row.scoreThen)));
   const band = score === null ? null : model.bandOf(score);
   return {
     overview: {
       accountId,
       profileId: version.profileId,
       version: version.version,
-      contacts: week.length,
+      contacts: current.length,
       score,
       band: band ? { name: band.name, color: band.color } : null,
       trend: {
@@ -210,7 +213,7 @@ export async function accountOverview(
       },
       computedAt: new Date(t).toISOString(),
     },
-    scores: new Map(week.map((row) => [row.contactId, row.scoreNow])),
+    scores: new Map(current.map((row) => [row.contactId, row.scoreNow!])),
   };
 }
 

@@ -7,7 +7,8 @@ import { analyticalQuery, bandNumberSql, periodQuery, type PeriodCorrections, ty
  * distribution, count and averages, plus risers, fallers, who needs attention and a histogram.
  */
 
-export type ReviewRow = { contactId: string; scoreNow: number; scoreThen: number; vip?: boolean; crossed?: boolean };
+/** scoreThen is null for a contact that had no score then (a profile's minInteractions; only among those needing attention). */
+export type ReviewRow = { contactId: string; scoreNow: number; scoreThen: number | null; vip?: boolean; crossed?: boolean };
 
 export type ReviewRequest = {
   workspaceId: string;
@@ -24,7 +25,12 @@ export type ReviewRequest = {
 };
 
 export type ReviewRows = {
-  groups: { now: number | null; then: number | null; n: number; sumNow: number; sumThen: number }[];
+  /**
+   * Contacts by the pair of band numbers now and then: how many had a score now and then (a contact
+   * may have only one of them, under a profile's minInteractions; its band number is then NULL and
+   * it is counted only where it had one), and the sums of those scores.
+   */
+  groups: { now: number | null; then: number | null; n: number; nNow: number; nThen: number; sumNow: number; sumThen: number }[];
   risers: ReviewRow[];
   fallers: ReviewRow[];
   attention: ReviewRow[];
@@ -40,10 +46,11 @@ export async function networkReviewRows(db: Db, request: ReviewRequest): Promise
       JOIN subscriptions s ON s.workspace_id = d.workspace_id AND s.id = d.subscription_id
      WHERE d.workspace_id = $1 AND s.profile_id = ${param(request.profileId)}::uuid AND d.occurred_at > $3 AND d.occurred_at <= $4
        AND (d.type = 'score.dropped_below' OR (d.type = 'score.crossed' AND d.payload ->> 'direction' = 'down')))`;
-  const attention = [
+  // Only contacts with a score now (a profile's minInteractions) need attention.
+  const attention = `p.score_now IS NOT NULL AND (${[
     request.attentionBelow !== null ? `p.score_now < ${param(request.attentionBelow)}::float8` : 'false',
     `p.contact_id IN (SELECT contact_id FROM crossed)`,
-  ].join(' OR ');
+  ].join(' OR ')})`;
   // Fixed edges for a histogram where the profile has them (a range; relationship scores are 0–100), else the data's.
   const range = model.profile.range;
   const bounds = range
@@ -69,11 +76,13 @@ export async function networkReviewRows(db: Db, request: ReviewRequest): Promise
        (SELECT json_build_object('lo', b.lo, 'hi', b.hi, 'buckets', coalesce((
           SELECT json_agg(json_build_object('bucket', bucket, 'n', n) ORDER BY bucket) FROM (
             SELECT least(greatest(width_bucket(score_now, b.lo, b.hi, ${buckets}), 1), ${buckets}) AS bucket, count(*)::int AS n
-              FROM moves GROUP BY 1) h), '[]')) FROM bounds b) AS histogram,
-       (SELECT coalesce(json_agg(json_build_object('now', band_now, 'then', band_then, 'n', n, 'sumNow', sum_now, 'sumThen', sum_then)), '[]') FROM (
+              FROM moves WHERE score_now IS NOT NULL GROUP BY 1) h), '[]')) FROM bounds b) AS histogram,
+       (SELECT coalesce(json_agg(json_build_object('now', band_now, 'then', band_then, 'n', n, 'nNow', n_now, 'nThen', n_then,
+                                                   'sumNow', coalesce(sum_now, 0), 'sumThen', coalesce(sum_then, 0))), '[]') FROM (
           SELECT ${bandNumberSql(model, 'score_now', param)} AS band_now, ${bandNumberSql(model, 'score_then', param)} AS band_then,
-                 count(*)::int AS n, sum(score_now)::float8 AS sum_now, sum(score_then)::float8 AS sum_then
-            FROM moves GROUP BY 1, 2) g) AS groups,
+                 count(*)::int AS n, count(score_now)::int AS n_now, count(score_then)::int AS n_then,
+                 sum(score_now)::float8 AS sum_now, sum(score_then)::float8 AS sum_then
+            FROM moves GROUP BY 1, 2, score_now IS NULL, score_then IS NULL) g) AS groups,
        ${movement('score_now - score_then DESC, contact_id', 'score_now > score_then')} AS risers,
        ${movement('score_now - score_then ASC, contact_id', 'score_now < score_then')} AS fallers,
        (SELECT coalesce(json_agg(json_build_object('contactId', contact_id, 'scoreNow', score_now, 'scoreThen', score_then, 'vip', is_vip, 'crossed', crossed)), '[]') FROM (

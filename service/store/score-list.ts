@@ -1,12 +1,14 @@
 import { contactColumns, type Contact } from './contacts';
 import { prepared, type Queryable } from './db';
-import { contactFilterConditions, parameters, rawBoundConditions, rawExpression, type ContactFilter } from './score-sql';
+import { contactFilterConditions, parameters, QUALIFIED, rawBoundConditions, rawExpression, type ContactFilter } from './score-sql';
 
 /**
  * Contacts filtered and ordered by their score in one version, exact at time `t`, from the anchors'
- * index (workspace, version, state_points, sign, sort_key, contact_id): within one value of the
- * undecayed part s, (sign, sort_key) orders by score at every time, so each group of contacts sharing
- * an s is an index range, and the few groups are merged. Nothing is recomputed per contact.
+ * index (workspace, version, state_points, sign, sort_key, contact_id) WHERE qualified: within one
+ * value of the undecayed part s, (sign, sort_key) orders by score at every time, so each group of
+ * contacts sharing an s is an index range, and the few groups are merged. Nothing is recomputed per
+ * contact. Contacts without a score (fewer interactions than the profile's minInteractions) are not
+ * in that index, and not in these lists.
  */
 
 export type ScoreBounds = {
@@ -39,9 +41,9 @@ export type ScoreQuery = {
  * a time (a "loose index scan"): as many index probes as there are values, however many contacts.
  */
 const DISTINCT_STATE_PARTS = `WITH RECURSIVE groups(s) AS (
-       (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 ORDER BY state_points LIMIT 1)
+       (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 AND qualified ORDER BY state_points LIMIT 1)
        UNION ALL
-       SELECT (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 AND state_points > g.s ORDER BY state_points LIMIT 1)
+       SELECT (SELECT state_points FROM scores WHERE workspace_id = $1 AND version_id = $2 AND qualified AND state_points > g.s ORDER BY state_points LIMIT 1)
          FROM groups g WHERE g.s IS NOT NULL
      )`;
 
@@ -70,7 +72,7 @@ async function firstPage(db: Queryable, query: ScoreQuery): Promise<ScoredContac
      SELECT page.* FROM groups g CROSS JOIN LATERAL (
        SELECT ${contactColumns}, sc.state_points AS s, sc.sign, sc.sort_key AS key, ${rawExpression(query.decays, query.timeKey, param)} AS raw
          FROM scores sc JOIN contacts c ON c.workspace_id = sc.workspace_id AND c.id = sc.contact_id
-        WHERE sc.workspace_id = $1 AND sc.version_id = $2 AND sc.state_points = g.s ${shared.map((condition) => `AND ${condition}`).join(' ')}
+        WHERE sc.workspace_id = $1 AND sc.version_id = $2 AND ${QUALIFIED} AND sc.state_points = g.s ${shared.map((condition) => `AND ${condition}`).join(' ')}
         ORDER BY sc.sign ${direction}, sc.sort_key ${direction}, sc.contact_id ${direction}
         LIMIT ${limit}
      ) page
@@ -116,7 +118,7 @@ export async function listByScore(db: Queryable, query: ScoreQuery): Promise<Sco
   } else {
     const parts: string[] = [];
     for (const { s } of groups.rows) {
-      const conditions = [`sc.state_points = ${param(s)}::float8`];
+      const conditions = [QUALIFIED, `sc.state_points = ${param(s)}::float8`];
       if (Number.isFinite(bounds.min)) {
         const bound = keyBound(bounds.min - s, query.timeKey, query.decays);
         conditions.push(`(sc.sign, sc.sort_key) >= (${param(bound.sign)}::smallint, ${param(bound.key)}::float8)`);

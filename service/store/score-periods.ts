@@ -20,27 +20,35 @@ export type PeriodSelection = { contactIds?: readonly string[]; accountId?: stri
 
 /**
  * Per contact whose anchor moved in the period: the decayed value at `then` of the contributions made
- * since then (`added`) and of those that left the window since then (`expired`).
+ * since then (`added`) and of those that left the window since then (`expired`), and whether it had a
+ * score then (`qualifiedThen`, a profile's minInteractions; every other contact had one then as it has
+ * one now).
  */
-export type PeriodCorrections = { contactIds: string[]; added: number[]; expired: number[] };
+export type PeriodCorrections = { contactIds: string[]; added: number[]; expired: number[]; qualifiedThen: boolean[] };
 
-/** The anchors of a version whose contributions changed since `since` (the only ones a period may need to correct), with the entries they keep. */
+/**
+ * The anchors of a version whose contributions (or evidence, under minInteractions) changed since
+ * `since` (the only ones a period may need to correct), with the entries they keep and whether the
+ * contact has a score.
+ */
 export async function anchorsMovedSince(
   db: Queryable,
   workspaceId: string,
   versionId: number,
   since: number,
   selection: PeriodSelection = {},
-): Promise<{ contactId: string; tau: number; recent: Buffer | null }[]> {
+): Promise<MovedAnchor[]> {
   const { values, param } = parameters([workspaceId, versionId, new Date(since).toISOString()]);
   const scope = selectionConditions(selection, param, 'sc.contact_id');
-  const { rows } = await db.query<{ contactId: string; tau: number; recent: Buffer | null }>(
-    `SELECT sc.contact_id AS "contactId", (extract(epoch FROM sc.anchor_at) * 1000)::float8 AS tau, sc.recent FROM scores sc
+  const { rows } = await db.query<MovedAnchor>(
+    `SELECT sc.contact_id AS "contactId", (extract(epoch FROM sc.anchor_at) * 1000)::float8 AS tau, sc.recent, sc.qualified, sc.evidence FROM scores sc
       WHERE sc.workspace_id = $1 AND sc.version_id = $2 AND (sc.changed_at > $3 OR sc.recent IS NULL) ${scope.map((condition) => `AND ${condition}`).join(' ')}`,
     values,
   );
   return rows;
 }
+
+export type MovedAnchor = { contactId: string; tau: number; recent: Buffer | null; qualified: boolean; evidence: number | null };
 
 function selectionConditions(selection: PeriodSelection, param: Param, column: string): string[] {
   const scope: string[] = [];
@@ -73,8 +81,9 @@ export function bandNumberSql(model: PeriodScoring, score: string, param: Param)
 }
 
 /**
- * A query (CTE `period`) with one row per selected contact: contact_id, raw_now, raw_then,
- * score_now, score_then.
+ * A query (CTE `period`) with one row per selected contact that has a score now or had one then:
+ * contact_id, raw_now, raw_then, score_now, score_then — a score NULL when the contact had none
+ * (fewer interactions than the profile's minInteractions).
  */
 export function periodQuery(
   workspaceId: string,
@@ -95,27 +104,32 @@ export function periodQuery(
   const rawThen = `(sc.state_points - coalesce(ch.state_change, 0) + ${decayedAt(then)} - coalesce(ch.added, 0) + coalesce(ch.expired, 0))`;
   const sql = `
     changes AS (
-      SELECT contact_id, sum(added) AS added, sum(expired) AS expired, sum(state_change) AS state_change FROM (
-        SELECT c.contact_id, c.added, c.expired, 0::float8 AS state_change
-          FROM unnest(${param(corrections.contactIds)}::text[], ${param(corrections.added)}::float8[], ${param(corrections.expired)}::float8[]) AS c(contact_id, added, expired)
+      SELECT contact_id, sum(added) AS added, sum(expired) AS expired, sum(state_change) AS state_change, bool_and(qualified_then) AS qualified_then FROM (
+        SELECT c.contact_id, c.added, c.expired, 0::float8 AS state_change, c.qualified_then
+          FROM unnest(${param(corrections.contactIds)}::text[], ${param(corrections.added)}::float8[], ${param(corrections.expired)}::float8[],
+                      ${param(corrections.qualifiedThen)}::boolean[]) AS c(contact_id, added, expired, qualified_then)
         UNION ALL
-        SELECT l.contact_id, 0, 0, l.points FROM score_ledger l
+        SELECT l.contact_id, 0, 0, l.points, NULL::boolean FROM score_ledger l
          WHERE l.workspace_id = $1 AND l.version_id = $2 AND l.kind = 1 AND l.at > $3 AND l.at <= $4
                ${ledgerScope.map((condition) => `AND ${condition}`).join(' ')}
       ) c GROUP BY contact_id
     ),
     raw AS (
-      SELECT sc.contact_id, ${rawNow} AS raw_now, ${rawThen} AS raw_then
+      SELECT sc.contact_id, ${rawNow} AS raw_now, ${rawThen} AS raw_then, sc.qualified AS qualified_now, coalesce(ch.qualified_then, sc.qualified) AS qualified_then
         FROM scores sc LEFT JOIN changes ch ON ch.contact_id = sc.contact_id
        WHERE sc.workspace_id = $1 AND sc.version_id = $2 ${scope.map((condition) => `AND ${condition}`).join(' ')}
     ),
     period AS (
-      SELECT contact_id, raw_now, raw_then, ${reportSql(model, 'raw_now', param)} AS score_now, ${reportSql(model, 'raw_then', param)} AS score_then FROM raw
+      SELECT contact_id, raw_now, raw_then,
+             CASE WHEN qualified_now THEN ${reportSql(model, 'raw_now', param)} END AS score_now,
+             CASE WHEN qualified_then THEN ${reportSql(model, 'raw_then', param)} END AS score_then
+        FROM raw WHERE qualified_now OR qualified_then
     )`;
   return { sql, values, param };
 }
 
-export type PeriodRow = { contactId: string; rawNow: number; rawThen: number; scoreNow: number; scoreThen: number };
+/** A contact's scores now and then; null when it had none (the profile's minInteractions). */
+export type PeriodRow = { contactId: string; rawNow: number; rawThen: number; scoreNow: number | null; scoreThen: number | null };
 
 /**
  * Runs an analytical query over every contact (insights, account roll-ups) with settings of its own:

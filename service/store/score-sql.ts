@@ -9,9 +9,15 @@ export const decayedExpression = (decays: boolean, timeKey: number, param: Param
 export const rawExpression = (decays: boolean, timeKey: number, param: Param) =>
   `(sc.state_points + ${decayedExpression(decays, timeKey, param)})`;
 
-/** raw ≥ min and raw < max as per-row conditions (±Infinity = no bound). */
+/**
+ * Only contacts that have a score (a profile's minInteractions; always true without it): lists in a
+ * profile leave the others out. Written as is, so the planner can use the index on qualified anchors.
+ */
+export const QUALIFIED = 'sc.qualified';
+
+/** raw ≥ min and raw < max as per-row conditions (±Infinity = no bound), for contacts that have a score. */
 export function rawBoundConditions(decays: boolean, bounds: { min: number; max: number }, param: Param, timeKey: number): string[] {
-  const conditions: string[] = [];
+  const conditions: string[] = [QUALIFIED];
   if (Number.isFinite(bounds.min)) conditions.push(`${rawExpression(decays, timeKey, param)} >= ${param(bounds.min)}`);
   if (Number.isFinite(bounds.max)) conditions.push(`${rawExpression(decays, timeKey, param)} < ${param(bounds.max)}`);
   return conditions;
