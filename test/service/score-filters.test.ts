@@ -179,7 +179,7 @@ it('answers with an index scan, not a sort of every contact', async () => {
     await service.database.db.query('SELECT live_version_id AS v, workspace_id AS w FROM profiles WHERE id = $1', [decaying])
   ).rows[0];
   const plan = await service.database.db.query(
-    `EXPLAIN SELECT contact_id FROM scores sc WHERE sc.workspace_id = $1 AND sc.version_id = $2 AND sc.state_points = 0 AND (sc.sign, sc.sort_key) >= (1::smallint, 10::float8)
+    `EXPLAIN SELECT contact_id FROM scores sc WHERE sc.workspace_id = $1 AND sc.version_id = $2 AND sc.qualified AND sc.state_points = 0 AND (sc.sign, sc.sort_key) >= (1::smallint, 10::float8)
       ORDER BY sc.sign DESC, sc.sort_key DESC, sc.contact_id DESC LIMIT 50`,
     [version.w, version.v],
   );
@@ -189,7 +189,7 @@ it('answers with an index scan, not a sort of every contact', async () => {
     // With sorting priced out, a plan without a Sort node exists only if the index yields the order.
     await client.query('SET enable_sort = off; SET enable_seqscan = off');
     const forced = await client.query(
-      `EXPLAIN SELECT contact_id FROM scores sc WHERE sc.workspace_id = $1 AND sc.version_id = $2 AND sc.state_points = 0 AND (sc.sign, sc.sort_key) >= (1::smallint, 10::float8)
+      `EXPLAIN SELECT contact_id FROM scores sc WHERE sc.workspace_id = $1 AND sc.version_id = $2 AND sc.qualified AND sc.state_points = 0 AND (sc.sign, sc.sort_key) >= (1::smallint, 10::float8)
         ORDER BY sc.sign DESC, sc.sort_key DESC, sc.contact_id DESC LIMIT 50`,
       [version.w, version.v],
     );

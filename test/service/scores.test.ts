@@ -256,7 +256,8 @@ describe('time: decay and window', () => {
 describe('relationship and manual profiles', () => {
   it('maps weighted, decayed interactions through the saturation curve', async () => {
     service.clock.set(at(0));
-    const profileId = await publishProfile(service, exampleProfile('relationship-strength'));
+    // The curve from a single meeting: without the example's minimum of 2 interactions (test/service/min-interactions.test.ts).
+    const profileId = await publishProfile(service, { ...exampleProfile('relationship-strength'), minInteractions: 0 });
     await record([{ id: 'rel-1', contactId: 'rel', type: 'meeting', occurredAt: at(0), actorId: 'rep-1' }]);
     const answer = await score(profileId, 'rel');
     expect(answer.score).toBe(39.35); // 100 · (1 − e^(−10/20))
@@ -324,7 +325,8 @@ describe('relationship and manual profiles', () => {
     service.clock.set(at(10));
     expect((await score(points, 'adj')).score).toBe(15);
 
-    const relationship = await publishProfile(service, exampleProfile('relationship-strength'));
+    // A contact with no matching interaction: without the example's minimum of 2 it has a score to adjust.
+    const relationship = await publishProfile(service, { ...exampleProfile('relationship-strength'), minInteractions: 0 });
     const up = await service.admin.post(`/v1/profiles/${relationship}/scores/adj/adjustments`, {
       delta: 25,
       reason: 'Met at a conference',
