@@ -19,6 +19,7 @@ import { encodeToken, readAfter, scoredInTime } from './consistency';
 import { liveVersions, profileWithLiveVersion } from '../store/profiles';
 import { listByScore } from '../store/score-list';
 import { recordShapes } from '../store/shapes';
+import { rawScoreBounds } from '../scoring/segments';
 import type { AppContext } from './context';
 import { invalid, notFound } from './errors';
 
@@ -128,7 +129,7 @@ export type ListPosition = {
 export type ListedContact = Contact & { score?: number; band?: { name: string; color: string } | null };
 
 /** The published version a list filters by (a bad profileId is the request's field error, not a missing resource). */
-async function versionForList(ctx: AppContext, workspaceId: string, profileId: string): Promise<ActiveVersion> {
+export async function versionForList(ctx: AppContext, workspaceId: string, profileId: string): Promise<ActiveVersion> {
   const found = await profileWithLiveVersion(ctx.db, workspaceId, profileId);
   if (!found || found.profile.archivedAt || !found.live)
     throw invalid('profileId names no published profile of this workspace.', [
@@ -138,21 +139,13 @@ async function versionForList(ctx: AppContext, workspaceId: string, profileId: s
 }
 
 /** Raw-score bounds of minScore, maxScore and a band, as the shown (2-decimal) score decides them. */
-function scoreBounds(model: ScoreModel, minScore: number | undefined, maxScore: number | undefined, bandName: string | undefined) {
-  let min = minScore === undefined ? -Infinity : model.rawThreshold(minScore);
-  let max = maxScore === undefined ? Infinity : model.rawAtMostBound(maxScore);
-  if (bandName !== undefined) {
-    const bands = model.profile.bands;
-    const index = bands.findIndex((band) => band.name === bandName);
-    if (index === -1)
-      throw invalid(`The profile has no band ${JSON.stringify(bandName)}.`, [
-        { path: 'band', message: `one of: ${bands.map((band) => band.name).join(', ') || '(the profile has no bands)'}` },
-      ]);
-    const band = bands[index];
-    min = Math.max(min, model.rawThreshold(band.min));
-    max = Math.min(max, index === bands.length - 1 ? model.rawAtMostBound(band.max) : model.rawThreshold(band.max));
-  }
-  return { min, max };
+export function scoreBounds(model: ScoreModel, minScore: number | undefined, maxScore: number | undefined, bandName: string | undefined) {
+  const bounds = rawScoreBounds(model, minScore, maxScore, bandName);
+  if (!bounds)
+    throw invalid(`The profile has no band ${JSON.stringify(bandName)}.`, [
+      { path: 'band', message: `one of: ${model.profile.bands.map((band) => band.name).join(', ') || '(the profile has no bands)'}` },
+    ]);
+  return bounds;
 }
 
 /**

@@ -7,6 +7,7 @@ import { transaction } from '../store/db';
 import { getDelivery, insertLeasedDelivery, redeliver, type Delivery } from '../store/deliveries';
 import { insertJob } from '../store/jobs';
 import { getVersion } from '../store/profiles';
+import type { Segment } from '../store/segments';
 import {
   endSubscription,
   getSubscription,
@@ -18,11 +19,15 @@ import {
 import type { AppContext } from './context';
 import { conflict, invalid, notFound } from './errors';
 import { requireProfile } from './profiles';
+import { requireSegmentRow, startWatching, stopWatchingIfUnheard } from './segments';
 
 /** Threshold triggers: subscribing a URL, test events, redelivering. */
 
 export type NewSubscription = {
-  profileId: string;
+  /** A profile's crossings (score.* and band.changed)… */
+  profileId?: string;
+  /** …or a segment's entries and exits (segment.entered, segment.left). */
+  segmentId?: string;
   event: SubscriptionEvent;
   threshold?: number;
   tags?: string[];
@@ -34,18 +39,21 @@ export async function createSubscription(ctx: AppContext, workspaceId: string, i
   const refused = await refuseTarget(input.url, ctx.config.allowPrivateWebhookTargets);
   if (refused) throw invalid(`This URL cannot receive webhooks: ${refused}.`, [{ path: 'url', message: refused }]);
   const now = ctx.clock.now();
+  if (input.segmentId !== undefined) return subscribeToSegment(ctx, workspaceId, { ...input, segmentId: input.segmentId }, now);
+  const profileId = input.profileId!;
   return transaction(ctx.db, async (client) => {
-    await requireProfile(client, workspaceId, input.profileId);
+    await requireProfile(client, workspaceId, profileId);
     const watched =
       input.threshold === undefined ||
-      (await listSubscriptions(client, workspaceId, input.profileId)).some(
+      (await listSubscriptions(client, workspaceId, profileId)).some(
         (existing) => existing.status === 'active' && existing.threshold === input.threshold,
       );
     const created = await insertSubscription(
       client,
       workspaceId,
       {
-        profileId: input.profileId,
+        profileId,
+        segmentId: null,
         event: input.event,
         threshold: input.threshold ?? null,
         tags: input.tags ?? null,
@@ -57,9 +65,43 @@ export async function createSubscription(ctx: AppContext, workspaceId: string, i
       now,
     );
     // A level nobody watched before: every contact's next due time may come earlier now.
-    if (!watched) await insertJob(client, workspaceId, 'reschedule', { profileId: input.profileId }, now);
+    if (!watched) await insertJob(client, workspaceId, 'reschedule', { profileId }, now);
     return created;
   });
+}
+
+/**
+ * A subscription to a segment's entries and exits. The first one makes the segment watched: its
+ * members are taken as they are now (nobody is told about them), and from then on every change is.
+ */
+async function subscribeToSegment(
+  ctx: AppContext,
+  workspaceId: string,
+  input: NewSubscription & { segmentId: string },
+  now: Date,
+): Promise<Subscription> {
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const created = await transaction(ctx.db, async (client) => {
+    const segment = await requireSegmentRow(client, workspaceId, input.segmentId, true);
+    const subscription = await insertSubscription(
+      client,
+      workspaceId,
+      {
+        profileId: null,
+        segmentId: segment.id,
+        event: input.event,
+        threshold: null,
+        tags: null,
+        url: input.url,
+        description: input.description ?? null,
+        secret,
+      },
+      now,
+    );
+    return { subscription, segment };
+  });
+  if (created.segment.membersSince === null) await startWatching(ctx, workspaceId, created.segment.id);
+  return created.subscription;
 }
 
 export async function requireSubscription(ctx: AppContext, workspaceId: string, id: string): Promise<Subscription> {
@@ -69,8 +111,9 @@ export async function requireSubscription(ctx: AppContext, workspaceId: string, 
 }
 
 export async function deleteSubscription(ctx: AppContext, workspaceId: string, id: string): Promise<void> {
-  await requireSubscription(ctx, workspaceId, id);
+  const subscription = await requireSubscription(ctx, workspaceId, id);
   await transaction(ctx.db, (client) => endSubscription(client, workspaceId, id, 'deleted', null, ctx.clock.now()));
+  if (subscription.segmentId !== null) await stopWatchingIfUnheard(ctx, workspaceId, subscription.segmentId);
 }
 
 /** A made-up contact for test events: every field a real delivery has, none of a real person's data. */
@@ -129,6 +172,36 @@ function samplePayload(subscription: Subscription, profile: { id: string; name: 
   };
 }
 
+/** A segment.entered / segment.left body as a real one would look, with `test: true`. */
+function sampleSegmentPayload(
+  subscription: Subscription,
+  segment: Segment,
+  profile: { id: string; name: string; model: ScoreModel } | undefined,
+  at: Date,
+) {
+  const { filter } = segment;
+  // A score on the segment's bound: inside it for an entry, just outside for an exit.
+  const low = profile?.model.profile.range?.min ?? 0;
+  const high = profile?.model.profile.range?.max ?? 100;
+  const entering = subscription.event === 'segment.entered';
+  const raw =
+    filter.minScore !== undefined
+      ? filter.minScore + (entering ? 0 : -1)
+      : filter.maxScore !== undefined
+        ? filter.maxScore + (entering ? 0 : 1)
+        : (low + high) / 2;
+  const score = round2(Math.min(high, Math.max(low, raw)));
+  return {
+    test: true,
+    type: subscription.event,
+    occurredAt: at.toISOString(),
+    segment: { id: segment.id, name: segment.name },
+    contact: { ...SAMPLE_CONTACT, tags: filter.allTags ?? filter.tags ?? SAMPLE_CONTACT.tags },
+    ...(profile ? { profile: { id: profile.id, name: profile.name }, score, band: profile.model.bandView(score) } : {}),
+    cause: 'test',
+  };
+}
+
 /**
  * Sends a signed sample delivery of the subscription's event type to its URL now, and answers with
  * what the receiver said. It appears in the delivery log like any other, and is not retried.
@@ -139,12 +212,25 @@ export async function sendTestEvent(ctx: AppContext, workspaceId: string, subscr
     throw conflict(
       `Subscription ${subscriptionId} is ${subscription.status}${subscription.statusReason ? ` (${subscription.statusReason})` : ''}.`,
     );
-  const profile = await requireProfile(ctx.db, workspaceId, subscription.profileId);
-  const live = profile.liveVersionId === null ? undefined : await getVersion(ctx.db, workspaceId, profile.liveVersionId);
-  const document = (live?.document ?? profile.draft) as ProfileDocument;
   const now = ctx.clock.now();
   const id = randomUUID();
-  const payload = { id, ...samplePayload(subscription, { id: profile.id, name: profile.name, document }, now) };
+  let payload: Record<string, unknown>;
+  if (subscription.segmentId !== null) {
+    const segment = await requireSegmentRow(ctx.db, workspaceId, subscription.segmentId);
+    const profileId = segment.filter.profileId;
+    const profile = profileId === undefined ? undefined : await requireProfile(ctx.db, workspaceId, profileId);
+    const live = profile?.liveVersionId == null ? undefined : await getVersion(ctx.db, workspaceId, profile.liveVersionId);
+    const scoring =
+      profile && live
+        ? { id: profile.id, name: profile.name, model: new ScoreModel(compileProfile(live.document as ProfileDocument)) }
+        : undefined;
+    payload = { id, ...sampleSegmentPayload(subscription, segment, scoring, now) };
+  } else {
+    const profile = await requireProfile(ctx.db, workspaceId, subscription.profileId!);
+    const live = profile.liveVersionId === null ? undefined : await getVersion(ctx.db, workspaceId, profile.liveVersionId);
+    const document = (live?.document ?? profile.draft) as ProfileDocument;
+    payload = { id, ...samplePayload(subscription, { id: profile.id, name: profile.name, document }, now) };
+  }
   const settings = attemptSettings({ timeoutMs: ctx.config.webhookTimeoutMs, allowPrivateTargets: ctx.config.allowPrivateWebhookTargets });
   const delivery = await insertLeasedDelivery(
     ctx.db,

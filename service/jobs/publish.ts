@@ -1,3 +1,4 @@
+import { retakeSegmentMembers } from '../scoring/segment-watcher';
 import { contactIdsAfter, countContacts } from '../store/contacts';
 import { transaction, type Db } from '../store/db';
 import { finishJob, insertJob, recordProgress, type Job } from '../store/jobs';
@@ -88,6 +89,9 @@ export async function runPublishJob(job: Job, context: JobContext): Promise<'fin
           await watchedVersion(client, job.workspaceId, previous),
         ];
         await engine.notifyPublish(client, job.workspaceId, engine.activate(currentRow!), engine.activate(previousRow!), now.getTime());
+      } else {
+        const currentRow = await watchedVersion(client, job.workspaceId, payload.versionId);
+        await retakeSegmentMembers(client, job.workspaceId, engine.activate(currentRow!), now.getTime());
       }
       await insertJob(client, job.workspaceId, 'purge-version', { versionId: previous }, now);
     }

@@ -21,6 +21,7 @@ import {
   type PartitionState,
 } from '../store/scoring-partitions';
 import { WakeLoop } from './wake-loop';
+import { sweepSegmentWindows } from '../scoring/segment-watcher';
 
 export type ScoringWorkerOptions = {
   workerId?: string;
@@ -239,6 +240,8 @@ export class ScoringWorker {
     let moved = 0;
     try {
       await this.timeStepBatches((due) => (moved += due));
+      // Last-interaction windows of watched segments passing meanwhile (not by partition: segments are shared out).
+      if (!this.loop.stopped) moved += await sweepSegmentWindows(this.deps.db, this.deps.engine, this.deps.clock.now().getTime());
     } finally {
       this.options.onTimeSteps(Number(process.hrtime.bigint() - started) / 1e9, moved);
     }

@@ -7,6 +7,7 @@ import { activeSubscriptions, type Subscription } from '../store/subscriptions';
 import type { ActiveVersion, ChangeCause, ChangeSink, ScoreChange } from './engine';
 import { contactFact } from './evaluate';
 import { DAY_MS, round2, type ScoreModel } from './math';
+import { SegmentWatcher } from './segment-watcher';
 import { strongestMemberOf, suggest } from './suggestions';
 
 /**
@@ -67,7 +68,15 @@ export function findCrossings(model: ScoreModel, change: ScoreChange, now: numbe
 type Instant = { contact: ContactCard; at: number; group: Crossing[] };
 
 export class CrossingDetector implements ChangeSink {
+  /** Segment boundaries are crossed too: entries and exits of the segments subscriptions watch. */
+  private readonly segments = new SegmentWatcher();
+
+  async touched(...args: Parameters<NonNullable<ChangeSink['touched']>>): Promise<void> {
+    await this.segments.touched(...args);
+  }
+
   async record(...[db, workspaceId, version, changes, now, cause]: Parameters<ChangeSink['record']>): Promise<void> {
+    await this.segments.scoreChanges(db, workspaceId, version, changes, now, cause);
     // Only the version reads are served from speaks for the profile; a publish in progress stays silent.
     if (version.state !== 'live' || changes.length === 0) return;
     if (version.thresholds.length === 0 && version.profile.bands.length === 0) return;

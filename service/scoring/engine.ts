@@ -67,6 +67,16 @@ export interface ChangeSink {
     now: number,
     cause: ChangeCause,
   ): Promise<void>;
+  /**
+   * Contacts the log moved in a pass (interactions, contact changes, adjustments), each at its last
+   * step, once their scores in every version are written: what moves segment members besides scores.
+   */
+  touched?(
+    db: Queryable,
+    workspaceId: string,
+    contacts: ReadonlyMap<string, { at: number; cause: ChangeCause }>,
+    versions: readonly ActiveVersion[],
+  ): Promise<void>;
 }
 
 export const silentSink: ChangeSink = { record: () => Promise.resolve() };
@@ -181,6 +191,14 @@ export class ScoringEngine {
       }
       await recordLastInteractions(client, workspaceId, [...last.values()]);
       contacts += steps.size;
+      if (this.sink.touched) {
+        const moved = new Map<string, { at: number; cause: ChangeCause }>();
+        for (const [contactId, contactSteps] of steps) {
+          const lastStep = contactSteps[contactSteps.length - 1];
+          moved.set(contactId, { at: lastStep.at, cause: lastStep.cause });
+        }
+        await this.sink.touched(client, workspaceId, moved, versions);
+      }
     }
     return { interactions, contacts };
   }

@@ -225,8 +225,48 @@ export async function listContacts(
   return { contacts, last, more };
 }
 
+/** The contacts matching a filter (with `score`, those scored in the version within the bounds), as FROM … WHERE … */
+function matching(workspaceId: string, filter: ContactFilter, score?: ScoreJoin): { from: string; values: unknown[] } {
+  const values: unknown[] = [workspaceId];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  const where = ['c.workspace_id = $1'];
+  let join = '';
+  if (score) {
+    join = `JOIN scores sc ON sc.workspace_id = c.workspace_id AND sc.contact_id = c.id AND sc.version_id = ${param(score.versionId)}`;
+    where.push(...rawBoundConditions(score.decays, score.bounds, param, score.timeKey));
+  }
+  where.push(...contactFilterConditions(filter, param));
+  return { from: `FROM contacts c ${join} WHERE ${where.join(' AND ')}`, values };
+}
+
+/** How many contacts match: a segment's size. */
+export async function countMatchingContacts(db: Queryable, workspaceId: string, filter: ContactFilter, score?: ScoreJoin): Promise<number> {
+  const { from, values } = matching(workspaceId, filter, score);
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, values);
+  return rows[0].n;
+}
+
+/** The ids of every matching contact: a watched segment's members when watching starts. */
+export async function matchingContactIds(db: Queryable, workspaceId: string, filter: ContactFilter, score?: ScoreJoin): Promise<string[]> {
+  const { from, values } = matching(workspaceId, filter, score);
+  const { rows } = await db.query<{ id: string }>(`SELECT c.id ${from}`, values);
+  return rows.map((row) => row.id);
+}
+
 /** Every table holding a contact's data, erased together (the contact row last). */
-const contactDataTables = ['interactions', 'score_events', 'score_ledger', 'scores', 'score_adjustments', 'deliveries', 'contact_activity'];
+const contactDataTables = [
+  'interactions',
+  'score_events',
+  'score_ledger',
+  'scores',
+  'score_adjustments',
+  'deliveries',
+  'segment_members',
+  'contact_activity',
+];
 
 /** Erases the contact with everything recorded about it; false when it did not exist. */
 export async function eraseContact(db: Queryable, workspaceId: string, id: string): Promise<boolean> {

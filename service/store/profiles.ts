@@ -182,9 +182,21 @@ export async function listVersions(db: Queryable, workspaceId: string, profileId
   return rows;
 }
 
-/** Thresholds of the profile's active subscriptions (levels whose crossings someone watches). */
-const watchedThresholds = `ARRAY(SELECT DISTINCT s.threshold FROM subscriptions s
-   WHERE s.workspace_id = v.workspace_id AND s.profile_id = v.profile_id AND s.status = 'active' AND s.threshold IS NOT NULL) AS thresholds`;
+/**
+ * Levels whose crossings someone watches: the thresholds of the profile's active subscriptions, and
+ * the score bounds of the watched segments on the profile (minScore, and just above the inclusive
+ * maxScore), so that decay across them wakes the scheduler (segment-watcher.ts decides the exact moments).
+ */
+const watchedThresholds = `ARRAY(SELECT DISTINCT level FROM (
+     SELECT s.threshold AS level FROM subscriptions s
+      WHERE s.workspace_id = v.workspace_id AND s.profile_id = v.profile_id AND s.status = 'active' AND s.threshold IS NOT NULL
+     UNION ALL
+     SELECT (g.filter->>'minScore')::float8 FROM segments g
+      WHERE g.workspace_id = v.workspace_id AND g.members_since IS NOT NULL AND g.filter->>'profileId' = v.profile_id::text AND g.filter ? 'minScore'
+     UNION ALL
+     SELECT round(((g.filter->>'maxScore')::float8 + 0.01)::numeric, 2)::float8 FROM segments g
+      WHERE g.workspace_id = v.workspace_id AND g.members_since IS NOT NULL AND g.filter->>'profileId' = v.profile_id::text AND g.filter ? 'maxScore'
+   ) watched) AS thresholds`;
 
 export type WatchedVersionRow = VersionRow & { profileName: string; thresholds: number[] };
 

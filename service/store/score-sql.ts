@@ -37,7 +37,14 @@ export function parameters(initial: unknown[] = []): { values: unknown[]; param:
 
 /** What contact lists filter by, besides the score. */
 export type ContactFilter = {
+  /** Any of these tags. */
   tags?: string[];
+  /** All of these tags. */
+  allTags?: string[];
+  /** The last interaction is before this moment (never counts as before). */
+  lastInteractionBefore?: Date;
+  /** The last interaction is at or after this moment. */
+  lastInteractionAfter?: Date;
   accountId?: string;
   ownerId?: string;
   /** The start of the contact's id or name, any case. */
@@ -48,6 +55,10 @@ export type ContactFilter = {
 export function contactFilterConditions(filter: ContactFilter, param: Param): string[] {
   const conditions: string[] = [];
   if (filter.tags && filter.tags.length > 0) conditions.push(`c.tags && ${param(filter.tags)}::text[]`);
+  if (filter.allTags && filter.allTags.length > 0) conditions.push(`c.tags @> ${param(filter.allTags)}::text[]`);
+  const lastAt = `coalesce((SELECT ca.last_at FROM contact_activity ca WHERE ca.workspace_id = c.workspace_id AND ca.contact_id = c.id), '-infinity'::timestamptz)`;
+  if (filter.lastInteractionBefore !== undefined) conditions.push(`${lastAt} < ${param(filter.lastInteractionBefore)}::timestamptz`);
+  if (filter.lastInteractionAfter !== undefined) conditions.push(`${lastAt} >= ${param(filter.lastInteractionAfter)}::timestamptz`);
   if (filter.accountId !== undefined) conditions.push(`c.account_id = ${param(filter.accountId)}`);
   if (filter.ownerId !== undefined) conditions.push(`c.owner_id = ${param(filter.ownerId)}`);
   if (filter.search !== undefined) {

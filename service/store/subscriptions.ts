@@ -1,11 +1,14 @@
 import type { Queryable } from './db';
 import { invalidateCaches } from './notifications';
 
-export type SubscriptionEvent = 'score.dropped_below' | 'score.rose_above' | 'score.crossed' | 'band.changed';
+export type SubscriptionEvent =
+  'score.dropped_below' | 'score.rose_above' | 'score.crossed' | 'band.changed' | 'segment.entered' | 'segment.left';
 
 export type Subscription = {
   id: string;
-  profileId: string;
+  /** The profile whose crossings it hears, or null for a segment's entries and exits. */
+  profileId: string | null;
+  segmentId: string | null;
   event: SubscriptionEvent;
   threshold: number | null;
   tags: string[] | null;
@@ -18,19 +21,30 @@ export type Subscription = {
   updatedAt: Date;
 };
 
-const columns = `id, profile_id AS "profileId", event, threshold, tags, url, description, secret, status, status_reason AS "statusReason",
+const columns = `id, profile_id AS "profileId", segment_id AS "segmentId", event, threshold, tags, url, description, secret, status, status_reason AS "statusReason",
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 export async function insertSubscription(
   db: Queryable,
   workspaceId: string,
-  input: Pick<Subscription, 'profileId' | 'event' | 'threshold' | 'tags' | 'url' | 'description' | 'secret'>,
+  input: Pick<Subscription, 'profileId' | 'segmentId' | 'event' | 'threshold' | 'tags' | 'url' | 'description' | 'secret'>,
   now: Date,
 ): Promise<Subscription> {
   const { rows } = await db.query<Subscription>(
-    `INSERT INTO subscriptions (workspace_id, profile_id, event, threshold, tags, url, description, secret, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ${columns}`,
-    [workspaceId, input.profileId, input.event, input.threshold, input.tags, input.url, input.description, input.secret, now],
+    `INSERT INTO subscriptions (workspace_id, profile_id, segment_id, event, threshold, tags, url, description, secret, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING ${columns}`,
+    [
+      workspaceId,
+      input.profileId,
+      input.segmentId,
+      input.event,
+      input.threshold,
+      input.tags,
+      input.url,
+      input.description,
+      input.secret,
+      now,
+    ],
   );
   // A new threshold is a level score answers predict crossings of.
   await invalidateCaches(db, `profiles:${workspaceId}`);
@@ -58,6 +72,20 @@ export async function activeSubscriptions(db: Queryable, workspaceId: string, pr
   const { rows } = await db.query<Subscription>(
     `SELECT ${columns} FROM subscriptions WHERE workspace_id = $1 AND profile_id = $2 AND status = 'active' ORDER BY created_at, id`,
     [workspaceId, profileId],
+  );
+  return rows;
+}
+
+/** The active subscriptions to some segments' entries and exits. */
+export async function activeSegmentSubscriptions(
+  db: Queryable,
+  workspaceId: string,
+  segmentIds: readonly string[],
+): Promise<Subscription[]> {
+  if (segmentIds.length === 0) return [];
+  const { rows } = await db.query<Subscription>(
+    `SELECT ${columns} FROM subscriptions WHERE workspace_id = $1 AND segment_id = ANY($2::uuid[]) AND status = 'active' ORDER BY created_at, id`,
+    [workspaceId, segmentIds],
   );
   return rows;
 }
