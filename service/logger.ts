@@ -7,6 +7,15 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'engagement-score' },
     // API keys and webhook secrets never reach the logs.
-    redact: { paths: ['req.headers.authorization', 'req.headers["x-engagement-signature"]', 'req.headers["webhook-signature"]', '*.secret', '*.key'], censor: '[redacted]' },
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers["x-engagement-signature"]',
+        'req.headers["webhook-signature"]',
+        '*.secret',
+        '*.key',
+      ],
+      censor: '[redacted]',
+    },
   });
 }

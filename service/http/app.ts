@@ -19,6 +19,7 @@ import { contactRoutes } from './routes/contacts';
 import { insightRoutes } from './routes/insights';
 import { interactionRoutes } from './routes/interactions';
 import { jobRoutes } from './routes/jobs';
+import { segmentRoutes } from './routes/segments';
 import { memberRoutes } from './routes/members';
 import { operationRoutes } from './routes/operations';
 import { profileRoutes } from './routes/profiles';
@@ -111,6 +112,7 @@ export function createApp(deps: AppDeps): App {
   accountRoutes(routes, deps);
   insightRoutes(routes, deps);
   memberRoutes(routes, deps);
+  segmentRoutes(routes, deps);
 
   const router = express.Router();
   routes.mount(router, authenticate(deps.db, deps.caches, new KeyUsage(deps.db, deps.clock, deps.logger)));

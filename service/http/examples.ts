@@ -20,6 +20,7 @@ export const EXAMPLE_IDS = {
   subscription: 'c93af624-4989-4d80-a233-3dfcecb4d43a',
   delivery: '1424c6cf-dcf2-4b90-9196-10aa24c90914',
   key: 'af2be09c-8157-4fea-a53d-363685ef5a73',
+  segment: '5b1f8d2e-0c47-4d6a-9e3b-7a2c1f0e9d84',
   contact: 'c-1042',
   account: 'acct-northwind',
   member: 'u-maria',
@@ -33,6 +34,7 @@ const idOfCollection: Record<string, string> = {
   subscriptions: EXAMPLE_IDS.subscription,
   deliveries: EXAMPLE_IDS.delivery,
   keys: EXAMPLE_IDS.key,
+  segments: EXAMPLE_IDS.segment,
 };
 
 const parameterExamples: Record<string, JsonValue> = {
@@ -149,6 +151,35 @@ export const requestExamples: Record<string, NamedExample[]> = {
         tags: ['vip'],
         url: EXAMPLE_IDS.webhookUrl,
         description: 'VIP going cold → #accounts on Slack',
+      },
+    },
+    {
+      summary: 'Tell a workflow whenever a contact enters the Warm VIPs segment',
+      value: {
+        segmentId: EXAMPLE_IDS.segment,
+        event: 'segment.entered',
+        url: EXAMPLE_IDS.webhookUrl,
+        description: 'Warm VIP → owner gets a task',
+      },
+    },
+  ],
+  createSegment: [
+    {
+      summary: 'Warm VIPs: VIP contacts scoring 40 or more in the engagement profile',
+      value: {
+        name: 'Warm VIPs',
+        description: 'VIPs worth a personal touch',
+        filter: { profileId: EXAMPLE_IDS.profile, minScore: 40, tags: ['vip'] },
+      },
+    },
+  ],
+  replaceSegment: [
+    {
+      summary: 'Warm VIPs who have gone quiet for two weeks',
+      value: {
+        name: 'Warm VIPs gone quiet',
+        description: 'VIPs worth a personal touch, not heard from in 14 days',
+        filter: { profileId: EXAMPLE_IDS.profile, minScore: 40, tags: ['vip'], lastInteractionBefore: '14d' },
       },
     },
   ],

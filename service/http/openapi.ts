@@ -199,7 +199,8 @@ const tagDescriptions: Record<string, string> = {
   Profiles: 'Score profiles: drafts, validation, previews, versions and publishing',
   Jobs: 'Background jobs (publishes, impact reports) and their progress',
   Scores: 'A contact’s score in a profile, explained, over time, and adjusted by hand',
-  Subscriptions: 'Webhooks on threshold crossings and band changes, with their delivery log',
+  Subscriptions: 'Webhooks on threshold crossings, band changes and segment entries and exits, with their delivery log',
+  Segments: 'Saved contact filters that stay current (smart lists), their members now, and who enters and leaves them',
   Relationships: 'Who knows a contact or an account best, team members and the network review',
 };
 

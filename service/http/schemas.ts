@@ -65,6 +65,24 @@ export const bandSchema = z
   .nullable()
   .describe('The band the score is in (null outside every band)');
 
+/** A score as answers show it: null while the contact has fewer matching interactions than the profile's minInteractions. */
+export const shownScoreSchema = z
+  .number()
+  .nullable()
+  .describe('Rounded to 2 decimals; null while the contact has fewer matching interactions than the profile’s minInteractions');
+
+/** Why a score is null, and how far the contact is from one (profiles with minInteractions only). */
+export const scoreEvidenceFields = {
+  reason: z.string().optional().describe('Why there is no score, e.g. "fewer than 2 interactions"'),
+  evidence: z
+    .object({
+      interactions: countSchema.describe('Matching interactions in the window'),
+      required: countSchema.describe('The profile’s minInteractions'),
+    })
+    .optional()
+    .describe('Under a profile with minInteractions: how many matching interactions the contact has, of how many'),
+};
+
 /** How the profile's range clamped a score. */
 export const clampSchema = z
   .object({ applied: z.enum(['min', 'max']), bound: z.number(), unclamped: z.number() })

@@ -1,5 +1,14 @@
 import { z } from 'zod/v4';
-import { contactWithScores, duplicatesInBatch, eraseContact, findContacts, upsertAndRescore } from '../../app/contacts';
+import {
+  contactWithScores,
+  duplicatesInBatch,
+  eraseContact,
+  findContacts,
+  upsertAndRescore,
+  type ListedContact,
+  type ListPosition,
+} from '../../app/contacts';
+import { contactFilterOf, DURATION_PATTERN } from '../../scoring/segments';
 import type { Contact } from '../../store/contacts';
 import type { AppDeps } from '../deps';
 import { Reply, type RouteRegistry } from '../route';
@@ -22,6 +31,8 @@ import {
   tokenSchema,
   versionNumberSchema,
   waitQuery,
+  scoreEvidenceFields,
+  shownScoreSchema,
 } from '../schemas';
 
 export const contactFieldsSchema = z.strictObject({
@@ -74,14 +85,25 @@ export function contactJson(contact: Contact) {
   };
 }
 
+/** A page of a contact list (with a profile, each item's score and band in it). */
+export function contactPageJson(page: { items: ListedContact[]; next: ListPosition | null }) {
+  return {
+    items: page.items.map((contact) => ({
+      ...contactJson(contact),
+      ...(contact.score === undefined ? {} : { score: contact.score, band: contact.band }),
+    })),
+    nextCursor: page.next ? encodeCursor(page.next) : null,
+  };
+}
+
 const MAX_BATCH = 10_000;
 
 // Cursor shapes are built once: constructing zod schemas per request costs more than the query.
-const sorts = ['id', 'lastInteractionAt', '-lastInteractionAt', 'score', '-score'] as const;
-const plainCursors = new Map(
+export const sorts = ['id', 'lastInteractionAt', '-lastInteractionAt', 'score', '-score'] as const;
+export const plainCursors = new Map(
   sorts.map((sort) => [sort, z.strictObject({ sort: z.literal(sort), id: z.string(), at: isoDateTime.nullable().optional() })]),
 );
-const scoredCursors = new Map(
+export const scoredCursors = new Map(
   sorts.map((sort) => [
     sort,
     z.strictObject({
@@ -172,7 +194,14 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
     query: z.strictObject({ consistency: consistencyQuery }),
     response: contactSchema.extend({
       scores: z.array(
-        z.object({ profileId: z.uuid(), profileName: z.string(), version: versionNumberSchema, score: z.number(), band: bandSchema }),
+        z.object({
+          profileId: z.uuid(),
+          profileName: z.string(),
+          version: versionNumberSchema,
+          score: shownScoreSchema,
+          ...scoreEvidenceFields,
+          band: bandSchema,
+        }),
       ),
     }),
     errors: [404],
@@ -194,6 +223,17 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
     query: z.strictObject({
       q: z.string().min(1).max(200).optional().describe('Contacts whose id or name starts with this (any case)'),
       tag: repeatable(z.string().min(1).max(100)).optional().describe('Any of these tags (repeatable)'),
+      allTag: repeatable(z.string().min(1).max(100)).optional().describe('All of these tags (repeatable)'),
+      lastInteractionBefore: z
+        .string()
+        .regex(DURATION_PATTERN, 'a duration such as 30d, 12h, 90m or 2w')
+        .optional()
+        .describe('The last interaction is older than this duration, e.g. 30d (never interacted counts)'),
+      lastInteractionAfter: z
+        .string()
+        .regex(DURATION_PATTERN, 'a duration such as 30d, 12h, 90m or 2w')
+        .optional()
+        .describe('The last interaction is at most this old, e.g. 7d'),
       accountId: z.string().min(1).max(200).optional().describe('Contacts of this account'),
       ownerId: z.string().min(1).max(200).optional().describe('Contacts this team member owns'),
       profileId: z.uuid().optional().describe('Score contacts in this published profile'),
@@ -213,7 +253,20 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
         ctx,
         auth.workspaceId,
         {
-          filter: { tags: query.tag, accountId: query.accountId, ownerId: query.ownerId, search: query.q },
+          filter: {
+            ...contactFilterOf(
+              {
+                allTags: query.allTag,
+                lastInteractionBefore: query.lastInteractionBefore,
+                lastInteractionAfter: query.lastInteractionAfter,
+              },
+              (after as { t?: number } | undefined)?.t ?? ctx.clock.now().getTime(),
+            ),
+            tags: query.tag,
+            accountId: query.accountId,
+            ownerId: query.ownerId,
+            search: query.q,
+          },
           profileId: query.profileId,
           minScore: query.minScore,
           maxScore: query.maxScore,
@@ -224,13 +277,7 @@ export function contactRoutes(api: RouteRegistry, ctx: AppDeps): void {
         },
         after,
       );
-      return {
-        items: page.items.map((contact) => ({
-          ...contactJson(contact),
-          ...(contact.score === undefined ? {} : { score: contact.score, band: contact.band }),
-        })),
-        nextCursor: page.next ? encodeCursor(page.next) : null,
-      };
+      return contactPageJson(page);
     },
   });
 

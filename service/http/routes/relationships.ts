@@ -2,7 +2,16 @@ import { z } from 'zod/v4';
 import { contactRelationshipsAnswer } from '../../app/relationships';
 import type { AppDeps } from '../deps';
 import type { RouteRegistry } from '../route';
-import { bandSchema, contactIdParams, isoDateTime, memberStrengthSchema, relationshipProfileQuery, versionNumberSchema } from '../schemas';
+import {
+  bandSchema,
+  contactIdParams,
+  isoDateTime,
+  memberStrengthSchema,
+  relationshipProfileQuery,
+  scoreEvidenceFields,
+  shownScoreSchema,
+  versionNumberSchema,
+} from '../schemas';
 
 /** Who knows a contact best: team members ranked by their own strength with the contact. */
 
@@ -20,7 +29,8 @@ export function relationshipRoutes(api: RouteRegistry, ctx: AppDeps): void {
       contactId: z.string(),
       profileId: z.uuid(),
       version: versionNumberSchema,
-      score: z.number(),
+      score: shownScoreSchema,
+      ...scoreEvidenceFields,
       band: bandSchema,
       computedAt: isoDateTime,
       items: z.array(memberStrengthSchema),

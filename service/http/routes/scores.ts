@@ -6,7 +6,17 @@ import { chartFormat, chartQuery, chartResponse, sendChart } from '../../charts/
 import { getContact } from '../../store/contacts';
 import type { AppDeps } from '../deps';
 import { Reply, type RouteRegistry } from '../route';
-import { bandSchema, clampSchema, consistencyQuery, contactIdSchema, countSchema, isoDateTime, versionNumberSchema } from '../schemas';
+import {
+  bandSchema,
+  clampSchema,
+  consistencyQuery,
+  contactIdSchema,
+  countSchema,
+  isoDateTime,
+  scoreEvidenceFields,
+  shownScoreSchema,
+  versionNumberSchema,
+} from '../schemas';
 
 const scoreParams = z.strictObject({ id: z.uuid(), contactId: contactIdSchema });
 
@@ -15,11 +25,12 @@ export const scoreSchema = z
     contactId: z.string(),
     profileId: z.uuid(),
     version: versionNumberSchema.describe('The profile version that computed it'),
-    score: z.number().describe('Exact as of computedAt, rounded to 2 decimals'),
+    score: shownScoreSchema.describe('Exact as of computedAt, rounded to 2 decimals; null below the profile’s minInteractions'),
+    ...scoreEvidenceFields,
     band: bandSchema,
     lastInteractionAt: isoDateTime.nullable(),
     computedAt: isoDateTime,
-    trend: z.object({ delta7d: z.number(), delta30d: z.number() }),
+    trend: z.object({ delta7d: z.number().nullable(), delta30d: z.number().nullable() }).describe('null without a score'),
     next: z
       .object({ threshold: z.number(), direction: z.enum(['down', 'up']), at: isoDateTime })
       .nullable()

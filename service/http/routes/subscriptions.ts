@@ -6,12 +6,14 @@ import type { AppDeps } from '../deps';
 import { Reply, type RouteRegistry } from '../route';
 import { countSchema, cursorQuery, decodeCursor, httpStatusSchema, isoDateTime, keysetPage, limitQuery, uuidParams } from '../schemas';
 
-const events = ['score.dropped_below', 'score.rose_above', 'score.crossed', 'band.changed'] as const;
+const events = ['score.dropped_below', 'score.rose_above', 'score.crossed', 'band.changed', 'segment.entered', 'segment.left'] as const;
+const segmentEvents: readonly string[] = ['segment.entered', 'segment.left'];
 
 const subscriptionSchema = z
   .object({
     id: z.uuid(),
-    profileId: z.uuid(),
+    profileId: z.uuid().nullable().describe('The profile whose crossings it hears (null for a segment subscription)'),
+    segmentId: z.uuid().nullable().describe('The segment whose entries and exits it hears (null for a profile subscription)'),
     event: z.enum(events),
     threshold: z.number().nullable(),
     tags: z.array(z.string()).nullable().describe('Any of these tags; null = every contact'),
@@ -71,7 +73,8 @@ function deliveryJson(delivery: Delivery) {
 
 const createBody = z
   .strictObject({
-    profileId: z.uuid(),
+    profileId: z.uuid().optional().describe('For score.* and band.changed: the profile whose crossings to hear'),
+    segmentId: z.uuid().optional().describe('For segment.entered and segment.left: the segment whose entries and exits to hear'),
     event: z.enum(events),
     threshold: z.number().min(-1e9).max(1e9).optional().describe('Required for the score.* events'),
     tags: z
@@ -84,6 +87,17 @@ const createBody = z
     description: z.string().max(500).optional(),
   })
   .superRefine((body, context) => {
+    if (segmentEvents.includes(body.event)) {
+      if (body.segmentId === undefined)
+        context.addIssue({ code: 'custom', path: ['segmentId'], message: `${body.event} needs a segmentId` });
+      for (const field of ['profileId', 'threshold', 'tags'] as const)
+        if (body[field] !== undefined)
+          context.addIssue({ code: 'custom', path: [field], message: `${body.event} is about a segment; leave ${field} out` });
+      return;
+    }
+    if (body.segmentId !== undefined)
+      context.addIssue({ code: 'custom', path: ['segmentId'], message: `${body.event} is about a profile's score; use profileId` });
+    if (body.profileId === undefined) context.addIssue({ code: 'custom', path: ['profileId'], message: `${body.event} needs a profileId` });
     if (body.event === 'band.changed' && body.threshold !== undefined)
       context.addIssue({ code: 'custom', path: ['threshold'], message: 'band.changed fires on band edges; leave threshold out' });
     if (body.event !== 'band.changed' && body.threshold === undefined)
@@ -99,9 +113,9 @@ export function subscriptionRoutes(api: RouteRegistry, ctx: AppDeps): void {
     path: '/v1/subscriptions',
     operationId: 'createSubscription',
     tag: 'Subscriptions',
-    summary: 'Subscribe a URL to threshold crossings of a profile',
+    summary: "Subscribe a URL to threshold crossings of a profile, or to a segment's entries and exits",
     description:
-      'Fires on every crossing (it re-arms after the opposite one), whatever moved the score — time included. Each delivery is POSTed with `X-Engagement-Event-Id` and `X-Engagement-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret>`, and with the Standard Webhooks headers `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>" keyed with the bytes of the whsec_ secret>` (verify with any Standard Webhooks library). The secret is shown in this answer only.',
+      'With `profileId`: fires on every crossing (it re-arms after the opposite one), whatever moved the score — time included. Each delivery is POSTed with `X-Engagement-Event-Id` and `X-Engagement-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret>`, and with the Standard Webhooks headers `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>" keyed with the bytes of the whsec_ secret>` (verify with any Standard Webhooks library). The secret is shown in this answer only. With `segmentId` and `segment.entered` / `segment.left`: fires whenever a contact enters or leaves the segment, whatever moved it (an interaction, an adjustment, a contact change, a publish, or time alone: decay out of its score range, a last-interaction window passing), with the moment it happened; the members at the time of the first subscription are taken as they are.',
     role: 'admin',
     automation: true,
     body: createBody,
@@ -122,9 +136,16 @@ export function subscriptionRoutes(api: RouteRegistry, ctx: AppDeps): void {
     summary: 'List subscriptions',
     role: 'admin',
     automation: true,
-    query: z.strictObject({ profileId: z.uuid().optional().describe('Only this profile’s') }),
+    query: z.strictObject({
+      profileId: z.uuid().optional().describe('Only this profile’s'),
+      segmentId: z.uuid().optional().describe('Only this segment’s'),
+    }),
     response: z.object({ items: z.array(subscriptionSchema) }),
-    handler: async ({ auth, query }) => ({ items: (await listSubscriptions(db, auth.workspaceId, query.profileId)).map(subscriptionJson) }),
+    handler: async ({ auth, query }) => ({
+      items: (await listSubscriptions(db, auth.workspaceId, query.profileId))
+        .filter((subscription) => query.segmentId === undefined || subscription.segmentId === query.segmentId)
+        .map(subscriptionJson),
+    }),
   });
 
   api.add({
