@@ -144,9 +144,9 @@ describe('Contact Get Many by segment', () => {
       limit: 1,
       segmentSort: '-score',
     });
-    // The service answers 409 "The segment's filter cannot be applied any more: filter.sort needs profileId." (a 400 on `sort` would fit better).
+    // The service answers 400 on `sort`: a segment without a profile has no score to sort by.
     expect(refused.error).toMatchObject({ name: 'NodeApiError', httpCode: expect.stringMatching(/^4\d\d$/) });
-    expect(refused.error!.message).toMatch(/sort needs profileId/);
+    expect(refused.error!.message).toMatch(/Sorting by score needs a segment whose filter names a profile/);
   });
 
   it('without Source (workflows built before it) still lists contacts by the profile and filters', async () => {

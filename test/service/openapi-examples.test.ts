@@ -147,6 +147,14 @@ it('accepts every request example, and answers what the response schemas say', a
   await call('listDeliveries');
   await call('redeliverDelivery');
 
+  const segment = await call('createSegment');
+  real.set(EXAMPLE_IDS.segment, segment.id as string);
+  await call('createSubscription', { example: 1 });
+  await call('listSegments');
+  await call('getSegment');
+  await call('listSegmentContacts');
+  await call('replaceSegment');
+
   await call('getContactRelationships');
   await call('getAccount');
   await call('getAccountRelationships');
@@ -155,7 +163,8 @@ it('accepts every request example, and answers what the response schemas say', a
   await call('health');
   await call('ready');
 
-  for (const operationId of ['deleteSubscription', 'revokeKey', 'deleteMember', 'eraseContact', 'archiveProfile']) await call(operationId);
+  for (const operationId of ['deleteSubscription', 'deleteSegment', 'revokeKey', 'deleteMember', 'eraseContact', 'archiveProfile'])
+    await call(operationId);
 
   expect(failures).toEqual([]);
   const examples = Object.entries(requestExamples).flatMap(([operationId, list]) => list.map((_item, index) => `${operationId}#${index}`));

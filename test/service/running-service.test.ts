@@ -82,11 +82,27 @@ it('publishes in the background and delivers a time-driven crossing within a min
         })
       ).status,
     ).toBe(201);
+    // A segment of the warm ones, heard when someone leaves it: decay alone takes "fast" out.
+    const warm = await call('POST', '/v1/segments', { name: 'Warm', filter: { profileId: profile.body.id, minScore: 40 } });
+    expect(warm.status).toBe(201);
+    const leaving = await call('POST', '/v1/subscriptions', { segmentId: warm.body.id, event: 'segment.left', url: receiver.url });
+    expect(leaving.status).toBe(201);
     await call('POST', '/v1/interactions?wait=true', { interactions: [{ contactId: 'fast', type: 'payment' }] });
     const score = await call('GET', `/v1/profiles/${profile.body.id}/scores/fast`);
     expect(score.body.next).toMatchObject({ threshold: 40, direction: 'down' });
-    const delivery = await until(() => Promise.resolve(receiver.received[0]), 45_000);
+    const delivery = await until(
+      () => Promise.resolve(receiver.received.find((request) => request.body.type === 'score.dropped_below')),
+      45_000,
+    );
     expect(delivery.body).toMatchObject({ type: 'score.dropped_below', cause: 'time', occurredAt: score.body.next.at });
+    const left = await until(() => Promise.resolve(receiver.received.find((request) => request.body.type === 'segment.left')), 10_000);
+    expect(left.body).toMatchObject({
+      segment: { id: warm.body.id },
+      contact: { id: 'fast' },
+      cause: 'time',
+      occurredAt: score.body.next.at,
+    });
+    expect(left.at - Date.parse(String(left.body.occurredAt))).toBeLessThan(60_000);
     expect(delivery.at - Date.parse(String(delivery.body.occurredAt))).toBeLessThan(60_000);
     expect(delivery.at).toBeGreaterThanOrEqual(Date.parse(String(delivery.body.occurredAt)));
 
