@@ -372,6 +372,24 @@ async function readsBenchmark(
     target: 'p99 ≤ 50 ms, 0 errors',
     met: top.p99 <= 50 && top.errors + top.non2xx === 0,
   });
+
+  // A saved segment's members against the same filter given to GET /v1/contacts, the same way.
+  const filter = { profileId, minScore: 20, tags: ['customer'] };
+  const saved = await api<{ id: string; size: number }>(service.baseUrl, key, 'POST', '/v1/segments', { name: 'Bench customers', filter });
+  watch = watchMachine();
+  const adHoc = await paced(service, key, [`/v1/contacts?profileId=${profileId}&minScore=20&tag=customer&limit=50`], rate, seconds);
+  const adHocLoad = watch();
+  watch = watchMachine();
+  const members = await paced(service, key, [`/v1/segments/${saved.id}/contacts?limit=50`], rate, seconds);
+  const membersLoad = watch();
+  record({
+    name: `GET /v1/segments/{id}/contacts, the first 50 of ${fmt(saved.size)} members (score ≥ 20 and tag customer), at ${rate} req/s`,
+    value: `p50 ${members.p50} ms, p99 ${members.p99} ms, errors ${members.errors + members.non2xx}; ${membersLoad.text}`,
+    baseline: `GET /v1/contacts with the same filter: p50 ${adHoc.p50} ms, p99 ${adHoc.p99} ms; ${adHocLoad.text}`,
+    ratio: `p50 ${fmt(members.p50 / Math.max(0.01, adHoc.p50), 2)}×, p99 ${fmt(members.p99 / Math.max(0.01, adHoc.p99), 2)}× the filter`,
+    target: 'as fast as the same filter (p50 ≤ 1.25×), 0 errors',
+    met: members.p50 <= 1.25 * adHoc.p50 && members.errors + members.non2xx === 0,
+  });
 }
 
 async function insightsBenchmark(
@@ -435,6 +453,7 @@ async function crossingBenchmark(adminUrl: string): Promise<void> {
         workspace.id,
         {
           profileId: profile.id,
+          segmentId: null,
           event: 'score.dropped_below',
           threshold: 40,
           tags: null,
