@@ -136,9 +136,10 @@ describe('hostile webhook receivers', () => {
       'the healthy receiver to get every delivery',
     );
     const latest = Math.max(...healthy.received.map((request) => request.at - sentAt));
-    // One timeout, plus the poll interval and scheduling on a busy two-core machine.
+    // One timeout, plus the poll interval and scheduling on a busy two-core machine (the whole suite in
+    // parallel); a dispatcher held up by the hostile ones took 15–24 s here.
     if (process.env.RELIABILITY_REPORT) console.log({ healthyLatestMs: latest });
-    expect(latest).toBeLessThan(TIMEOUT_MS + 1500);
+    expect(latest).toBeLessThan(TIMEOUT_MS + 2500);
     expect(new Set(healthy.received.map((request) => request.headers['x-engagement-event-id'])).size).toBe(CONTACTS);
 
     // Let every hostile receiver get at least one attempt, then stop while some are in flight.
