@@ -87,10 +87,19 @@ export async function upsertContacts(
       [...createdIds],
     ]);
   }
+  // Only the rows that existed are updated: the update's input leaves the created ones out (filtering
+  // them in SQL with NOT ANY compared every row with every created id, and with table statistics the
+  // planner could pick a nested loop over the whole table: minutes for a batch of 10,000 new contacts).
+  const existing = sorted.filter((item) => !createdIds.has(item.id));
+  if (existing.length === 0) return { contacts: inserted.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), createdIds };
+  const kept = sorted.map((item) => !createdIds.has(item.id));
+  const updateValues = values.map((value, index) =>
+    index >= 1 && index <= 11 ? (value as unknown[]).filter((_item, row) => kept[row]) : value,
+  );
   // Lock the existing rows in id order first, so concurrent batches cannot deadlock each other.
   await db.query('SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [
     workspaceId,
-    values[1],
+    updateValues[1],
   ]);
   const updated = await db.query<Contact>(
     `UPDATE contacts AS c SET
@@ -103,9 +112,9 @@ export async function upsertContacts(
                     ELSE (c.attributes || i.attributes) - ARRAY(SELECT key FROM jsonb_each(i.attributes) WHERE value = 'null'::jsonb) END,
        updated_at = $13
       FROM (${input}) AS i
-     WHERE c.workspace_id = $1 AND c.id = i.id AND NOT (i.id = ANY($14::text[]))
+     WHERE c.workspace_id = $1 AND c.id = i.id
      RETURNING ${contactColumns}`,
-    [...values, [...createdIds]],
+    updateValues,
   );
   const contacts = [...inserted.rows, ...updated.rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { contacts, createdIds };
