@@ -236,6 +236,7 @@ function draftVersion(document: ProfileDocument, profile: { id: string; name: st
     model: new ScoreModel(compiled),
     thresholds: [],
     levels: [],
+    segmentsWatch: false,
   };
 }
 

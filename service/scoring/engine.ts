@@ -93,6 +93,8 @@ export type ActiveVersion = {
   thresholds: number[];
   /** Raw levels whose crossing someone watches (band edges and thresholds): what schedules the contact. */
   levels: number[];
+  /** A watched segment filters by this profile's score (read with the version, so score changes skip the segment check otherwise). */
+  segmentsWatch: boolean;
 };
 
 /** What one contact's events in a log window ask for, in order. */
@@ -135,7 +137,7 @@ export class ScoringEngine {
     return compiled;
   }
 
-  activate(row: VersionRow & { profileName: string; thresholds?: number[] }): ActiveVersion {
+  activate(row: VersionRow & { profileName: string; thresholds?: number[]; segmentsWatch?: boolean }): ActiveVersion {
     const { profile, model } = this.model(row);
     const thresholds = row.thresholds ?? [];
     const levels = [...new Set([...model.bandEdges(), ...thresholds].map((level) => model.rawThreshold(level)))].filter((level) =>
@@ -151,6 +153,7 @@ export class ScoringEngine {
       model,
       thresholds,
       levels,
+      segmentsWatch: row.segmentsWatch ?? false,
     };
   }
 

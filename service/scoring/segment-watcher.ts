@@ -41,7 +41,7 @@ export class SegmentWatcher {
    * those moments and at the change itself.
    */
   async scoreChanges(db: Queryable, workspaceId: string, version: ActiveVersion, changes: ScoreChange[], now: number, cause: ChangeCause) {
-    if (version.state !== 'live' || changes.length === 0) return;
+    if (version.state !== 'live' || !version.segmentsWatch || changes.length === 0) return;
     const segments = (await watchedSegments(db, workspaceId)).filter((segment) => segment.filter.profileId === version.profileId);
     if (segments.length === 0) return;
     const bounds = new Map(segments.map((segment) => [segment.id, boundsOf(version, segment)]));

@@ -198,12 +198,16 @@ const watchedThresholds = `ARRAY(SELECT DISTINCT level FROM (
       WHERE g.workspace_id = v.workspace_id AND g.members_since IS NOT NULL AND g.filter->>'profileId' = v.profile_id::text AND g.filter ? 'maxScore'
    ) watched) AS thresholds`;
 
-export type WatchedVersionRow = VersionRow & { profileName: string; thresholds: number[] };
+export type WatchedVersionRow = VersionRow & { profileName: string; thresholds: number[]; segmentsWatch: boolean };
+
+/** Whether a watched segment filters by the profile's score. */
+const segmentsWatch = `EXISTS (SELECT 1 FROM segments g WHERE g.workspace_id = v.workspace_id AND g.members_since IS NOT NULL
+   AND g.filter->>'profileId' = v.profile_id::text) AS "segmentsWatch"`;
 
 /** The versions that score what happens now: live ones and those being published. */
 export async function activeVersions(db: Queryable, workspaceId: string): Promise<WatchedVersionRow[]> {
   const { rows } = await db.query<WatchedVersionRow>(
-    `SELECT ${versionColumns}, p.name AS "profileName", ${watchedThresholds}
+    `SELECT ${versionColumns}, p.name AS "profileName", ${watchedThresholds}, ${segmentsWatch}
        FROM profile_versions v JOIN profiles p ON p.workspace_id = v.workspace_id AND p.id = v.profile_id
       WHERE v.workspace_id = $1 AND v.state IN ('publishing', 'live') AND p.archived_at IS NULL
       ORDER BY v.id`,
@@ -215,7 +219,7 @@ export async function activeVersions(db: Queryable, workspaceId: string): Promis
 /** One version with what its profile watches. */
 export async function watchedVersion(db: Queryable, workspaceId: string, versionId: number): Promise<WatchedVersionRow | undefined> {
   const { rows } = await db.query<WatchedVersionRow>(
-    `SELECT ${versionColumns}, p.name AS "profileName", ${watchedThresholds}
+    `SELECT ${versionColumns}, p.name AS "profileName", ${watchedThresholds}, ${segmentsWatch}
        FROM profile_versions v JOIN profiles p ON p.workspace_id = v.workspace_id AND p.id = v.profile_id
       WHERE v.workspace_id = $1 AND v.id = $2`,
     [workspaceId, versionId],
@@ -289,7 +293,8 @@ export async function profileWithLiveVersion(
     name: 'profile-with-live-version',
     text: `SELECT ${profileColumns},
             (SELECT json_build_object('id', v.id, 'profileId', v.profile_id, 'version', v.version, 'document', v.document, 'state', v.state,
-                                      'createdAt', v.created_at, 'publishedAt', v.published_at, 'publishedBy', v.published_by, 'profileName', p.name, 'thresholds', ${watchedThresholds.replace(' AS thresholds', '')})
+                                      'createdAt', v.created_at, 'publishedAt', v.published_at, 'publishedBy', v.published_by, 'profileName', p.name, 'thresholds', ${watchedThresholds.replace(' AS thresholds', '')},
+                                      'segmentsWatch', ${segmentsWatch.replace(' AS "segmentsWatch"', '')})
                FROM profile_versions v WHERE v.workspace_id = p.workspace_id AND v.id = p.live_version_id) AS live
        FROM profiles p WHERE p.workspace_id = $1 AND p.id = $2`,
     values: [workspaceId, profileId],
