@@ -18,8 +18,9 @@ describe('SIGTERM with requests in flight', () => {
         ? running.request('GET', `/v1/contacts?profileId=${profileId}&limit=100`)
         : running.request('GET', `/v1/profiles/${profileId}/scores/${seed.interactions[index].contactId}`),
     );
-    // The requests are on their way (the 10,000-item bodies take a moment to arrive and parse).
-    await sleep(150);
+    // The requests are on their way (the 10,000-item bodies take a moment to arrive and parse; on a
+    // loaded machine 150 ms was sometimes too early: a body not yet sent is not a request that started).
+    await sleep(300);
     const stopping = running.terminate();
 
     const answers = await Promise.allSettled([...ingests, ...reads]);
